@@ -1,0 +1,42 @@
+package origin
+
+import (
+	"context"
+	"time"
+)
+
+// Signing algorithms the origin can issue with.
+const (
+	AlgEdDSA = "EdDSA" // default: edges hold public keys only
+	AlgES256 = "ES256"
+	AlgHS256 = "HS256" // origin-only setups; its secret is never published
+)
+
+// Key states. A rotation makes the new key active and the old one retiring:
+// it still verifies until every token it signed has expired (RetireAt), then
+// it is retired and leaves the JWKS.
+const (
+	KeyActive   = "active"
+	KeyRetiring = "retiring"
+	KeyRetired  = "retired"
+)
+
+// SigningKey describes a key without its private part.
+type SigningKey struct {
+	Kid       string     `json:"kid"`
+	Alg       string     `json:"alg"`
+	State     string     `json:"state"`
+	CreatedAt time.Time  `json:"created_at"`
+	RetireAt  *time.Time `json:"retire_at,omitempty"`
+}
+
+// KeyService manages signing keys.
+type KeyService interface {
+	// ListKeys returns every key, newest first.
+	ListKeys(ctx context.Context) ([]*SigningKey, error)
+	// RotateKey creates a new active key of alg and moves the old active key
+	// to retiring. A running origin picks the change up without a restart.
+	RotateKey(ctx context.Context, alg string) (*SigningKey, error)
+	// RetireKey retires a key at once (its tokens stop verifying).
+	RetireKey(ctx context.Context, kid string) error
+}

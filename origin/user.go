@@ -1,0 +1,46 @@
+package origin
+
+import (
+	"context"
+	"time"
+)
+
+// User is an account. Its password hash never leaves the store layer.
+type User struct {
+	ID        int64     `json:"id"`
+	Email     string    `json:"email"`
+	Name      string    `json:"name"`
+	CreatedAt time.Time `json:"created_at"`
+	UpdatedAt time.Time `json:"-"`
+}
+
+// Subject is the token subject of a user: "users/<id>".
+func (u *User) Subject() string { return SubjectOf(u.ID) }
+
+// NewUser is the input of POST /users. Implementations trim and lower-case the
+// email, validate it, require a password of 8 to 72 bytes (bcrypt's limit:
+// longer is rejected, never truncated) and a name of 1 to 200 characters.
+type NewUser struct {
+	Email    string `json:"email"`
+	Password string `json:"password"`
+	Name     string `json:"name"`
+}
+
+// UserUpdate is the input of PATCH /users/{id}; nil fields stay as they are.
+type UserUpdate struct {
+	Name     *string `json:"name"`
+	Password *string `json:"password"`
+}
+
+// UserService manages accounts.
+type UserService interface {
+	// CreateUser registers a user. ECONFLICT when the email is taken.
+	CreateUser(ctx context.Context, in NewUser) (*User, error)
+	// FindUserByID returns ENOTFOUND when there is no such user.
+	FindUserByID(ctx context.Context, id int64) (*User, error)
+	// UpdateUser changes the name and/or password. A password change ends
+	// every token issued before it (see AuthService.SubjectsValidAfter).
+	UpdateUser(ctx context.Context, id int64, upd UserUpdate) (*User, error)
+	// DeleteUser removes the user and their todos and ends their tokens.
+	DeleteUser(ctx context.Context, id int64) error
+}
