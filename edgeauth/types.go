@@ -22,10 +22,10 @@ type Config struct {
 	// Algorithms is the allow-list; ["EdDSA","ES256"] when empty.
 	Algorithms []string `json:"algorithms,omitempty"`
 	// LeewaySeconds is a pointer because an explicit 0 means 0; nil means 30.
-	LeewaySeconds      *int64 `json:"leeway_seconds,omitempty"`
-	MaxLifetimeSeconds int64  `json:"max_lifetime_seconds,omitempty"`
-	MaxTokenBytes      int64  `json:"max_token_bytes,omitempty"`
-	Keys               JWKS   `json:"keys"`
+	LeewaySeconds      *int64       `json:"leeway_seconds,omitempty"`
+	MaxLifetimeSeconds int64        `json:"max_lifetime_seconds,omitempty"`
+	MaxTokenBytes      int64        `json:"max_token_bytes,omitempty"`
+	Keys               JWKS         `json:"keys"`
 	Revoked            []Revocation `json:"revoked,omitempty"`
 	// SubjectsValidAfter maps a token subject ("users/42") to unix seconds:
 	// tokens of that subject issued (iat) earlier are rejected.

@@ -1,0 +1,191 @@
+package edgeauth
+
+import (
+	"slices"
+	"sync"
+	"sync/atomic"
+	"time"
+)
+
+// Options configures an Authorizer.
+type Options struct {
+	// Now is the clock used when a Request carries no now; nil means
+	// time.Now. Inside the WASI module time.Now reads the host's
+	// clock_time_get, which the host must back with the real wall clock.
+	Now func() time.Time
+}
+
+// Authorizer decides Requests under the latest accepted Config. It is safe
+// for concurrent use: a Config is compiled into an immutable policy and
+// swapped in atomically, so a check sees either the old or the new Config,
+// never a mix, and reconfiguring never blocks checks.
+type Authorizer struct {
+	now     func() time.Time
+	policy  atomic.Pointer[policy]
+	scratch sync.Pool
+}
+
+// NewAuthorizer returns an Authorizer with no Config: until Configure
+// succeeds, every request is denied with 401.
+func NewAuthorizer(opts Options) *Authorizer {
+	a := &Authorizer{now: opts.Now}
+	if a.now == nil {
+		a.now = time.Now
+	}
+	a.scratch.New = func() any { return new(scratch) }
+	return a
+}
+
+// Configure validates and installs a Config document (ABI.md). On error the
+// previous Config stays in force; the error wraps ErrInvalidConfig and names
+// the broken rule without echoing key material.
+func (a *Authorizer) Configure(configJSON []byte) error {
+	p, err := parseConfig(configJSON)
+	if err != nil {
+		return err
+	}
+	a.policy.Store(p)
+	return nil
+}
+
+// Authorize decides one Request. A nil Request is malformed (400).
+func (a *Authorizer) Authorize(req *Request) Decision {
+	p := a.policy.Load()
+	if req == nil {
+		return p.denial(denyBadRequest)
+	}
+	s := a.scratch.Get().(*scratch)
+	defer a.scratch.Put(s)
+	auth := req.Headers["authorization"]
+	if len(auth) > 0 {
+		s.cred = append(s.cred[:0], auth[0]...)
+	}
+	d := decide(p, req.Method, req.Path, len(auth), s.cred, a.clock(req.Now), s)
+	// The scopes may be shared with the token cache; the caller gets its own.
+	d.Scopes = slices.Clone(d.Scopes)
+	return d
+}
+
+// AuthorizeJSON is the ABI path: it strictly decodes a Request document,
+// decides it, and appends the Decision document to dst. A malformed Request
+// is denied with 400 invalid_request (401 while no Config is loaded): the
+// check fails closed, it never fails open.
+func (a *Authorizer) AuthorizeJSON(dst, requestJSON []byte) []byte {
+	p := a.policy.Load()
+	s := a.scratch.Get().(*scratch)
+	defer a.scratch.Put(s)
+	var r leanRequest
+	if err := r.parse(requestJSON, s); err != nil {
+		d := p.denial(denyBadRequest)
+		return AppendDecisionJSON(dst, &d)
+	}
+	var now int64
+	if r.hasNow {
+		now = r.now
+	} else {
+		now = a.now().Unix()
+	}
+	d := decide(p, s.method, s.path, r.nAuth, s.cred, now, s)
+	return AppendDecisionJSON(dst, &d)
+}
+
+func (a *Authorizer) clock(now *int64) int64 {
+	if now != nil {
+		return *now
+	}
+	return a.now().Unix()
+}
+
+// denial returns the Decision of d under p, or under no Config at all.
+func (p *policy) denial(d denial) Decision {
+	if p == nil {
+		if d != denyNoToken {
+			d = denyNotConfigured
+		}
+		return unconfigured[d]
+	}
+	return p.deny[d]
+}
+
+// decide applies the outcomes of ABI.md in order. nAuth is the number of
+// Authorization values and auth the first one.
+func decide[S ~string | ~[]byte](p *policy, method, path S, nAuth int, auth []byte, now int64, s *scratch) Decision {
+	if p == nil {
+		// Before any Config: every request is denied with 401.
+		if nAuth == 0 {
+			return unconfigured[denyNoToken]
+		}
+		return unconfigured[denyNotConfigured]
+	}
+	// 1. Public routes, then the route rule (or the default).
+	for i := range p.public {
+		if _, ok := match(&p.public[i], method, path, -1); ok {
+			return Decision{Allow: true, Status: 200}
+		}
+	}
+	var rt *route
+	var ownerValue S
+	for i := range p.routes {
+		if v, ok := match(&p.routes[i].pattern, method, path, p.routes[i].owner); ok {
+			rt, ownerValue = &p.routes[i], v
+			break // the first listed rule that matches wins
+		}
+	}
+	if rt == nil && p.denyDefault {
+		return p.deny[denyNotFound]
+	}
+	// 2. No credential at all.
+	if nAuth == 0 {
+		return p.deny[denyNoToken]
+	}
+	// 3. The Authorization header's shape.
+	if nAuth > 1 {
+		return p.deny[denyManyAuth]
+	}
+	scheme, cred, hasSpace := cutSpace(auth)
+	if !isBearer(scheme) {
+		return p.deny[denyScheme]
+	}
+	if !hasSpace || len(cred) == 0 {
+		return p.deny[denyNoCredential]
+	}
+	// 4. The token.
+	t, d := p.verifyToken(cred, now, s)
+	if d != denyNone {
+		return p.deny[d]
+	}
+	if rt != nil {
+		// 5. Owner before scopes, so that a stranger learns nothing.
+		if rt.owner >= 0 && !isSubjectOf(t.sub, ownerValue) {
+			return p.deny[denyNotFound]
+		}
+		// 6. Every scope of the route must be in the token.
+		for _, want := range rt.scopes {
+			if !slices.Contains(t.scopes, want) {
+				d := p.deny[denyScope]
+				d.WWWAuthenticate = rt.challenge403
+				return d
+			}
+		}
+	}
+	return Decision{Allow: true, Status: 200, Subject: t.sub, Scopes: t.scopes, JTI: t.jti, ExpiresAt: t.exp}
+}
+
+// cutSpace splits an Authorization value at its first space.
+func cutSpace(v []byte) (scheme, cred []byte, found bool) {
+	for i, c := range v {
+		if c == ' ' {
+			return v[:i], v[i+1:], true
+		}
+	}
+	return v, nil, false
+}
+
+// isBearer reports whether scheme is "Bearer" in any case (RFC 9110 section 11.1).
+func isBearer(scheme []byte) bool { return asciiEqualUpper(scheme, "BEARER") }
+
+// isSubjectOf reports whether sub is "users/" + id.
+func isSubjectOf[S ~string | ~[]byte](sub string, id S) bool {
+	const prefix = "users/"
+	return len(sub) == len(prefix)+len(id) && sub[:len(prefix)] == prefix && sub[len(prefix):] == string(id)
+}

@@ -1,0 +1,413 @@
+package edgeauth
+
+import (
+	"github.com/craftingapis/todos/edgeauth/internal/jsonx"
+)
+
+// Defaults and bounds of a Config (issue 2; ABI.md lists them too).
+const (
+	defaultRealm         = "api"
+	defaultLeeway        = 30
+	maxLeeway            = 300
+	defaultMaxLifetime   = 86400
+	defaultMaxTokenBytes = 4096
+	maxJTIBytes          = 128
+)
+
+// policy is a validated, compiled Config. It is immutable once built, so it
+// is shared by concurrent checks without locks; Configure swaps the pointer.
+type policy struct {
+	issuer        string
+	audiences     []string
+	realm         string
+	algs          alg
+	leeway        int64
+	maxLifetime   int64
+	maxTokenBytes int64
+	keys          map[string]*key
+	revoked       map[string]struct{}
+	validAfter    map[string]int64
+	public        []pattern
+	routes        []route
+	denyDefault   bool
+	deny          *challenges
+	// cache holds tokens verified under this policy. A new Config brings a
+	// new, empty cache, so revocations, subjects_valid_after changes and key
+	// removals take effect at once with no invalidation logic.
+	cache *tokenCache
+}
+
+// parseConfig validates and compiles a Config document. Unknown members are
+// rejected in the Config and its routes, because a misspelt rule ("scope"
+// for "scopes") would otherwise silently grant access; unknown JWK members
+// are ignored, as JWKS documents routinely carry extra ones (x5c, key_ops).
+func parseConfig(b []byte) (*policy, error) {
+	doc, err := jsonx.Parse(b)
+	if err != nil {
+		return nil, configErr("not strict JSON (" + err.Error() + ")")
+	}
+	if doc.Kind() != jsonx.Object {
+		return nil, configErr("the config must be a JSON object")
+	}
+	p := &policy{
+		realm:         defaultRealm,
+		algs:          defaultAlgs,
+		leeway:        defaultLeeway,
+		maxLifetime:   defaultMaxLifetime,
+		maxTokenBytes: defaultMaxTokenBytes,
+	}
+	// Keys and routes depend on other members (algorithms, realm), so they
+	// are kept and compiled after the walk.
+	var keys, routes, public, revoked, validAfter jsonx.Value
+	var hasIssuer bool
+	defaultRule := "authenticated"
+	for it := doc.Object(); it.Next(); {
+		v := it.Value()
+		name := string(it.Key())
+		if v.IsNull() && name != "issuer" {
+			continue // null means absent, as with encoding/json's omitempty
+		}
+		switch name {
+		case "issuer":
+			s, ok := v.Text()
+			if !ok || s == "" {
+				return nil, configErr("issuer must be a non-empty string")
+			}
+			p.issuer, hasIssuer = s, true
+		case "audiences":
+			list, ok := stringList(v)
+			if !ok {
+				return nil, configErr("audiences must be an array of non-empty strings")
+			}
+			for _, a := range list {
+				if a == "" {
+					return nil, configErr("audiences must be an array of non-empty strings")
+				}
+			}
+			p.audiences = list
+		case "realm":
+			s, ok := v.Text()
+			if !ok || !isQuotable(s) {
+				return nil, configErr(`realm must be a string of printable ASCII without '"' or '\'`)
+			}
+			if s != "" {
+				p.realm = s
+			}
+		case "algorithms":
+			list, ok := stringList(v)
+			if !ok {
+				return nil, configErr("algorithms must be an array of strings")
+			}
+			if len(list) > 0 {
+				p.algs = 0
+			}
+			for _, name := range list {
+				a := parseAlg(name)
+				if a == 0 {
+					return nil, configErr("algorithms: only EdDSA, Ed25519, ES256, RS256, PS256 and HS256 are supported")
+				}
+				p.algs |= a
+			}
+		case "leeway_seconds":
+			n, err := v.Int64()
+			if err != nil || n < 0 || n > maxLeeway {
+				return nil, configErr("leeway_seconds must be an integer from 0 to 300")
+			}
+			p.leeway = n
+		case "max_lifetime_seconds":
+			n, err := v.Int64()
+			if err != nil || n <= 0 {
+				return nil, configErr("max_lifetime_seconds must be a positive integer")
+			}
+			p.maxLifetime = n
+		case "max_token_bytes":
+			n, err := v.Int64()
+			if err != nil || n <= 0 {
+				return nil, configErr("max_token_bytes must be a positive integer")
+			}
+			p.maxTokenBytes = n
+		case "keys":
+			keys = v
+		case "revoked":
+			revoked = v
+		case "subjects_valid_after":
+			validAfter = v
+		case "public":
+			public = v
+		case "routes":
+			routes = v
+		case "default":
+			s, ok := v.Text()
+			if !ok || (s != "authenticated" && s != "deny") {
+				return nil, configErr(`default must be "authenticated" or "deny"`)
+			}
+			defaultRule = s
+		default:
+			return nil, configErr("unknown member " + quoteName(name))
+		}
+	}
+	if !hasIssuer {
+		return nil, configErr("issuer must be a non-empty string")
+	}
+	if len(p.audiences) == 0 {
+		return nil, configErr("audiences must hold at least one audience")
+	}
+	p.denyDefault = defaultRule == "deny"
+	p.deny = newChallenges(p.realm)
+	if err := p.compileKeys(keys); err != nil {
+		return nil, err
+	}
+	if err := p.compileRevoked(revoked); err != nil {
+		return nil, err
+	}
+	if err := p.compileValidAfter(validAfter); err != nil {
+		return nil, err
+	}
+	if err := p.compilePublic(public); err != nil {
+		return nil, err
+	}
+	if err := p.compileRoutes(routes); err != nil {
+		return nil, err
+	}
+	p.cache = newTokenCache(cacheMaxEntries, cacheMaxBytes)
+	return p, nil
+}
+
+// compileKeys reads the JWKS object {"keys":[...]}.
+func (p *policy) compileKeys(v jsonx.Value) error {
+	p.keys = map[string]*key{}
+	if v.Kind() == jsonx.Invalid {
+		return nil // no keys: every token is rejected, public routes still work
+	}
+	if v.Kind() != jsonx.Object {
+		return configErr(`keys must be a JWKS object {"keys":[...]}`)
+	}
+	var list jsonx.Value
+	for it := v.Object(); it.Next(); {
+		if string(it.Key()) == "keys" {
+			list = it.Value()
+		}
+	}
+	if list.IsNull() || list.Kind() == jsonx.Invalid {
+		return nil
+	}
+	if list.Kind() != jsonx.Array {
+		return configErr(`keys must be a JWKS object {"keys":[...]}`)
+	}
+	for it := list.Array(); it.Next(); {
+		k, err := parseJWK(it.Value(), p.algs)
+		if err != nil {
+			return err
+		}
+		if _, dup := p.keys[k.kid]; dup {
+			return configErr("keys: two keys share a kid")
+		}
+		p.keys[k.kid] = k
+	}
+	return nil
+}
+
+// compileRevoked reads [{"jti","exp"}]. Every entry is kept: an entry may be
+// forgotten once its exp has passed, but "passed" depends on the clock of
+// each request (requests may carry their own now), and the publisher already
+// drops expired entries, so keeping them is both correct and cheap.
+func (p *policy) compileRevoked(v jsonx.Value) error {
+	p.revoked = map[string]struct{}{}
+	if v.Kind() == jsonx.Invalid {
+		return nil
+	}
+	if v.Kind() != jsonx.Array {
+		return configErr("revoked must be an array")
+	}
+	for it := v.Array(); it.Next(); {
+		e := it.Value()
+		if e.Kind() != jsonx.Object {
+			return configErr(`revoked: every entry must be {"jti":...,"exp":...}`)
+		}
+		var jti string
+		var hasJTI, hasExp bool
+		for m := e.Object(); m.Next(); {
+			switch string(m.Key()) {
+			case "jti":
+				s, ok := m.Value().Text()
+				if !ok || s == "" {
+					return configErr("revoked: jti must be a non-empty string")
+				}
+				jti, hasJTI = s, true
+			case "exp":
+				if _, err := m.Value().Int64(); err != nil {
+					return configErr("revoked: exp must be an integer")
+				}
+				hasExp = true
+			default:
+				return configErr("revoked: unknown member " + quoteName(string(m.Key())))
+			}
+		}
+		if !hasJTI || !hasExp {
+			return configErr("revoked: every entry needs jti and exp")
+		}
+		p.revoked[jti] = struct{}{}
+	}
+	return nil
+}
+
+func (p *policy) compileValidAfter(v jsonx.Value) error {
+	p.validAfter = map[string]int64{}
+	if v.Kind() == jsonx.Invalid {
+		return nil
+	}
+	if v.Kind() != jsonx.Object {
+		return configErr("subjects_valid_after must be an object of subject to unix seconds")
+	}
+	for it := v.Object(); it.Next(); {
+		n, err := it.Value().Int64()
+		if err != nil || len(it.Key()) == 0 {
+			return configErr("subjects_valid_after must map non-empty subjects to integer unix seconds")
+		}
+		p.validAfter[string(it.Key())] = n
+	}
+	return nil
+}
+
+func (p *policy) compilePublic(v jsonx.Value) error {
+	if v.Kind() == jsonx.Invalid {
+		return nil
+	}
+	if v.Kind() != jsonx.Array {
+		return configErr("public must be an array")
+	}
+	for it := v.Array(); it.Next(); {
+		e := it.Value()
+		if e.Kind() != jsonx.Object {
+			return configErr(`public: every entry must be {"method":...,"path":...}`)
+		}
+		var method, path string
+		var ok = true
+		for m := e.Object(); m.Next() && ok; {
+			switch string(m.Key()) {
+			case "method":
+				method, ok = m.Value().Text()
+			case "path":
+				path, ok = m.Value().Text()
+			default:
+				return configErr("public: unknown member " + quoteName(string(m.Key())))
+			}
+		}
+		if !ok {
+			return configErr("public: method and path must be strings")
+		}
+		pt, err := compilePattern(method, path)
+		if err != nil {
+			return err
+		}
+		p.public = append(p.public, pt)
+	}
+	return nil
+}
+
+func (p *policy) compileRoutes(v jsonx.Value) error {
+	if v.Kind() == jsonx.Invalid {
+		return nil
+	}
+	if v.Kind() != jsonx.Array {
+		return configErr("routes must be an array")
+	}
+	for it := v.Array(); it.Next(); {
+		e := it.Value()
+		if e.Kind() != jsonx.Object {
+			return configErr(`routes: every entry must be {"method","path","scopes","owner"}`)
+		}
+		var method, path, owner string
+		var scopes []string
+		ok := true
+		for m := e.Object(); m.Next() && ok; {
+			mv := m.Value()
+			switch string(m.Key()) {
+			case "method":
+				method, ok = mv.Text()
+			case "path":
+				path, ok = mv.Text()
+			case "owner":
+				if !mv.IsNull() {
+					owner, ok = mv.Text()
+				}
+			case "scopes":
+				if !mv.IsNull() {
+					scopes, ok = stringList(mv)
+				}
+			default:
+				return configErr("routes: unknown member " + quoteName(string(m.Key())))
+			}
+		}
+		if !ok {
+			return configErr("routes: method, path and owner must be strings, scopes an array of strings")
+		}
+		pt, err := compilePattern(method, path)
+		if err != nil {
+			return err
+		}
+		r := route{pattern: pt, owner: -1, scopes: scopes}
+		for _, s := range scopes {
+			if !isScopeToken(s) {
+				return configErr("routes: a scope must be non-empty printable ASCII without spaces, '\"' or '\\'")
+			}
+		}
+		if owner != "" {
+			if r.owner = pt.varIndex(owner); r.owner < 0 {
+				return configErr("routes: owner must name a {variable} of the route's path")
+			}
+		}
+		if len(scopes) > 0 {
+			info := denials[denyScope]
+			r.challenge403 = challenge(p.realm, info.code, info.desc, scopes)
+		}
+		p.routes = append(p.routes, r)
+	}
+	return nil
+}
+
+// stringList reads an array of strings.
+func stringList(v jsonx.Value) ([]string, bool) {
+	if v.Kind() != jsonx.Array {
+		return nil, false
+	}
+	list := []string{}
+	for it := v.Array(); it.Next(); {
+		s, ok := it.Value().Text()
+		if !ok {
+			return nil, false
+		}
+		list = append(list, s)
+	}
+	return list, true
+}
+
+// isQuotable reports whether s can go inside a quoted-string of a
+// WWW-Authenticate header as is: printable ASCII without '"' or '\'.
+func isQuotable(s string) bool {
+	for i := 0; i < len(s); i++ {
+		if c := s[i]; c < 0x20 || c > 0x7E || c == '"' || c == '\\' {
+			return false
+		}
+	}
+	return true
+}
+
+// quoteName renders a member name for an error message: short, printable,
+// and clearly delimited. Member names are not secrets, values never appear.
+func quoteName(s string) string {
+	const max = 40
+	if len(s) > max {
+		s = s[:max] + "..."
+	}
+	b := make([]byte, 0, len(s)+2)
+	b = append(b, '"')
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		if c < 0x20 || c > 0x7E || c == '"' || c == '\\' {
+			c = '?'
+		}
+		b = append(b, c)
+	}
+	return string(append(b, '"'))
+}

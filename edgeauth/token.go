@@ -1,0 +1,297 @@
+package edgeauth
+
+import (
+	"bytes"
+
+	"github.com/craftingapis/todos/edgeauth/internal/jsonx"
+)
+
+// tokenInfo is what a verified token says. It is immutable once built: the
+// cache shares it between checks.
+type tokenInfo struct {
+	sub, jti      string
+	scopes        []string // token order; non-nil, empty when none
+	exp, iat, nbf int64
+	hasNbf        bool
+}
+
+// scratch holds per-check buffers, reused through a sync.Pool so that a check
+// does not allocate for base64 decoding or header strings.
+type scratch struct {
+	cred    []byte // the first Authorization value
+	method  []byte // the Request's method and path (ABI path only)
+	path    []byte
+	header  []byte
+	payload []byte
+	sig     []byte
+	text    []byte // an unescaped header string (alg, kid, typ)
+}
+
+// verifyToken checks a compact JWS against the token profile (ABI.md). It
+// returns the token's claims, or the first rule the token breaks; rules are
+// checked cheapest first, and nothing about the claims is trusted before the
+// signature is.
+func (p *policy) verifyToken(tok []byte, now int64, s *scratch) (*tokenInfo, denial) {
+	if int64(len(tok)) > p.maxTokenBytes {
+		return nil, denyTooLarge
+	}
+	// Charset and shape before any decoding.
+	dot1, dot2 := -1, -1
+	for i, c := range tok {
+		if c == '.' {
+			switch {
+			case dot1 < 0:
+				dot1 = i
+			case dot2 < 0:
+				dot2 = i
+			default:
+				return nil, denyMalformed
+			}
+		} else if !isB64(c) {
+			return nil, denyMalformed
+		}
+	}
+	if dot2 < 0 || dot1 == 0 || dot2 == dot1+1 || dot2 == len(tok)-1 {
+		return nil, denyMalformed
+	}
+	if t, ok := p.cache.get(tok); ok {
+		// Everything but the clock was checked under this very policy.
+		return t, p.checkTimes(t, now)
+	}
+
+	var ok bool
+	if s.header, ok = appendB64(s.header[:0], tok[:dot1]); !ok {
+		return nil, denyMalformed
+	}
+	if s.payload, ok = appendB64(s.payload[:0], tok[dot1+1:dot2]); !ok {
+		return nil, denyMalformed
+	}
+	if s.sig, ok = appendB64(s.sig[:0], tok[dot2+1:]); !ok {
+		return nil, denyMalformed
+	}
+	k, d := p.checkHeader(s.header, s)
+	if d != denyNone {
+		return nil, d
+	}
+	if !k.verify(tok[:dot2], s.sig) {
+		return nil, denySignature
+	}
+	t, d := p.checkClaims(s.payload, now)
+	if d != denyNone {
+		return nil, d
+	}
+	p.cache.put(tok, t, satAdd(now, -p.leeway))
+	return t, denyNone
+}
+
+// checkHeader applies the header rules and returns the one key named by kid.
+func (p *policy) checkHeader(header []byte, s *scratch) (*key, denial) {
+	hv, err := jsonx.Parse(header)
+	if err != nil || hv.Kind() != jsonx.Object {
+		return nil, denyMalformed
+	}
+	var a alg
+	var k *key
+	var hasAlg, hasKid, hasTyp bool
+	for it := hv.Object(); it.Next(); {
+		v := it.Value()
+		switch string(it.Key()) {
+		case "alg":
+			if s.text, hasAlg = v.AppendText(s.text[:0]); !hasAlg {
+				return nil, denyHeader
+			}
+			if a = parseAlg(s.text); a == 0 || a&p.algs == 0 {
+				return nil, denyAlg // "none" and unknown names included
+			}
+		case "kid":
+			if s.text, hasKid = v.AppendText(s.text[:0]); !hasKid {
+				return nil, denyHeader
+			}
+			k = p.keys[string(s.text)] // exact match, no fallback to other keys
+		case "typ":
+			if s.text, hasTyp = v.AppendText(s.text[:0]); !hasTyp || !isAccessTokenType(s.text) {
+				return nil, denyType
+			}
+		case "crit", "jku", "jwk", "x5u", "x5c", "b64", "zip", "enc":
+			// Extensions and key sources this verifier does not honour:
+			// ignoring them would mean accepting what the issuer did not mean.
+			return nil, denyHeader
+		}
+	}
+	switch {
+	case !hasAlg || !hasKid:
+		return nil, denyHeader
+	case !hasTyp:
+		return nil, denyType
+	case k == nil:
+		return nil, denyKey
+	case k.alg != a:
+		return nil, denyAlg // alg is bound to the key
+	}
+	return k, denyNone
+}
+
+// isAccessTokenType accepts "at+jwt" (RFC 9068) in any case, optionally
+// prefixed with "application/" (RFC 7515 section 4.1.9), with no parameters.
+func isAccessTokenType(typ []byte) bool {
+	const prefix, want = "application/", "at+jwt"
+	if len(typ) > len(prefix) && bytes.EqualFold(typ[:len(prefix)], []byte(prefix)) {
+		typ = typ[len(prefix):]
+	}
+	return bytes.EqualFold(typ, []byte(want))
+}
+
+// checkClaims parses the claims set and applies every claim rule.
+func (p *policy) checkClaims(payload []byte, now int64) (*tokenInfo, denial) {
+	cv, err := jsonx.Parse(payload)
+	if err != nil || cv.Kind() != jsonx.Object {
+		return nil, denyMalformed
+	}
+	var iss, aud, sub, exp, iat, nbf, jti, scope jsonx.Value
+	for it := cv.Object(); it.Next(); {
+		switch string(it.Key()) { // case-sensitive: "SUB" is just unknown
+		case "iss":
+			iss = it.Value()
+		case "aud":
+			aud = it.Value()
+		case "sub":
+			sub = it.Value()
+		case "exp":
+			exp = it.Value()
+		case "iat":
+			iat = it.Value()
+		case "nbf":
+			nbf = it.Value()
+		case "jti":
+			jti = it.Value()
+		case "scope":
+			scope = it.Value()
+		}
+	}
+	if !iss.TextEquals(p.issuer) {
+		return nil, denyIssuer
+	}
+	if !p.audienceMatches(aud) {
+		return nil, denyAudience
+	}
+	t := &tokenInfo{}
+	var ok bool
+	if t.sub, ok = sub.Text(); !ok || t.sub == "" {
+		return nil, denyClaims
+	}
+	if t.exp, err = exp.Int64(); err != nil {
+		return nil, denyClaims
+	}
+	if t.iat, err = iat.Int64(); err != nil {
+		return nil, denyClaims
+	}
+	if nbf.Kind() != jsonx.Invalid {
+		if t.nbf, err = nbf.Int64(); err != nil {
+			return nil, denyClaims
+		}
+		t.hasNbf = true
+	}
+	if t.jti, ok = jti.Text(); !ok || t.jti == "" || len(t.jti) > maxJTIBytes {
+		return nil, denyClaims
+	}
+	t.scopes = []string{}
+	if scope.Kind() != jsonx.Invalid {
+		s, ok := scope.Text()
+		if !ok {
+			return nil, denyClaims
+		}
+		t.scopes = splitScopes(s)
+	}
+	if d := p.checkTimes(t, now); d != denyNone {
+		return nil, d
+	}
+	// exp − iat ≤ max_lifetime_seconds catches exp in milliseconds. The
+	// difference is taken in uint64 because it may overflow int64.
+	if t.exp < t.iat || uint64(t.exp)-uint64(t.iat) > uint64(p.maxLifetime) {
+		return nil, denyLifetime
+	}
+	if _, revoked := p.revoked[t.jti]; revoked {
+		return nil, denyRevoked
+	}
+	if after, ok := p.validAfter[t.sub]; ok && t.iat < after {
+		return nil, denySuperseded
+	}
+	return t, denyNone
+}
+
+// checkTimes applies the rules that depend on the clock; the cache re-runs
+// them on every hit. Sums saturate so that no now or leeway can overflow.
+func (p *policy) checkTimes(t *tokenInfo, now int64) denial {
+	if t.exp <= satAdd(now, -p.leeway) {
+		return denyExpired
+	}
+	latest := satAdd(now, p.leeway)
+	if (t.hasNbf && t.nbf > latest) || t.iat > latest {
+		return denyNotYet
+	}
+	return denyNone
+}
+
+func (p *policy) audienceMatches(aud jsonx.Value) bool {
+	switch aud.Kind() {
+	case jsonx.String:
+		for _, want := range p.audiences {
+			if aud.TextEquals(want) {
+				return true
+			}
+		}
+	case jsonx.Array:
+		found := false
+		for it := aud.Array(); it.Next(); {
+			v := it.Value()
+			if v.Kind() != jsonx.String {
+				return false // an array of strings, nothing else
+			}
+			for _, want := range p.audiences {
+				if !found && v.TextEquals(want) {
+					found = true
+				}
+			}
+		}
+		return found
+	}
+	return false
+}
+
+// splitScopes splits a space-separated scope claim, keeping token order and
+// skipping empty parts. The parts share the claim's backing string.
+func splitScopes(s string) []string {
+	n := 0
+	for i := 0; i < len(s); i++ {
+		if s[i] != ' ' && (i == 0 || s[i-1] == ' ') {
+			n++
+		}
+	}
+	out := make([]string, 0, n)
+	for i := 0; i < len(s); {
+		for i < len(s) && s[i] == ' ' {
+			i++
+		}
+		j := i
+		for j < len(s) && s[j] != ' ' {
+			j++
+		}
+		if j > i {
+			out = append(out, s[i:j])
+		}
+		i = j
+	}
+	return out
+}
+
+// satAdd returns a+b clamped to the int64 range.
+func satAdd(a, b int64) int64 {
+	c := a + b
+	switch {
+	case b > 0 && c < a:
+		return 1<<63 - 1
+	case b < 0 && c > a:
+		return -1 << 63
+	}
+	return c
+}
