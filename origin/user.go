@@ -39,7 +39,7 @@ type UserService interface {
 	// FindUserByID returns ENOTFOUND when there is no such user.
 	FindUserByID(ctx context.Context, id int64) (*User, error)
 	// UpdateUser changes the name and/or password. A password change ends
-	// every token issued before it (see AuthService.SubjectsValidAfter).
+	// every token issued before it (the subject cutoff in EdgeStore).
 	UpdateUser(ctx context.Context, id int64, upd UserUpdate) (*User, error)
 	// DeleteUser removes the user and their todos and ends their tokens.
 	DeleteUser(ctx context.Context, id int64) error

@@ -1,0 +1,44 @@
+package origin
+
+import (
+	"context"
+	"time"
+
+	"github.com/craftingapis/todos/edgeauth"
+)
+
+// VerifyingKey is a key the auth step verifies tokens with: the active key
+// and the retiring ones.
+type VerifyingKey struct {
+	// JWK is the public key; for HS256 it is the secret "oct" key, which only
+	// the origin's own auth step may ever see (never published).
+	JWK      edgeauth.JWK
+	State    string     // KeyActive or KeyRetiring
+	RetireAt *time.Time // set for a retiring key
+}
+
+// EdgeStore is the storage a ControlPlane builds its documents from. Every
+// store backend implements it.
+type EdgeStore interface {
+	// ChangeVersion is a counter that changes on every committed change to
+	// signing keys, revocations or subject cutoffs, by any process sharing
+	// the database. Reading it must be cheap: it is polled.
+	ChangeVersion(ctx context.Context) (int64, error)
+	// VerifyingKeys returns the active and retiring keys at now, sorted by
+	// kid, after retiring the keys whose RetireAt has passed.
+	VerifyingKeys(ctx context.Context, now time.Time) ([]VerifyingKey, error)
+	// Revocations returns the revoked tokens whose exp is after since,
+	// sorted by jti.
+	Revocations(ctx context.Context, since time.Time) ([]edgeauth.Revocation, error)
+	// SubjectsValidAfter returns the subject cutoffs (unix seconds) later
+	// than since.
+	SubjectsValidAfter(ctx context.Context, since time.Time) (map[string]int64, error)
+}
+
+// Notifier is told after a committed change the auth step must see at once
+// (a logout, a password change, a deletion, a key rotation). The
+// ControlPlane implements it; stores take it so they need not import the
+// control plane.
+type Notifier interface {
+	Refresh(ctx context.Context) error
+}

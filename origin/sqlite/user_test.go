@@ -1,0 +1,216 @@
+package sqlite
+
+import (
+	"context"
+	"errors"
+	"strings"
+	"testing"
+	"time"
+
+	"golang.org/x/crypto/bcrypt"
+
+	"github.com/craftingapis/todos/origin"
+)
+
+func TestCreateUser(t *testing.T) {
+	db, _, _ := openTest(t, Options{})
+	us := NewUserService(db)
+	ctx := context.Background()
+	if _, err := us.CreateUser(ctx, origin.NewUser{Email: "taken@example.com", Password: "password1", Name: "A"}); err != nil {
+		t.Fatal(err)
+	}
+	tests := []struct {
+		name      string
+		in        origin.NewUser
+		wantCode  string
+		wantEmail string
+	}{
+		{"normalises email", origin.NewUser{Email: "  Bob@Example.COM ", Password: "password1", Name: " Bob "}, "", "bob@example.com"},
+		{"password of exactly 8 bytes", origin.NewUser{Email: "p8@example.com", Password: "12345678", Name: "x"}, "", "p8@example.com"},
+		{"password of exactly 72 bytes", origin.NewUser{Email: "p72@example.com", Password: strings.Repeat("a", 72), Name: "x"}, "", "p72@example.com"},
+		{"duplicate email", origin.NewUser{Email: "taken@example.com", Password: "password1", Name: "B"}, origin.ECONFLICT, ""},
+		{"duplicate email in other case", origin.NewUser{Email: "TAKEN@example.com", Password: "password1", Name: "B"}, origin.ECONFLICT, ""},
+		{"password too short", origin.NewUser{Email: "s@example.com", Password: "1234567", Name: "x"}, origin.EINVALID, ""},
+		{"password of 73 bytes is not truncated", origin.NewUser{Email: "l@example.com", Password: strings.Repeat("a", 73), Name: "x"}, origin.EINVALID, ""},
+		{"display name", origin.NewUser{Email: "Bob <bob2@example.com>", Password: "password1", Name: "x"}, origin.EINVALID, ""},
+		{"no at sign", origin.NewUser{Email: "bob.example.com", Password: "password1", Name: "x"}, origin.EINVALID, ""},
+		{"no domain dot", origin.NewUser{Email: "bob@localhost", Password: "password1", Name: "x"}, origin.EINVALID, ""},
+		{"empty email", origin.NewUser{Email: "  ", Password: "password1", Name: "x"}, origin.EINVALID, ""},
+		{"empty name", origin.NewUser{Email: "n@example.com", Password: "password1", Name: "   "}, origin.EINVALID, ""},
+		{"name too long", origin.NewUser{Email: "n@example.com", Password: "password1", Name: strings.Repeat("é", 201)}, origin.EINVALID, ""},
+		{"control character in name", origin.NewUser{Email: "n@example.com", Password: "password1", Name: "a\x00b"}, origin.EINVALID, ""},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			u, err := us.CreateUser(ctx, tt.in)
+			wantCode(t, err, tt.wantCode)
+			if tt.wantCode != "" {
+				return
+			}
+			if u.ID <= 0 || u.Email != tt.wantEmail || u.CreatedAt.IsZero() {
+				t.Fatalf("user = %+v", u)
+			}
+			got, err := us.FindUserByID(ctx, u.ID)
+			if err != nil || *got != *u {
+				t.Fatalf("FindUserByID = %+v, %v; want %+v", got, err, u)
+			}
+			id, hash, err := us.FindCredentials(ctx, tt.wantEmail)
+			if err != nil || id != u.ID {
+				t.Fatalf("FindCredentials = %d, %v", id, err)
+			}
+			if bcrypt.CompareHashAndPassword(hash, []byte(tt.in.Password)) != nil {
+				t.Fatal("stored hash does not match the password")
+			}
+		})
+	}
+}
+
+func TestFindUserNotFound(t *testing.T) {
+	db, _, _ := openTest(t, Options{})
+	us := NewUserService(db)
+	for _, id := range []int64{0, -1, 999} {
+		_, err := us.FindUserByID(context.Background(), id)
+		wantCode(t, err, origin.ENOTFOUND)
+	}
+	_, _, err := us.FindCredentials(context.Background(), "nobody@example.com")
+	wantCode(t, err, origin.ENOTFOUND)
+}
+
+func TestUpdateUser(t *testing.T) {
+	ctx := context.Background()
+	str := func(s string) *string { return &s }
+	tests := []struct {
+		name       string
+		upd        origin.UserUpdate
+		wantCode   string
+		wantName   string
+		wantCutoff bool
+	}{
+		{"name only", origin.UserUpdate{Name: str(" New ")}, "", "New", false},
+		{"password only", origin.UserUpdate{Password: str("another pass")}, "", "Test", true},
+		{"both", origin.UserUpdate{Name: str("Both"), Password: str("another pass")}, "", "Both", true},
+		{"nothing", origin.UserUpdate{}, "", "Test", false},
+		{"bad password", origin.UserUpdate{Password: str("short")}, origin.EINVALID, "", false},
+		{"bad name", origin.UserUpdate{Name: str("")}, origin.EINVALID, "", false},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			db, clk, _ := openTest(t, Options{})
+			n := &countingNotifier{}
+			db.SetNotifier(n)
+			us := NewUserService(db)
+			u := mustCreateUser(t, us, "u@example.com")
+			clk.Advance(10 * time.Second)
+			got, err := us.UpdateUser(ctx, u.ID, tt.upd)
+			wantCode(t, err, tt.wantCode)
+			cutoff, cerr := db.SubjectValidAfter(ctx, u.Subject())
+			if cerr != nil {
+				t.Fatal(cerr)
+			}
+			if !tt.wantCutoff {
+				if cutoff != 0 || n.count() != 0 {
+					t.Fatalf("cutoff = %d, notified %d times; want none", cutoff, n.count())
+				}
+				if tt.wantCode == "" && got.Name != tt.wantName {
+					t.Fatalf("name = %q, want %q", got.Name, tt.wantName)
+				}
+				return
+			}
+			if want := clk.Now().Unix() + 1; cutoff != want {
+				t.Fatalf("cutoff = %d, want %d (change second + 1)", cutoff, want)
+			}
+			if n.count() != 1 {
+				t.Fatalf("notified %d times, want 1", n.count())
+			}
+			_, hash, _ := us.FindCredentials(ctx, "u@example.com")
+			if bcrypt.CompareHashAndPassword(hash, []byte(*tt.upd.Password)) != nil {
+				t.Fatal("password not changed")
+			}
+			if got.Name != tt.wantName {
+				t.Fatalf("name = %q, want %q", got.Name, tt.wantName)
+			}
+		})
+	}
+}
+
+func TestUpdateUserCutoffNeverMovesBack(t *testing.T) {
+	db, clk, _ := openTest(t, Options{})
+	us := NewUserService(db)
+	ctx := context.Background()
+	u := mustCreateUser(t, us, "u@example.com")
+	pw := "another pass"
+	if _, err := us.UpdateUser(ctx, u.ID, origin.UserUpdate{Password: &pw}); err != nil {
+		t.Fatal(err)
+	}
+	first, _ := db.SubjectValidAfter(ctx, u.Subject())
+	clk.Advance(-time.Hour) // a clock step backwards must not reopen old tokens
+	if _, err := us.UpdateUser(ctx, u.ID, origin.UserUpdate{Password: &pw}); err != nil {
+		t.Fatal(err)
+	}
+	if again, _ := db.SubjectValidAfter(ctx, u.Subject()); again != first {
+		t.Fatalf("cutoff moved from %d to %d", first, again)
+	}
+}
+
+func TestUpdateUserNotifierError(t *testing.T) {
+	db, _, _ := openTest(t, Options{})
+	boom := errors.New("sink down")
+	db.SetNotifier(&countingNotifier{err: boom})
+	us := NewUserService(db)
+	u := mustCreateUser(t, us, "u@example.com")
+	pw := "another pass"
+	if _, err := us.UpdateUser(context.Background(), u.ID, origin.UserUpdate{Password: &pw}); !errors.Is(err, boom) {
+		t.Fatalf("err = %v, want the notifier's error", err)
+	}
+}
+
+func TestUpdateUserNotFound(t *testing.T) {
+	db, _, _ := openTest(t, Options{})
+	name := "x"
+	_, err := NewUserService(db).UpdateUser(context.Background(), 42, origin.UserUpdate{Name: &name})
+	wantCode(t, err, origin.ENOTFOUND)
+}
+
+func TestDeleteUser(t *testing.T) {
+	db, clk, _ := openTest(t, Options{})
+	n := &countingNotifier{}
+	db.SetNotifier(n)
+	us, ts := NewUserService(db), NewTodoService(db)
+	ctx := context.Background()
+	u := mustCreateUser(t, us, "gone@example.com")
+	other := mustCreateUser(t, us, "stays@example.com")
+	todo, err := ts.CreateTodo(ctx, u.ID, origin.NewTodo{Title: "mine"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	kept, err := ts.CreateTodo(ctx, other.ID, origin.NewTodo{Title: "theirs"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := us.DeleteUser(ctx, u.ID); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := us.FindUserByID(ctx, u.ID); origin.ErrorCode(err) != origin.ENOTFOUND {
+		t.Fatalf("user still there: %v", err)
+	}
+	if _, err := ts.FindTodo(ctx, u.ID, todo.ID); origin.ErrorCode(err) != origin.ENOTFOUND {
+		t.Fatalf("todo survived its user: %v", err)
+	}
+	if _, err := ts.FindTodo(ctx, other.ID, kept.ID); err != nil {
+		t.Fatalf("another user's todo went too: %v", err)
+	}
+	if cutoff, _ := db.SubjectValidAfter(ctx, u.Subject()); cutoff != clk.Now().Unix()+1 {
+		t.Fatalf("cutoff = %d", cutoff)
+	}
+	if n.count() != 1 {
+		t.Fatalf("notified %d times", n.count())
+	}
+	wantCode(t, us.DeleteUser(ctx, u.ID), origin.ENOTFOUND)
+
+	// Ids are never reused: a new account cannot inherit the cutoff or
+	// anything else of the deleted one.
+	again := mustCreateUser(t, us, "gone@example.com")
+	if again.ID == u.ID {
+		t.Fatalf("id %d reused", u.ID)
+	}
+}

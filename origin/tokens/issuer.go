@@ -1,0 +1,288 @@
+package tokens
+
+import (
+	"context"
+	"crypto/rand"
+	"errors"
+	"fmt"
+	"io"
+	"sync"
+	"time"
+
+	"github.com/golang-jwt/jwt/v5"
+	"golang.org/x/crypto/bcrypt"
+
+	"github.com/craftingapis/todos/origin"
+)
+
+// Defaults of IssuerOptions.
+const (
+	DefaultLifetime   = time.Hour
+	DefaultBcryptCost = 12
+	// MaxJTILen bounds a jti accepted by Revoke (ours are 22 characters).
+	MaxJTILen = 128
+)
+
+// jtiLen is the number of random bytes in a jti: 128 bits.
+const jtiLen = 16
+
+// CredentialStore finds the password hash of an account.
+type CredentialStore interface {
+	// FindCredentials returns the id and bcrypt hash of the user whose
+	// (normalised) email is email; an ENOTFOUND error when there is none.
+	FindCredentials(ctx context.Context, email string) (id int64, hash []byte, err error)
+}
+
+// KeyStore supplies the key new tokens are signed with.
+type KeyStore interface {
+	// ActiveKey returns the one active signing key (ErrNoActiveKey if none).
+	ActiveKey(ctx context.Context) (*KeyPair, error)
+}
+
+// SubjectStore holds revocations and per-subject cutoffs.
+type SubjectStore interface {
+	// SubjectValidAfter returns the subject's cutoff in unix seconds (0 when
+	// none): tokens with an earlier iat are refused by the auth step.
+	SubjectValidAfter(ctx context.Context, subject string) (int64, error)
+	// Revoke records jti as revoked until exp.
+	Revoke(ctx context.Context, jti string, exp time.Time) error
+}
+
+// IssuerOptions configures an Issuer. Issuer, Audiences and the three stores
+// are required.
+type IssuerOptions struct {
+	Issuer    string   // the iss claim
+	Audiences []string // the aud claim
+	Lifetime  time.Duration
+	// BcryptCost must equal the cost the user store hashes with, so that the
+	// dummy comparison for an unknown email takes as long as a real one.
+	BcryptCost  int
+	Credentials CredentialStore
+	Keys        KeyStore
+	Subjects    SubjectStore
+	// Notifier, when set, is refreshed after a revocation and before the first
+	// token signed with a newly active key, so the auth step already knows it.
+	Notifier origin.Notifier
+	Now      func() time.Time // time.Now when nil
+	Rand     io.Reader        // crypto/rand when nil; for jti
+}
+
+// Issuer implements origin.AuthService: it checks passwords and issues JWT
+// access tokens with golang-jwt. It is safe for concurrent use.
+type Issuer struct {
+	opts      IssuerOptions
+	dummyHash []byte
+
+	mu      sync.Mutex
+	lastKid string // the last kid we made sure the auth step knows
+}
+
+var _ origin.AuthService = (*Issuer)(nil)
+
+// errBadCredentials is the one answer to a wrong email or a wrong password,
+// so the response does not tell which.
+var errBadCredentials = origin.Errorf(origin.EUNAUTHORIZED, "invalid email or password")
+
+// NewIssuer checks opts and computes the dummy bcrypt hash (one hash at
+// BcryptCost: about 0.25 s at cost 12).
+func NewIssuer(opts IssuerOptions) (*Issuer, error) {
+	if opts.Issuer == "" || len(opts.Audiences) == 0 {
+		return nil, errors.New("tokens: issuer and at least one audience are required")
+	}
+	if opts.Credentials == nil || opts.Keys == nil || opts.Subjects == nil {
+		return nil, errors.New("tokens: credential, key and subject stores are required")
+	}
+	if opts.Lifetime == 0 {
+		opts.Lifetime = DefaultLifetime
+	}
+	if opts.Lifetime < time.Second {
+		return nil, errors.New("tokens: token lifetime must be at least 1s")
+	}
+	if opts.BcryptCost == 0 {
+		opts.BcryptCost = DefaultBcryptCost
+	}
+	if opts.Now == nil {
+		opts.Now = time.Now
+	}
+	if opts.Rand == nil {
+		opts.Rand = rand.Reader
+	}
+	opts.Audiences = append([]string(nil), opts.Audiences...)
+	// The dummy password is random so no real password can ever match it.
+	pw := make([]byte, 32)
+	if _, err := io.ReadFull(opts.Rand, pw); err != nil {
+		return nil, fmt.Errorf("tokens: %w", err)
+	}
+	dummy, err := bcrypt.GenerateFromPassword([]byte(b64.EncodeToString(pw)), opts.BcryptCost)
+	if err != nil {
+		return nil, fmt.Errorf("tokens: dummy hash: %w", err)
+	}
+	return &Issuer{opts: opts, dummyHash: dummy}, nil
+}
+
+// Claims is the claim set of an origin access token. Times are whole seconds.
+type Claims struct {
+	Scope string `json:"scope"`
+	jwt.RegisteredClaims
+}
+
+// Authenticate checks the credentials and issues a token. A wrong email and a
+// wrong password get the same EUNAUTHORIZED error after one bcrypt
+// comparison each, so neither the answer nor its timing reveals whether the
+// account exists.
+func (i *Issuer) Authenticate(ctx context.Context, c origin.Credentials) (*origin.Token, error) {
+	scope, err := NarrowScope(c.Scope)
+	if err != nil {
+		return nil, err
+	}
+	id, hash, err := i.lookup(ctx, c.Email)
+	if err != nil {
+		return nil, err
+	}
+	if hash == nil || len(c.Password) > origin.MaxPasswordLen {
+		// Unknown or malformed email, or a password no account can have
+		// (never compare a truncated one): spend the time of a real check.
+		i.spendDummy(c.Password)
+		return nil, errBadCredentials
+	}
+	if bcrypt.CompareHashAndPassword(hash, []byte(c.Password)) != nil {
+		return nil, errBadCredentials
+	}
+	return i.issue(ctx, origin.SubjectOf(id), scope)
+}
+
+// spendDummy runs one bcrypt comparison against the dummy hash. The input is
+// cut to bcrypt's 72 bytes so that an over-long password cannot make bcrypt
+// refuse early (and answer faster) on this path only.
+func (i *Issuer) spendDummy(password string) {
+	p := []byte(password)
+	if len(p) > origin.MaxPasswordLen {
+		p = p[:origin.MaxPasswordLen]
+	}
+	_ = bcrypt.CompareHashAndPassword(i.dummyHash, p)
+}
+
+// lookup returns a nil hash (and no error) for an email that is malformed or
+// unknown, so both take the dummy path.
+func (i *Issuer) lookup(ctx context.Context, email string) (int64, []byte, error) {
+	e, err := origin.NormalizeEmail(email)
+	if err != nil {
+		return 0, nil, nil
+	}
+	id, hash, err := i.opts.Credentials.FindCredentials(ctx, e)
+	if origin.ErrorCode(err) == origin.ENOTFOUND {
+		return 0, nil, nil
+	} else if err != nil {
+		return 0, nil, err
+	}
+	return id, hash, nil
+}
+
+// issue signs a token for subject. A password change or deletion at second
+// T sets the subject's cutoff to T+1, strictly after every token issued so
+// far; a token issued right after the change, still within second T, must
+// work too, yet its iat may not lie in the future (the auth step refuses an
+// iat later than now + leeway, and the leeway may be 0). So issue waits for
+// the clock to reach the cutoff: at most a second, once after a change.
+func (i *Issuer) issue(ctx context.Context, subject, scope string) (*origin.Token, error) {
+	key, err := i.opts.Keys.ActiveKey(ctx)
+	if err != nil {
+		return nil, err
+	}
+	if err := i.announce(ctx, key.Kid); err != nil {
+		return nil, err
+	}
+	validAfter, err := i.opts.Subjects.SubjectValidAfter(ctx, subject)
+	if err != nil {
+		return nil, err
+	}
+	jti := make([]byte, jtiLen)
+	if _, err := io.ReadFull(i.opts.Rand, jti); err != nil {
+		return nil, fmt.Errorf("tokens: jti: %w", err)
+	}
+	if err := waitUntil(ctx, i.opts.Now, validAfter); err != nil {
+		return nil, err
+	}
+	now := i.opts.Now().Unix()
+	iat := max(now, validAfter) // equal to now unless the clock is not real (tests)
+	exp := iat + int64(i.opts.Lifetime/time.Second)
+	claims := Claims{
+		Scope: scope,
+		RegisteredClaims: jwt.RegisteredClaims{
+			Issuer:    i.opts.Issuer,
+			Subject:   subject,
+			Audience:  jwt.ClaimStrings(i.opts.Audiences),
+			ExpiresAt: jwt.NewNumericDate(time.Unix(exp, 0)),
+			NotBefore: jwt.NewNumericDate(time.Unix(now, 0)),
+			IssuedAt:  jwt.NewNumericDate(time.Unix(iat, 0)),
+			ID:        b64.EncodeToString(jti),
+		},
+	}
+	s, err := key.Sign(claims)
+	if err != nil {
+		return nil, err
+	}
+	return &origin.Token{Token: s, TokenType: "Bearer", ExpiresIn: exp - now}, nil
+}
+
+// announce makes sure the auth step knows kid before the first token signed
+// with it goes out: after `origin keys rotate` in another process the poll
+// may not have run yet, and a fresh token must verify at once.
+func (i *Issuer) announce(ctx context.Context, kid string) error {
+	if i.opts.Notifier == nil {
+		return nil
+	}
+	i.mu.Lock()
+	known := i.lastKid == kid
+	i.mu.Unlock()
+	if known {
+		return nil
+	}
+	if err := i.opts.Notifier.Refresh(ctx); err != nil {
+		return fmt.Errorf("tokens: refresh auth step for new key: %w", err)
+	}
+	i.mu.Lock()
+	i.lastKid = kid
+	i.mu.Unlock()
+	return nil
+}
+
+// Revoke ends the token jti (a logout) until expiresAt, and returns only
+// after the auth step has been told, so the token is refused at once.
+func (i *Issuer) Revoke(ctx context.Context, jti string, expiresAt time.Time) error {
+	if jti == "" || len(jti) > MaxJTILen {
+		return origin.Errorf(origin.EINVALID, "token has no usable jti")
+	}
+	if err := i.opts.Subjects.Revoke(ctx, jti, expiresAt); err != nil {
+		return err
+	}
+	if i.opts.Notifier != nil {
+		if err := i.opts.Notifier.Refresh(ctx); err != nil {
+			return fmt.Errorf("tokens: refresh auth step after revocation: %w", err)
+		}
+	}
+	return nil
+}
+
+// maxCutoffWait bounds waitUntil: a cutoff is at most one second ahead of the
+// clock that set it; more means clocks disagree, and we do not hang on that.
+const maxCutoffWait = 2 * time.Second
+
+// waitUntil sleeps until now() reaches unix second t, honouring ctx.
+func waitUntil(ctx context.Context, now func() time.Time, t int64) error {
+	d := time.Unix(t, 0).Sub(now())
+	if d <= 0 {
+		return nil
+	}
+	if d > maxCutoffWait {
+		return fmt.Errorf("tokens: subject cutoff is %v ahead of the clock", d)
+	}
+	timer := time.NewTimer(d)
+	defer timer.Stop()
+	select {
+	case <-timer.C:
+		return nil
+	case <-ctx.Done():
+		return ctx.Err()
+	}
+}
