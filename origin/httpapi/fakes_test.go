@@ -1,0 +1,258 @@
+package httpapi
+
+import (
+	"context"
+	"sort"
+	"strconv"
+	"sync"
+	"time"
+
+	"github.com/craftingapis/todos/edgeauth"
+	"github.com/craftingapis/todos/origin"
+)
+
+// The fakes below implement the root interfaces in memory, with the
+// validation the real services promise, so that handler tests exercise the
+// real error paths. A non-nil panicWith makes every method panic.
+
+var t0 = time.Date(2026, 1, 2, 3, 4, 5, 0, time.UTC)
+
+type fakeUsers struct {
+	mu        sync.Mutex
+	next      int64
+	byID      map[int64]*origin.User
+	err       error // returned by every method when set
+	panicWith any
+}
+
+func newFakeUsers() *fakeUsers { return &fakeUsers{byID: map[int64]*origin.User{}} }
+
+func (f *fakeUsers) CreateUser(_ context.Context, in origin.NewUser) (*origin.User, error) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	if f.panicWith != nil {
+		panic(f.panicWith)
+	}
+	if f.err != nil {
+		return nil, f.err
+	}
+	email, err := origin.NormalizeEmail(in.Email)
+	if err != nil {
+		return nil, err
+	}
+	if err := origin.ValidatePassword(in.Password); err != nil {
+		return nil, err
+	}
+	name, err := origin.NormalizeName(in.Name)
+	if err != nil {
+		return nil, err
+	}
+	for _, u := range f.byID {
+		if u.Email == email {
+			return nil, origin.Errorf(origin.ECONFLICT, "email already registered")
+		}
+	}
+	f.next++
+	u := &origin.User{ID: f.next, Email: email, Name: name, CreatedAt: t0, UpdatedAt: t0}
+	f.byID[u.ID] = u
+	return u, nil
+}
+
+func (f *fakeUsers) FindUserByID(_ context.Context, id int64) (*origin.User, error) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	if f.err != nil {
+		return nil, f.err
+	}
+	u, ok := f.byID[id]
+	if !ok {
+		return nil, origin.Errorf(origin.ENOTFOUND, "user not found")
+	}
+	return u, nil
+}
+
+func (f *fakeUsers) UpdateUser(_ context.Context, id int64, upd origin.UserUpdate) (*origin.User, error) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	u, ok := f.byID[id]
+	if !ok {
+		return nil, origin.Errorf(origin.ENOTFOUND, "user not found")
+	}
+	if upd.Password != nil {
+		if err := origin.ValidatePassword(*upd.Password); err != nil {
+			return nil, err
+		}
+	}
+	if upd.Name != nil {
+		n, err := origin.NormalizeName(*upd.Name)
+		if err != nil {
+			return nil, err
+		}
+		u.Name = n
+	}
+	return u, nil
+}
+
+func (f *fakeUsers) DeleteUser(_ context.Context, id int64) error {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	if _, ok := f.byID[id]; !ok {
+		return origin.Errorf(origin.ENOTFOUND, "user not found")
+	}
+	delete(f.byID, id)
+	return nil
+}
+
+type fakeTodos struct {
+	mu   sync.Mutex
+	next int64
+	all  map[int64]*origin.Todo
+}
+
+func newFakeTodos() *fakeTodos { return &fakeTodos{all: map[int64]*origin.Todo{}} }
+
+func (f *fakeTodos) CreateTodo(_ context.Context, uid int64, in origin.NewTodo) (*origin.Todo, error) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	title, err := origin.NormalizeTitle(in.Title)
+	if err != nil {
+		return nil, err
+	}
+	f.next++
+	t := &origin.Todo{ID: f.next, UserID: uid, Title: title, Completed: in.Completed, CreatedAt: t0, UpdatedAt: t0}
+	f.all[t.ID] = t
+	return t, nil
+}
+
+func (f *fakeTodos) FindTodo(_ context.Context, uid, tid int64) (*origin.Todo, error) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	t, ok := f.all[tid]
+	if !ok || t.UserID != uid {
+		return nil, origin.Errorf(origin.ENOTFOUND, "todo not found")
+	}
+	return t, nil
+}
+
+// ListTodos pages by id, newest first; the cursor is "c<id>".
+func (f *fakeTodos) ListTodos(_ context.Context, uid int64, limit int, after string) (*origin.TodoPage, error) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	if limit == 0 {
+		limit = origin.DefaultTodoLimit
+	}
+	if limit < 1 || limit > origin.MaxTodoLimit {
+		return nil, origin.Errorf(origin.EINVALID, "bad limit")
+	}
+	var below int64 = 1 << 62
+	if after != "" {
+		n, err := strconv.ParseInt(after[min(1, len(after)):], 10, 64)
+		if err != nil || after[0] != 'c' {
+			return nil, origin.Errorf(origin.EINVALID, "after is not a cursor from this API")
+		}
+		below = n
+	}
+	var ts []*origin.Todo
+	for _, t := range f.all {
+		if t.UserID == uid && t.ID < below {
+			ts = append(ts, t)
+		}
+	}
+	sort.Slice(ts, func(i, j int) bool { return ts[i].ID > ts[j].ID })
+	page := &origin.TodoPage{}
+	if len(ts) > limit {
+		ts = ts[:limit]
+		c := "c" + strconv.FormatInt(ts[limit-1].ID, 10)
+		page.Next = &c
+	}
+	page.Todos = ts
+	return page, nil
+}
+
+func (f *fakeTodos) UpdateTodo(_ context.Context, uid, tid int64, upd origin.TodoUpdate) (*origin.Todo, error) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	t, ok := f.all[tid]
+	if !ok || t.UserID != uid {
+		return nil, origin.Errorf(origin.ENOTFOUND, "todo not found")
+	}
+	if upd.Title != nil {
+		title, err := origin.NormalizeTitle(*upd.Title)
+		if err != nil {
+			return nil, err
+		}
+		t.Title = title
+	}
+	if upd.Completed != nil {
+		t.Completed = *upd.Completed
+	}
+	return t, nil
+}
+
+func (f *fakeTodos) DeleteTodo(_ context.Context, uid, tid int64) error {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	t, ok := f.all[tid]
+	if !ok || t.UserID != uid {
+		return origin.Errorf(origin.ENOTFOUND, "todo not found")
+	}
+	delete(f.all, tid)
+	return nil
+}
+
+type revocation struct {
+	jti string
+	exp time.Time
+}
+
+type fakeAuth struct {
+	mu      sync.Mutex
+	users   *fakeUsers
+	pass    map[string]string // email -> password
+	revoked []revocation
+	err     error
+}
+
+func (f *fakeAuth) Authenticate(_ context.Context, c origin.Credentials) (*origin.Token, error) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	if f.err != nil {
+		return nil, f.err
+	}
+	if c.Scope != "" && c.Scope != origin.DefaultScope && c.Scope != origin.ScopeTodosRead {
+		return nil, origin.Errorf(origin.EINVALIDSCOPE, "scope asks for more than allowed")
+	}
+	if p, ok := f.pass[c.Email]; !ok || p != c.Password {
+		return nil, origin.Errorf(origin.EUNAUTHORIZED, "wrong email or password")
+	}
+	return &origin.Token{Token: "tok-" + c.Email, TokenType: "Bearer", ExpiresIn: 3600}, nil
+}
+
+func (f *fakeAuth) Revoke(_ context.Context, jti string, exp time.Time) error {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	f.revoked = append(f.revoked, revocation{jti, exp})
+	return f.err
+}
+
+type fakeControl struct {
+	doc *origin.EdgeDocument
+}
+
+func (f *fakeControl) Current() *origin.EdgeDocument { return f.doc }
+func (f *fakeControl) Refresh(context.Context) error { return nil }
+
+// authorizerFunc adapts a function to origin.Authorizer and records the
+// requests it was asked about.
+type authorizerFunc struct {
+	mu   sync.Mutex
+	seen []*edgeauth.Request
+	fn   func(*edgeauth.Request) (edgeauth.Decision, error)
+}
+
+func (a *authorizerFunc) Authorize(_ context.Context, req *edgeauth.Request) (edgeauth.Decision, error) {
+	a.mu.Lock()
+	a.seen = append(a.seen, req)
+	a.mu.Unlock()
+	return a.fn(req)
+}

@@ -1,0 +1,188 @@
+package httpapi
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"errors"
+	"log/slog"
+	"net/http"
+	"runtime/debug"
+
+	"github.com/gorilla/mux"
+
+	"github.com/craftingapis/todos/origin"
+)
+
+// RequestIDHeader carries the request ID both ways.
+const RequestIDHeader = "X-Request-ID"
+
+type ctxKey int
+
+const (
+	infoKey ctxKey = iota
+	principalKey
+)
+
+// requestInfo is filled in as a request goes down the chain and read by the
+// access log on the way back up.
+type requestInfo struct {
+	id      string
+	route   string // the matched route template, "" when none matched
+	subject string // the principal's subject, "" when none
+}
+
+func infoFrom(ctx context.Context) *requestInfo {
+	info, _ := ctx.Value(infoKey).(*requestInfo)
+	return info
+}
+
+// RequestIDFromContext returns the request's ID ("" outside this package's
+// handler chain).
+func RequestIDFromContext(ctx context.Context) string {
+	if info := infoFrom(ctx); info != nil {
+		return info.id
+	}
+	return ""
+}
+
+// saneRequestID accepts a client's request ID only when it is 1 to 64
+// characters of [A-Za-z0-9._-]: anything else could forge log lines or
+// carry a secret into logs, so it is replaced.
+func saneRequestID(id string) bool {
+	if len(id) == 0 || len(id) > 64 {
+		return false
+	}
+	for i := 0; i < len(id); i++ {
+		c := id[i]
+		if !(c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || c == '.' || c == '_' || c == '-') {
+			return false
+		}
+	}
+	return true
+}
+
+func newRequestID() string {
+	var b [16]byte
+	_, _ = rand.Read(b[:]) // crypto/rand.Read never fails (Go 1.24+)
+	return hex.EncodeToString(b[:])
+}
+
+// requestID gives every request an ID (the client's when sane), echoes it in
+// the response and puts it in the context for logs and problem bodies.
+func requestID(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		id := r.Header.Get(RequestIDHeader)
+		if !saneRequestID(id) {
+			id = newRequestID()
+		}
+		w.Header().Set(RequestIDHeader, id)
+		ctx := context.WithValue(r.Context(), infoKey, &requestInfo{id: id})
+		next.ServeHTTP(w, r.WithContext(ctx))
+	})
+}
+
+// statusRecorder remembers the status and size of an answer.
+type statusRecorder struct {
+	http.ResponseWriter
+	status int
+	bytes  int64
+}
+
+func (w *statusRecorder) WriteHeader(code int) {
+	if w.status == 0 {
+		w.status = code
+	}
+	w.ResponseWriter.WriteHeader(code)
+}
+
+func (w *statusRecorder) Write(b []byte) (int, error) {
+	if w.status == 0 {
+		w.status = http.StatusOK
+	}
+	n, err := w.ResponseWriter.Write(b)
+	w.bytes += int64(n)
+	return n, err
+}
+
+// Unwrap lets http.ResponseController reach the real writer.
+func (w *statusRecorder) Unwrap() http.ResponseWriter { return w.ResponseWriter }
+
+// accessLog writes one structured line per request. It logs the route
+// template rather than the path and never the query string or any header,
+// so no token, password or cursor reaches the log.
+func (s *server) accessLog(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		start := s.now()
+		rec := &statusRecorder{ResponseWriter: w}
+		next.ServeHTTP(rec, r)
+		info := infoFrom(r.Context())
+		route := info.route
+		if route == "" {
+			// Refused before routing (by the auth step, say): still log
+			// which route was asked for, so denials can be told apart.
+			route = s.routeOf(r)
+		}
+		status := rec.status
+		if status == 0 {
+			status = http.StatusOK // nothing written: net/http sends 200
+		}
+		level := slog.LevelInfo
+		if status >= 500 {
+			level = slog.LevelError
+		}
+		s.log.LogAttrs(r.Context(), level, "request",
+			slog.String("method", r.Method),
+			slog.String("route", route),
+			slog.Int("status", status),
+			slog.Duration("duration", s.now().Sub(start)),
+			slog.Int64("bytes", rec.bytes),
+			slog.String("request_id", info.id),
+			slog.String("subject", info.subject),
+		)
+	})
+}
+
+// routeOf returns the template of the route r matches, or "(unmatched)".
+func (s *server) routeOf(r *http.Request) string {
+	var m mux.RouteMatch
+	if s.mux != nil && s.mux.Match(r, &m) && m.MatchErr == nil && m.Route != nil {
+		if tpl, err := m.Route.GetPathTemplate(); err == nil {
+			return tpl
+		}
+	}
+	return "(unmatched)"
+}
+
+// recoverPanics turns a handler's panic into a logged 500 problem, so one
+// bad request cannot take the process down or leak a stack trace.
+// http.ErrAbortHandler is re-raised: it is net/http's way to abort quietly.
+func (s *server) recoverPanics(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		rec := &statusRecorder{ResponseWriter: w}
+		defer func() {
+			v := recover()
+			if v == nil {
+				return
+			}
+			if err, ok := v.(error); ok && errors.Is(err, http.ErrAbortHandler) {
+				panic(v)
+			}
+			s.log.ErrorContext(r.Context(), "panic", "panic", v, "request_id", RequestIDFromContext(r.Context()),
+				"stack", string(debug.Stack()))
+			if rec.status != 0 {
+				// The answer has begun; all we can do is cut it short.
+				panic(http.ErrAbortHandler)
+			}
+			// Drop whatever the handler had set (a Location, say) but the ID.
+			for k := range w.Header() {
+				if k != http.CanonicalHeaderKey(RequestIDHeader) {
+					w.Header().Del(k)
+				}
+			}
+			s.writeProblem(w, r, problem{Status: http.StatusInternalServerError, Error: origin.EINTERNAL,
+				Detail: "internal error; quote the request_id if you report it"}, nil)
+		}()
+		next.ServeHTTP(rec, r)
+	})
+}

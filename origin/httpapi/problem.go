@@ -1,0 +1,137 @@
+package httpapi
+
+import (
+	"encoding/json"
+	"errors"
+	"net/http"
+	"strconv"
+	"time"
+
+	"github.com/craftingapis/todos/origin"
+)
+
+// ProblemContentType is the media type of every error body (RFC 9457).
+const ProblemContentType = "application/problem+json"
+
+// Problem is an RFC 9457 problem document, the body of every error answer.
+// Type is "about:blank" (the status says it all, RFC 9457 section 4.2.1), so
+// Title is the status's standard text; Detail says what was wrong in words a
+// client can show; Error is a stable machine-readable code (an origin error
+// code such as "invalid_scope", or the auth step's RFC 6750 code such as
+// "invalid_token"); RequestID matches the X-Request-ID response header.
+type Problem struct {
+	Type      string `json:"type"`
+	Title     string `json:"title"`
+	Status    int    `json:"status"`
+	Detail    string `json:"detail"`
+	Error     string `json:"error,omitempty"`
+	RequestID string `json:"request_id,omitempty"`
+}
+
+// problem is what a handler knows of an error; writeProblem fills the rest.
+type problem struct {
+	Status int
+	Error  string
+	Detail string
+}
+
+// statusOf maps an origin error code to its HTTP status. It is the one place
+// that does so (origin/error.go promises it); an unknown code is a 500.
+func statusOf(code string) int {
+	switch code {
+	case origin.EINVALID, origin.EINVALIDSCOPE:
+		return http.StatusBadRequest
+	case origin.EUNAUTHORIZED:
+		return http.StatusUnauthorized
+	case origin.ENOTFOUND:
+		return http.StatusNotFound
+	case origin.ECONFLICT:
+		return http.StatusConflict
+	case origin.ETOOLARGE:
+		return http.StatusRequestEntityTooLarge
+	case origin.ERATELIMIT:
+		return http.StatusTooManyRequests
+	default:
+		return http.StatusInternalServerError
+	}
+}
+
+// RetryAfter may be implemented by an error in the chain of an ERATELIMIT
+// error (or any other) to set the Retry-After header of the answer.
+type RetryAfter interface {
+	RetryAfter() time.Duration
+}
+
+// writeError answers with the problem for err. Client-safe messages come from
+// origin.Error; anything else is logged with its cause and answered with a
+// generic 500, so internal details never reach a client.
+func (s *server) writeError(w http.ResponseWriter, r *http.Request, err error) {
+	code := origin.ErrorCode(err)
+	status := statusOf(code)
+	p := problem{Status: status, Error: code, Detail: origin.ErrorMessage(err)}
+	headers := map[string]string{}
+	switch {
+	case status == http.StatusInternalServerError:
+		s.log.ErrorContext(r.Context(), "internal error", "err", err, "request_id", RequestIDFromContext(r.Context()))
+		p = problem{Status: status, Error: origin.EINTERNAL, Detail: "internal error; quote the request_id if you report it"}
+	case status == http.StatusUnauthorized:
+		headers = s.challenge("", "")
+	}
+	var ra RetryAfter
+	if errors.As(err, &ra) {
+		if secs := int64((ra.RetryAfter() + time.Second - 1) / time.Second); secs > 0 {
+			headers["Retry-After"] = strconv.FormatInt(secs, 10)
+		}
+	}
+	s.writeProblem(w, r, p, headers)
+}
+
+// writeProblem writes p as application/problem+json with the extra headers.
+func (s *server) writeProblem(w http.ResponseWriter, r *http.Request, p problem, headers map[string]string) {
+	doc := Problem{
+		Type:      "about:blank",
+		Title:     http.StatusText(p.Status),
+		Status:    p.Status,
+		Detail:    p.Detail,
+		Error:     p.Error,
+		RequestID: RequestIDFromContext(r.Context()),
+	}
+	body, err := json.Marshal(doc)
+	if err != nil { // cannot happen: only strings and an int
+		body = []byte(`{"type":"about:blank","title":"Internal Server Error","status":500,"detail":"internal error"}`)
+		doc.Status = http.StatusInternalServerError
+	}
+	h := w.Header()
+	for k, v := range headers {
+		h.Set(k, v)
+	}
+	h.Set("Content-Type", ProblemContentType)
+	h.Set("Cache-Control", "no-store")
+	h.Set("X-Content-Type-Options", "nosniff")
+	h.Set("Content-Length", strconv.Itoa(len(body)+1))
+	w.WriteHeader(doc.Status)
+	_, _ = w.Write(append(body, '\n'))
+}
+
+// writeJSON answers status with v as JSON. API answers are never cached:
+// they hold tokens and personal data.
+func (s *server) writeJSON(w http.ResponseWriter, r *http.Request, status int, v any) {
+	body, err := json.Marshal(v)
+	if err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	h := w.Header()
+	h.Set("Content-Type", "application/json")
+	h.Set("Cache-Control", "no-store")
+	h.Set("X-Content-Type-Options", "nosniff")
+	h.Set("Content-Length", strconv.Itoa(len(body)+1))
+	w.WriteHeader(status)
+	_, _ = w.Write(append(body, '\n'))
+}
+
+// writeNoContent answers 204.
+func writeNoContent(w http.ResponseWriter) {
+	w.Header().Set("Cache-Control", "no-store")
+	w.WriteHeader(http.StatusNoContent)
+}

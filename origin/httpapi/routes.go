@@ -1,0 +1,159 @@
+package httpapi
+
+import (
+	"fmt"
+	"net/http"
+	"slices"
+	"strconv"
+	"strings"
+
+	"github.com/gorilla/mux"
+
+	"github.com/craftingapis/todos/edgeauth"
+	"github.com/craftingapis/todos/origin"
+)
+
+// routeKey names a route as "METHOD /path/{template}".
+func routeKey(method, path string) string { return method + " " + path }
+
+// handlers maps every route of origin.PublicRoutes and origin.RouteRules to
+// its handler. router panics if the two disagree, so a route can be neither
+// served without a rule nor ruled without being served.
+func (s *server) handlers() map[string]http.HandlerFunc {
+	return map[string]http.HandlerFunc{
+		routeKey("POST", "/users"):                       s.createUser,
+		routeKey("POST", "/authenticate"):                s.authenticate,
+		routeKey("GET", "/.well-known/jwks.json"):        s.jwks,
+		routeKey("GET", "/.well-known/edgeauth.json"):    s.edgeConfig,
+		routeKey("GET", "/healthz"):                      s.healthz,
+		routeKey("DELETE", "/authenticate"):              s.logout,
+		routeKey("GET", "/users/{id}"):                   s.getUser,
+		routeKey("PATCH", "/users/{id}"):                 s.updateUser,
+		routeKey("DELETE", "/users/{id}"):                s.deleteUser,
+		routeKey("GET", "/users/{id}/todos"):             s.listTodos,
+		routeKey("POST", "/users/{id}/todos"):            s.createTodo,
+		routeKey("GET", "/users/{id}/todos/{todoId}"):    s.getTodo,
+		routeKey("PATCH", "/users/{id}/todos/{todoId}"):  s.updateTodo,
+		routeKey("DELETE", "/users/{id}/todos/{todoId}"): s.deleteTodo,
+	}
+}
+
+// router builds the mux from the route tables.
+//
+// It matches on the escaped path and never cleans it, so that the router
+// sees the very path the auth step judged: "/users/1/../2" or "/%75sers/1"
+// match no route here, just as they match no rule in the module, instead of
+// being redirected or decoded into a route the module did not check.
+func (s *server) router() *mux.Router {
+	r := mux.NewRouter().UseEncodedPath().SkipClean(true)
+	r.NotFoundHandler = http.HandlerFunc(s.notFound)
+	r.MethodNotAllowedHandler = http.HandlerFunc(func(w http.ResponseWriter, req *http.Request) {
+		s.methodNotAllowed(w, req, r)
+	})
+	// Runs only on a match: records the route template for the access log.
+	r.Use(func(next http.Handler) http.Handler {
+		return http.HandlerFunc(func(w http.ResponseWriter, req *http.Request) {
+			if info := infoFrom(req.Context()); info != nil {
+				if tpl, err := mux.CurrentRoute(req).GetPathTemplate(); err == nil {
+					info.route = tpl
+				}
+			}
+			next.ServeHTTP(w, req)
+		})
+	})
+
+	hs := s.handlers()
+	take := func(method, path string) http.HandlerFunc {
+		k := routeKey(method, path)
+		h, ok := hs[k]
+		if !ok {
+			panic("httpapi: no handler for route " + k)
+		}
+		delete(hs, k)
+		return h
+	}
+	for _, p := range origin.PublicRoutes {
+		r.Handle(p.Path, take(p.Method, p.Path)).Methods(p.Method)
+	}
+	for _, rule := range origin.RouteRules {
+		r.Handle(rule.Path, s.guard(rule, take(rule.Method, rule.Path))).Methods(rule.Method)
+	}
+	if len(hs) != 0 {
+		panic(fmt.Sprintf("httpapi: %d handlers without a route rule", len(hs)))
+	}
+	return r
+}
+
+// guard re-checks, in the origin itself, what the auth step already decided
+// for an authenticated route: a principal is present, it holds the route's
+// scopes, and it owns the {id} in the path. The module is the source of truth;
+// this is defense in depth against a mis-configured or replaced module, and it
+// answers the way the module does (401, 403, 404 for a stranger).
+func (s *server) guard(rule edgeauth.Route, next http.Handler) http.Handler {
+	if !s.security {
+		return next
+	}
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		p := PrincipalFromContext(r.Context())
+		if p == nil {
+			s.writeProblem(w, r, problem{
+				Status: http.StatusUnauthorized, Error: edgeauth.ErrInvalidToken,
+				Detail: "a valid bearer token is required",
+			}, s.challenge("", ""))
+			return
+		}
+		for _, want := range rule.Scopes {
+			if !slices.Contains(p.Scopes, want) {
+				s.writeProblem(w, r, problem{
+					Status: http.StatusForbidden, Error: edgeauth.ErrInsufficientScope,
+					Detail: "the token lacks the scope " + strconv.Quote(want),
+				}, s.challenge(edgeauth.ErrInsufficientScope, want))
+				return
+			}
+		}
+		if rule.Owner != "" && (p.UserID <= 0 || mux.Vars(r)[rule.Owner] != strconv.FormatInt(p.UserID, 10)) {
+			s.notFound(w, r)
+			return
+		}
+		next.ServeHTTP(w, r)
+	})
+}
+
+// challenge is a Bearer WWW-Authenticate value (RFC 6750 section 3) for the
+// handlers' own 401 and 403 answers.
+func (s *server) challenge(errCode, scope string) map[string]string {
+	v := "Bearer realm=" + strconv.Quote(s.realm)
+	if errCode != "" {
+		v += ", error=" + strconv.Quote(errCode)
+	}
+	if scope != "" {
+		v += ", scope=" + strconv.Quote(scope)
+	}
+	return map[string]string{"WWW-Authenticate": v}
+}
+
+func (s *server) notFound(w http.ResponseWriter, r *http.Request) {
+	s.writeProblem(w, r, problem{Status: http.StatusNotFound, Error: origin.ENOTFOUND, Detail: "no such resource"}, nil)
+}
+
+// methodNotAllowed answers 405 with the Allow header RFC 9110 requires,
+// found by asking the router which methods the path does match.
+func (s *server) methodNotAllowed(w http.ResponseWriter, r *http.Request, rt *mux.Router) {
+	var allow []string
+	for _, m := range []string{"GET", "POST", "PATCH", "DELETE"} {
+		probe := r.Clone(r.Context())
+		probe.Method = m
+		var match mux.RouteMatch
+		if rt.Match(probe, &match) && match.MatchErr == nil {
+			allow = append(allow, m)
+		}
+	}
+	h := map[string]string{}
+	if len(allow) > 0 {
+		h["Allow"] = strings.Join(allow, ", ")
+	}
+	s.writeProblem(w, r, problem{
+		Status: http.StatusMethodNotAllowed, Error: "method_not_allowed",
+		Detail: "method " + r.Method + " is not allowed here",
+	}, h)
+}

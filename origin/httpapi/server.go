@@ -1,0 +1,121 @@
+// Package httpapi is the origin's HTTP layer: the routes of the todo API,
+// strict JSON in and out, RFC 9457 problem documents for every error, and the
+// middleware that runs every request through the auth step (the ABI v1 wasm
+// module, via an origin.Authorizer) before any handler sees it.
+//
+// The routes served are exactly origin.PublicRoutes plus origin.RouteRules:
+// the same tables are published to edge hosts in /.well-known/edgeauth.json,
+// so the origin and every edge decide alike. The package speaks HTTP only; the
+// domain (validation, storage, tokens) lives behind the origin interfaces.
+//
+// Request flow, outermost first:
+//
+//	request ID -> access log -> panic recovery -> auth step -> router -> route guard -> handler
+//
+// Server timeouts, TLS and listening are the caller's business (origin/cmd/origin).
+package httpapi
+
+import (
+	"log/slog"
+	"net/http"
+	"time"
+
+	"github.com/gorilla/mux"
+
+	"github.com/craftingapis/todos/origin"
+)
+
+// DefaultMaxBodyBytes caps a request body when Options.MaxBodyBytes is 0.
+const DefaultMaxBodyBytes int64 = 64 << 10
+
+// DefaultRealm names the protection space in WWW-Authenticate when
+// Options.Realm is empty; it matches edgeauth's own default.
+const DefaultRealm = "api"
+
+// Options wires the HTTP layer to the domain services. Every service is
+// required; Authorizer is required only when EnableSecurity is true.
+type Options struct {
+	Users   origin.UserService
+	Todos   origin.TodoService
+	Auth    origin.AuthService
+	Control origin.ControlPlane
+	// Authorizer is the auth step every request passes through when
+	// EnableSecurity is true. An error from it (a trap, a timeout) is answered
+	// with 503: the API fails closed.
+	Authorizer origin.Authorizer
+	// EnableSecurity turns the auth step on. When false every route is open,
+	// no request carries a principal, handlers skip their ownership checks and
+	// DELETE /authenticate is a no-op answering 204 (there is no verified
+	// token to revoke). Only for local development.
+	EnableSecurity bool
+	// Realm is the realm of the WWW-Authenticate challenges the handlers make
+	// themselves (the auth step's challenges come from the module's config).
+	Realm string
+	// Logger receives the access log and every 5xx cause; nil discards.
+	Logger *slog.Logger
+	// MaxBodyBytes caps request bodies (413 beyond); 0 means DefaultMaxBodyBytes.
+	MaxBodyBytes int64
+	// Now is the clock for request durations; nil means time.Now.
+	Now func() time.Time
+}
+
+// server holds the validated options; its methods are the handlers.
+type server struct {
+	users      origin.UserService
+	todos      origin.TodoService
+	auth       origin.AuthService
+	control    origin.ControlPlane
+	authorizer origin.Authorizer
+	security   bool
+	realm      string
+	log        *slog.Logger
+	maxBody    int64
+	now        func() time.Time
+	mux        *mux.Router // set by New; the access log asks it for route templates
+}
+
+// New returns the API's handler. It panics when a required service is nil
+// (or Authorizer is nil with EnableSecurity): a mis-wired server must not
+// start, and least of all start open.
+func New(o Options) http.Handler {
+	if o.Users == nil || o.Todos == nil || o.Auth == nil || o.Control == nil {
+		panic("httpapi: Options.Users, Todos, Auth and Control are required")
+	}
+	if o.EnableSecurity && o.Authorizer == nil {
+		panic("httpapi: Options.Authorizer is required when EnableSecurity is true")
+	}
+	s := &server{
+		users:      o.Users,
+		todos:      o.Todos,
+		auth:       o.Auth,
+		control:    o.Control,
+		authorizer: o.Authorizer,
+		security:   o.EnableSecurity,
+		realm:      o.Realm,
+		log:        o.Logger,
+		maxBody:    o.MaxBodyBytes,
+		now:        o.Now,
+	}
+	if s.realm == "" {
+		s.realm = DefaultRealm
+	}
+	if s.log == nil {
+		s.log = slog.New(slog.DiscardHandler)
+	}
+	if s.maxBody <= 0 {
+		s.maxBody = DefaultMaxBodyBytes
+	}
+	if s.now == nil {
+		s.now = time.Now
+	}
+
+	s.mux = s.router()
+	var h http.Handler = s.mux
+	if s.security {
+		h = s.authStep(h)
+	}
+	h = s.recoverPanics(h)
+	h = s.accessLog(h)
+	h = requestID(h)
+	return h
+}
