@@ -1,0 +1,123 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"log/slog"
+	"strings"
+)
+
+// errUsage marks a command-line mistake (exit status 2).
+var errUsage = errors.New("usage")
+
+const helpText = `origin: a todo API whose auth step is a portable WebAssembly module,
+and the control plane that edge hosts get its config from.
+
+Usage:
+  origin [serve] [flags]            serve the API (the default command)
+  origin keys list [flags]          list signing keys, newest first
+  origin keys rotate [-alg ALG]     make a new key active (EdDSA, ES256 or HS256);
+                                    the old one keeps verifying until its tokens expire
+  origin keys retire KID            stop a key verifying at once (not the active one)
+  origin config print [flags]       print the effective config (secrets redacted)
+  origin help                       this text
+
+A running origin picks up key changes made by another process within
+auth.pollInterval, without a restart.
+
+Configuration, lowest precedence first: built-in defaults, a JSON file
+(-config or ORIGIN_CONFIG), environment variables, flags. Booleans are
+true or false; anything else is an error.
+ORIGIN_MASTER_KEY (base64 of 32 bytes) encrypts signing keys at rest;
+without it they are stored in plain and a warning is logged.
+
+Flags (every command):
+`
+
+// run is the whole program: main only wires the process to it, so tests
+// call it directly.
+func run(ctx context.Context, args []string, lookupEnv func(string) (string, bool), stdout, stderr io.Writer) error {
+	cmd, rest := "serve", args
+	if len(args) > 0 && !strings.HasPrefix(args[0], "-") {
+		cmd, rest = args[0], args[1:]
+	}
+	switch cmd {
+	case "serve":
+		return runServe(ctx, rest, lookupEnv, stderr)
+	case "keys":
+		if len(rest) == 0 || strings.HasPrefix(rest[0], "-") {
+			return fmt.Errorf("%w: keys needs list, rotate or retire", errUsage)
+		}
+		return runKeys(ctx, rest[0], rest[1:], lookupEnv, stdout, stderr)
+	case "config":
+		if len(rest) == 0 || rest[0] != "print" {
+			return fmt.Errorf("%w: config needs print", errUsage)
+		}
+		return runConfigPrint(rest[1:], lookupEnv, stdout, stderr)
+	case "help", "-h", "-help", "--help":
+		printHelp(stdout)
+		return nil
+	}
+	return fmt.Errorf("%w: unknown command %q (see origin help)", errUsage, cmd)
+}
+
+func printHelp(w io.Writer) {
+	fs := flag.NewFlagSet("origin", flag.ContinueOnError)
+	addConfigFlags(fs)
+	fs.SetOutput(w)
+	fmt.Fprint(w, helpText)
+	fs.PrintDefaults()
+}
+
+// parseFlags parses a command's flags (the config flags plus extra ones
+// registered by define) and loads the config.
+func parseFlags(name string, args []string, lookupEnv func(string) (string, bool), stderr io.Writer,
+	define func(fs *flag.FlagSet)) (Config, []string, error) {
+	fs := flag.NewFlagSet("origin "+name, flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	cf := addConfigFlags(fs)
+	if define != nil {
+		define(fs)
+	}
+	if err := fs.Parse(args); err != nil {
+		if errors.Is(err, flag.ErrHelp) {
+			return Config{}, nil, fmt.Errorf("%w: see origin help", errUsage)
+		}
+		return Config{}, nil, fmt.Errorf("%w: %v", errUsage, err)
+	}
+	c, err := loadConfig(cf, lookupEnv)
+	return c, fs.Args(), err
+}
+
+// newLogger writes JSON lines to w at the configured level.
+func newLogger(c Config, w io.Writer) *slog.Logger {
+	level, _ := c.logLevel() // validated by loadConfig
+	return slog.New(slog.NewJSONHandler(w, &slog.HandlerOptions{Level: level}))
+}
+
+// runConfigPrint prints the effective config as JSON. The master key is
+// the only secret and appears only as whether it is set.
+func runConfigPrint(args []string, lookupEnv func(string) (string, bool), stdout, stderr io.Writer) error {
+	c, rest, err := parseFlags("config print", args, lookupEnv, stderr, nil)
+	if err != nil {
+		return err
+	}
+	if len(rest) > 0 {
+		return fmt.Errorf("%w: unexpected arguments %q", errUsage, rest)
+	}
+	master := "not set: signing keys are stored unencrypted"
+	if v, ok := lookupEnv(envMasterKey); ok && v != "" {
+		master = "set (redacted)"
+	}
+	out := struct {
+		Config
+		Secrets map[string]string `json:"secrets"`
+	}{c, map[string]string{envMasterKey: master}}
+	enc := json.NewEncoder(stdout)
+	enc.SetIndent("", "  ")
+	return enc.Encode(out)
+}

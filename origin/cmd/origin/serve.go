@@ -1,0 +1,157 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"net/http"
+	"os"
+	"strconv"
+	"time"
+
+	"github.com/craftingapis/todos/origin"
+	"github.com/craftingapis/todos/origin/edge"
+	"github.com/craftingapis/todos/origin/httpapi"
+	"github.com/craftingapis/todos/origin/sqlite"
+	"github.com/craftingapis/todos/origin/tokens"
+	"github.com/craftingapis/todos/wasmhost"
+)
+
+// runServe serves the API until ctx is cancelled (SIGINT/SIGTERM), then
+// lets in-flight requests finish within server.shutdownTimeout.
+func runServe(ctx context.Context, args []string, lookupEnv func(string) (string, bool), stderr io.Writer) error {
+	c, rest, err := parseFlags("serve", args, lookupEnv, stderr, nil)
+	if err != nil {
+		return err
+	}
+	if len(rest) != 0 {
+		return fmt.Errorf("%w: serve takes no arguments, got %q", errUsage, rest)
+	}
+	log := newLogger(c, stderr)
+
+	db, err := openStore(ctx, c, lookupEnv, log)
+	if err != nil {
+		return err
+	}
+	defer db.Close()
+	keys := sqlite.NewKeyService(db)
+	key, created, err := keys.EnsureActiveKey(ctx, c.Auth.SigningAlg)
+	if err != nil {
+		return err
+	}
+	if created {
+		log.Info("created the first signing key", "kid", key.Kid, "alg", key.Alg)
+	} else if key.Alg != c.Auth.SigningAlg {
+		log.Warn("the active signing key's algorithm differs from auth.signingAlg; run `origin keys rotate` to switch",
+			"kid", key.Kid, "alg", key.Alg, "configured", c.Auth.SigningAlg)
+	}
+	// Fail at start, not at the first login, when the key cannot be read
+	// (encrypted at rest and the master key is missing or wrong).
+	if _, err := keys.ActiveKey(ctx); err != nil {
+		return err
+	}
+
+	var sink edge.Sink
+	var authorizer origin.Authorizer
+	if c.Server.EnableSecurity {
+		host, err := loadModule(ctx, c, log)
+		if err != nil {
+			return err
+		}
+		defer host.Close(context.WithoutCancel(ctx))
+		sink, authorizer = host.Configure, host
+	} else {
+		log.Warn("SECURITY IS OFF: every route is open and no token is checked; for local development only")
+	}
+
+	lifetime := time.Duration(c.Auth.TokenLifetime)
+	leeway := time.Duration(c.Auth.LeewaySeconds) * time.Second
+	cp, err := edge.New(ctx, edge.Options{
+		Store: db, Sink: sink,
+		Issuer: c.Auth.Issuer, Audiences: c.Auth.Audiences, Realm: c.Auth.Realm,
+		Leeway: leeway, TokenLifetime: lifetime, PollInterval: time.Duration(c.Auth.PollInterval),
+		Logger: log,
+	})
+	if err != nil {
+		return err
+	}
+	db.SetNotifier(cp)
+	users := sqlite.NewUserService(db)
+	issuer, err := tokens.NewIssuer(tokens.IssuerOptions{
+		Issuer: c.Auth.Issuer, Audiences: c.Auth.Audiences, Lifetime: lifetime, BcryptCost: c.Auth.BcryptCost,
+		Credentials: users, Keys: keys, Subjects: db, Notifier: cp,
+	})
+	if err != nil {
+		return err
+	}
+	handler := httpapi.New(httpapi.Options{
+		Users: users, Todos: sqlite.NewTodoService(db), Auth: issuer, Control: cp,
+		Authorizer: authorizer, EnableSecurity: c.Server.EnableSecurity,
+		Realm: c.Auth.Realm, Logger: log, MaxBodyBytes: c.Server.MaxBodyBytes,
+	})
+
+	ln, err := net.Listen("tcp", net.JoinHostPort(c.Server.Host, strconv.Itoa(c.Server.Port)))
+	if err != nil {
+		return err
+	}
+	srv := &http.Server{
+		Handler:           handler,
+		ReadHeaderTimeout: min(time.Duration(c.Server.ReadTimeout), 5*time.Second),
+		ReadTimeout:       time.Duration(c.Server.ReadTimeout),
+		WriteTimeout:      time.Duration(c.Server.WriteTimeout),
+		IdleTimeout:       time.Duration(c.Server.IdleTimeout),
+		MaxHeaderBytes:    16 << 10,
+		ErrorLog:          slog.NewLogLogger(log.Handler(), slog.LevelWarn),
+	}
+	return serveUntilDone(ctx, srv, ln, cp, time.Duration(c.Server.ShutdownTimeout), log)
+}
+
+// loadModule compiles the auth step's module and starts its pool.
+func loadModule(ctx context.Context, c Config, log *slog.Logger) (*wasmhost.Host, error) {
+	module, err := os.ReadFile(c.Auth.Module)
+	if err != nil {
+		return nil, fmt.Errorf("auth module: %w (build it with `make wasm`)", err)
+	}
+	start := time.Now()
+	host, err := wasmhost.New(ctx, module, wasmhost.Options{PoolSize: c.Auth.PoolSize, CacheDir: c.Auth.CacheDir, Logger: log})
+	if err != nil {
+		return nil, fmt.Errorf("auth module %s: %w", c.Auth.Module, err)
+	}
+	log.Info("auth module loaded", "module", c.Auth.Module, "bytes", len(module), "took", time.Since(start).String())
+	return host, nil
+}
+
+// serveUntilDone serves on ln and runs the control plane's poll loop until
+// ctx is done, then shuts down gracefully: the listener closes at once and
+// in-flight requests get up to grace to finish.
+func serveUntilDone(ctx context.Context, srv *http.Server, ln net.Listener, cp *edge.ControlPlane, grace time.Duration, log *slog.Logger) error {
+	pollCtx, stopPoll := context.WithCancel(context.WithoutCancel(ctx))
+	polled := make(chan struct{})
+	go func() { defer close(polled); cp.Run(pollCtx) }()
+	defer func() { stopPoll(); <-polled }()
+
+	served := make(chan error, 1)
+	go func() { served <- srv.Serve(ln) }()
+	// A structured line the e2e tests parse to find a port-0 listener.
+	log.Info("listening", "addr", ln.Addr().String())
+
+	select {
+	case err := <-served:
+		return fmt.Errorf("serve: %w", err)
+	case <-ctx.Done():
+	}
+	log.Info("shutting down", "grace", grace.String())
+	shutCtx, cancel := context.WithTimeout(context.WithoutCancel(ctx), grace)
+	defer cancel()
+	if err := srv.Shutdown(shutCtx); err != nil {
+		return fmt.Errorf("shutdown: %w", err)
+	}
+	if err := <-served; !errors.Is(err, http.ErrServerClosed) {
+		return err
+	}
+	log.Info("stopped")
+	return nil
+}
