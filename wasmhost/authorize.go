@@ -1,0 +1,97 @@
+package wasmhost
+
+import (
+	"context"
+	"fmt"
+
+	"github.com/craftingapis/todos/edgeauth"
+)
+
+const (
+	// maxRequestBytes bounds a Request document: net/http's default limit
+	// on a request's headers. A larger one is refused before it reaches the
+	// module, where parsing it would only cost time and memory.
+	maxRequestBytes = 1 << 20
+	// keptRequestBytes is the largest encoding buffer an instance keeps
+	// between calls.
+	keptRequestBytes = 64 << 10
+)
+
+// Authorize asks the module for the Decision on req. It waits for a free
+// instance while ctx allows (returning ctx's error otherwise); once the call
+// is in the module, only Options.CallTimeout bounds it, so that a client
+// hanging up cannot kill a healthy instance.
+//
+// Any error means the module gave no trustworthy Decision and the caller
+// must refuse the request (500 or 503); the returned Decision is then the
+// zero Decision, which denies. After a trap, a timeout or an answer outside
+// the ABI the instance is replaced in the background. Authorize never panics.
+func (h *Host) Authorize(ctx context.Context, req *edgeauth.Request) (_ edgeauth.Decision, err error) {
+	if req == nil {
+		return edgeauth.Decision{}, ErrNilRequest
+	}
+	if err := ctx.Err(); err != nil { // the client is gone: spend nothing
+		return edgeauth.Decision{}, fmt.Errorf("wasmhost: authorize: %w", err)
+	}
+	if !h.enter() {
+		return edgeauth.Decision{}, ErrClosed
+	}
+	defer h.leave()
+	inst, err := h.take(ctx)
+	if err != nil {
+		return edgeauth.Decision{}, fmt.Errorf("wasmhost: authorize: %w", err)
+	}
+	h.busy.Add(1)
+	defer h.busy.Add(-1)
+	h.calls.Add(1)
+	// Belt and braces: wazero turns traps into errors, but a panic in the
+	// host (say, a parser bug that module output triggers) must still fail
+	// this one request closed, and cost only this instance.
+	defer func() {
+		if r := recover(); r != nil {
+			h.discard(inst, fmt.Errorf("host panic: %v", r))
+			err = fmt.Errorf("wasmhost: authorize: %w: host panic: %v", ErrBadOutput, r)
+		}
+	}()
+
+	// The encoding buffer lives with the instance, so the steady state
+	// allocates nothing for it.
+	inst.req = edgeauth.AppendRequestJSON(inst.req[:0], req)
+	if n := len(inst.req); n > maxRequestBytes {
+		inst.req = nil // do not pin a huge buffer
+		h.pool <- inst // the module never saw the request: still healthy
+		return edgeauth.Decision{}, fmt.Errorf("wasmhost: authorize: %w: request is %d bytes, limit %d", ErrInputTooLarge, n, maxRequestBytes)
+	}
+	out, err := inst.Authorize(inst.req)
+	if cap(inst.req) > keptRequestBytes {
+		inst.req = nil // rare large request: let its buffer go
+	}
+	var d edgeauth.Decision
+	if err == nil {
+		d, err = parseDecision(out)
+	}
+	if err != nil {
+		h.discard(inst, err)
+		return edgeauth.Decision{}, fmt.Errorf("wasmhost: authorize: %w", err)
+	}
+	h.pool <- inst
+	return d, nil
+}
+
+// parseDecision decodes the module's answer (straight from guest memory:
+// the parser copies every string out) and refuses one that contradicts
+// itself or uses a status outside ABI v1, so that a confused module cannot
+// allow by accident.
+func parseDecision(out []byte) (edgeauth.Decision, error) {
+	d, err := edgeauth.ParseDecisionJSON(out)
+	if err != nil {
+		return edgeauth.Decision{}, fmt.Errorf("%w: %w", ErrBadOutput, err)
+	}
+	switch {
+	case d.Allow && d.Status == 200:
+	case !d.Allow && (d.Status == 400 || d.Status == 401 || d.Status == 403 || d.Status == 404):
+	default:
+		return edgeauth.Decision{}, fmt.Errorf("%w: decision allow=%t with status %d", ErrBadOutput, d.Allow, d.Status)
+	}
+	return d, nil
+}

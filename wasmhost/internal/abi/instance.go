@@ -1,0 +1,202 @@
+package abi
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"math"
+	"time"
+
+	"github.com/tetratelabs/wazero"
+	"github.com/tetratelabs/wazero/api"
+	"github.com/tetratelabs/wazero/sys"
+
+	"github.com/craftingapis/todos/edgeauth"
+)
+
+const (
+	// MaxInputBytes bounds one JSON document passed to the module. It is far
+	// above any real Request or Config, and it stops an oversized input from
+	// reaching the guest allocator (whose failure would trap and cost an
+	// instance) as a cheap way to churn the pool.
+	MaxInputBytes = 8 << 20
+	// minInputCap is the first guest input buffer: a typical Request fits,
+	// so the steady state needs no guest allocation at all.
+	minInputCap = 4 << 10
+	// StartTimeout bounds instantiation (_initialize) when calls have a
+	// deadline; Go's runtime start-up takes ~3 ms, so this only stops a
+	// module that hangs.
+	StartTimeout = 10 * time.Second
+)
+
+// Instance is one instantiated ABI v1 module. It is not safe for concurrent
+// use, and after any error from a method it must be closed, not reused.
+type Instance struct {
+	mod                         api.Module
+	mem                         api.Memory
+	alloc, free, config, decide api.Function
+	stack                       []uint64 // reused by every call: no allocation per call
+	in, inCap                   uint32   // guest buffer the host writes input into
+	dl                          *deadline
+	timeout                     time.Duration
+}
+
+// Instantiate starts one instance of cm, which Check has accepted. mc must
+// name _initialize as the start function (wazero calls it exactly once).
+// With timeout > 0 every call is stopped after timeout; that works only if
+// the runtime was built WithCloseOnContextDone(true). timeout <= 0 means no
+// deadline. Errors wrap ErrNotABIv1 when the instance reports another ABI
+// version.
+func Instantiate(ctx context.Context, r wazero.Runtime, cm wazero.CompiledModule, mc wazero.ModuleConfig, timeout time.Duration) (*Instance, error) {
+	if timeout > 0 {
+		var cancel context.CancelFunc
+		ctx, cancel = context.WithTimeout(ctx, StartTimeout)
+		defer cancel()
+	}
+	mod, err := r.InstantiateModule(ctx, cm, mc)
+	if err != nil {
+		return nil, fmt.Errorf("instantiate module: %w", err)
+	}
+	in := &Instance{
+		mod:     mod,
+		mem:     mod.Memory(),
+		alloc:   mod.ExportedFunction(FnAlloc),
+		free:    mod.ExportedFunction(FnFree),
+		config:  mod.ExportedFunction(FnConfigure),
+		decide:  mod.ExportedFunction(FnAuthorize),
+		stack:   make([]uint64, 2),
+		timeout: timeout,
+	}
+	if timeout > 0 {
+		in.dl = newDeadline()
+	}
+	if in.mem == nil || in.alloc == nil || in.free == nil || in.config == nil || in.decide == nil {
+		in.Close(ctx)
+		return nil, fmt.Errorf("%w: an export is missing from the instance", ErrNotABIv1)
+	}
+	v, err := in.call(mod.ExportedFunction(FnVersion), 0, 0)
+	if err == nil && v != Version {
+		err = fmt.Errorf("%w: edgeauth_abi_version returned %d", ErrNotABIv1, int32(v))
+	}
+	if err == nil {
+		err = in.grow(minInputCap)
+	}
+	if err != nil {
+		in.Close(ctx)
+		return nil, err
+	}
+	return in, nil
+}
+
+// Configure passes a Config document to edgeauth_configure. It reports
+// whether the module accepted it and, if not, the module's reason; a
+// rejection is not an error (the module keeps its previous config).
+func (in *Instance) Configure(config []byte) (ok bool, reason string, err error) {
+	out, err := in.invoke(in.config, config)
+	if err != nil {
+		return false, "", err
+	}
+	switch err := edgeauth.ParseConfigureResultJSON(out); {
+	case err == nil:
+		return true, "", nil
+	case errors.Is(err, edgeauth.ErrInvalidConfig):
+		return false, err.Error(), nil
+	default:
+		return false, "", fmt.Errorf("%w: %w", ErrBadOutput, err)
+	}
+}
+
+// Authorize passes a Request document to edgeauth_authorize and returns the
+// Decision document. The result aliases guest memory: it is valid only until
+// the next call on this instance, so parse (copy) it before anything else.
+func (in *Instance) Authorize(request []byte) ([]byte, error) {
+	return in.invoke(in.decide, request)
+}
+
+// Close releases the instance; it is safe to call more than once.
+func (in *Instance) Close(ctx context.Context) error {
+	if in.dl != nil {
+		in.dl.stop()
+	}
+	return in.mod.Close(ctx)
+}
+
+// invoke writes input into the guest buffer, calls fn(ptr, len) and returns
+// the view of the packed (ptr<<32 | len) result.
+func (in *Instance) invoke(fn api.Function, input []byte) ([]byte, error) {
+	if len(input) > MaxInputBytes {
+		return nil, fmt.Errorf("%w: %d bytes, limit %d", ErrInputTooLarge, len(input), MaxInputBytes)
+	}
+	n := uint32(len(input))
+	if n > in.inCap {
+		if err := in.grow(n); err != nil {
+			return nil, err
+		}
+	}
+	if !in.mem.Write(in.in, input) {
+		return nil, fmt.Errorf("%w: input buffer %#x+%d is outside memory", ErrBadOutput, in.in, n)
+	}
+	packed, err := in.call(fn, uint64(in.in), uint64(n))
+	if err != nil {
+		return nil, err
+	}
+	ptr, size := uint32(packed>>32), uint32(packed)
+	out, ok := in.mem.Read(ptr, size)
+	if !ok {
+		return nil, fmt.Errorf("%w: result %#x+%d is outside memory", ErrBadOutput, ptr, size)
+	}
+	return out, nil
+}
+
+// grow replaces the guest input buffer with one of at least n bytes, doubling
+// so a slowly growing input costs few allocations.
+func (in *Instance) grow(n uint32) error {
+	size := max(in.inCap, minInputCap)
+	for size < n {
+		size *= 2
+	}
+	size = min(size, MaxInputBytes)
+	if in.in != 0 {
+		if _, err := in.call(in.free, uint64(in.in), 0); err != nil {
+			return err
+		}
+		in.in, in.inCap = 0, 0
+	}
+	p, err := in.call(in.alloc, uint64(size), 0)
+	if err != nil {
+		return err
+	}
+	if p == 0 || uint32(p) > math.MaxUint32-size {
+		return fmt.Errorf("%w: edgeauth_alloc(%d) returned %#x", ErrBadOutput, size, uint32(p))
+	}
+	in.in, in.inCap = uint32(p), size
+	return nil
+}
+
+// call runs fn with up to two arguments under the deadline and returns its
+// first result (0 when it has none).
+func (in *Instance) call(fn api.Function, a, b uint64) (uint64, error) {
+	s := in.stack
+	s[0], s[1] = a, b
+	var ctx context.Context = context.Background()
+	if in.dl != nil {
+		ctx = in.dl
+		in.dl.arm(in.timeout)
+	}
+	err := fn.CallWithStack(ctx, s)
+	if in.dl != nil && !in.dl.disarm() {
+		return 0, fmt.Errorf("%w (%v)", ErrTimeout, in.timeout)
+	}
+	if err != nil {
+		var exit *sys.ExitError
+		if errors.As(err, &exit) && exit.ExitCode() == sys.ExitCodeDeadlineExceeded {
+			return 0, fmt.Errorf("%w (%v)", ErrTimeout, in.timeout)
+		}
+		return 0, fmt.Errorf("%w: %w", ErrTrap, err)
+	}
+	return s[0], nil
+}
+
+// MemoryBytes is the size of the instance's linear memory now. It never
+// shrinks; benchmarks report it as memory per instance.
+func (in *Instance) MemoryBytes() uint32 { return in.mem.Size() }

@@ -1,0 +1,20 @@
+package wasmhost
+
+// Stats is a snapshot of a Host's counters for metrics. Reading it costs a
+// few atomic loads.
+type Stats struct {
+	PoolSize int    // instances when the pool is full
+	Busy     int    // instances inside a call right now
+	Calls    uint64 // Authorize calls that reached an instance, since New
+	Replaced uint64 // instances closed after an error (trap, timeout, ABI violation) and replaced
+}
+
+// Stats returns the Host's counters.
+func (h *Host) Stats() Stats {
+	return Stats{
+		PoolSize: h.opts.PoolSize,
+		Busy:     int(h.busy.Load()),
+		Calls:    h.calls.Load(),
+		Replaced: h.replaced.Load(),
+	}
+}
