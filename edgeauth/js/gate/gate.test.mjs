@@ -1,0 +1,178 @@
+// Tests of the gate's request handling under Node, with the test reactor in
+// place of the real module (it allows exactly "Bearer good", as users/1 with
+// scope todos:read, and traps on /trap) and a fake origin behind a fake fetch.
+// The real module and a real origin are exercised by tests/workerd.
+// Run: node --test edgeauth/js/
+import assert from "node:assert/strict";
+import { before, describe, test } from "node:test";
+
+import { buildReactor } from "../testdata/gobuild.mjs";
+import { createGate, parseSettings, tokenKid } from "./gate.mjs";
+
+let wasmModule;
+before(async () => {
+  wasmModule = await WebAssembly.compile(buildReactor("./edgeauth/js/testdata/reactor"));
+});
+
+const ORIGIN = "http://origin.test:8080";
+const env = { ORIGIN, CONFIG_TTL_SECONDS: "30", KID_REFRESH_COOLDOWN_SECONDS: "10", CONFIG_RETRY_SECONDS: "5" };
+const configDoc = JSON.stringify({ issuer: "https://issuer.test", keys: { keys: [{ kid: "k1" }] } });
+
+function setup() {
+  const origin = { configFetches: 0, forwarded: [], down: false };
+  const clock = { t: 1_800_000_000_000 };
+  const fetch = async (url, init) => {
+    if (origin.down) throw new TypeError("connection refused");
+    if (url === `${ORIGIN}/.well-known/edgeauth.json`) {
+      origin.configFetches++;
+      return new Response(configDoc, { headers: { etag: '"1"' } });
+    }
+    const body = init.body ? await new Response(init.body).text() : null;
+    origin.forwarded.push({ url, method: init.method, headers: Object.fromEntries(new Headers(init.headers)), body });
+    return new Response("from origin", { status: 200 });
+  };
+  const gate = createGate({ wasmModule, fetch, now: () => clock.t });
+  const call = (path, init = {}) => gate.fetch(new Request(`https://gate.test${path}`, init), env);
+  return { origin, clock, call };
+}
+
+async function assertProblem(res, status) {
+  assert.equal(res.status, status);
+  assert.equal(res.headers.get("content-type"), "application/problem+json");
+  assert.equal(res.headers.get("cache-control"), "no-store");
+  const body = await res.json();
+  assert.equal(body.status, status);
+  assert.equal(body.type, "about:blank");
+  assert.equal(typeof body.title, "string");
+  assert.equal(typeof body.detail, "string");
+  return body;
+}
+
+describe("gate", () => {
+  test("a denial is answered at the gate and never forwarded", async () => {
+    const { origin, call } = setup();
+    const res = await call("/users/1", { headers: { authorization: "Bearer bad" } });
+    const body = await assertProblem(res, 401);
+    assert.equal(body.error, "invalid_token");
+    assert.equal(res.headers.get("www-authenticate"), 'Bearer realm="api"');
+    assert.equal(origin.forwarded.length, 0);
+  });
+
+  test("an allowed request is forwarded with the verified identity, client X-Auth-* stripped", async () => {
+    const { origin, call } = setup();
+    const res = await call("/users/1/todos?limit=5", {
+      method: "POST",
+      body: '{"title":"x"}',
+      headers: {
+        authorization: "Bearer good",
+        "x-auth-subject": "users/2",
+        "X-Auth-Scopes": "admin",
+        "x-auth-anything": "1",
+        "content-type": "application/json",
+      },
+    });
+    assert.equal(res.status, 200);
+    assert.equal(await res.text(), "from origin");
+    assert.equal(origin.forwarded.length, 1);
+    const f = origin.forwarded[0];
+    assert.equal(f.url, `${ORIGIN}/users/1/todos?limit=5`);
+    assert.equal(f.method, "POST");
+    assert.equal(f.body, '{"title":"x"}');
+    assert.equal(f.headers["x-auth-subject"], "users/1");
+    assert.equal(f.headers["x-auth-scopes"], "todos:read");
+    assert.equal(f.headers["x-auth-anything"], undefined);
+    assert.equal(f.headers.authorization, "Bearer good");
+    assert.equal(f.headers["content-type"], "application/json");
+  });
+
+  test("a path that looks like a host stays a path on the origin", async () => {
+    const { origin, call } = setup();
+    await call("//evil.test/x", { headers: { authorization: "Bearer good" } });
+    assert.equal(origin.forwarded[0].url, `${ORIGIN}//evil.test/x`);
+  });
+
+  test("without any config (origin unreachable) every request gets 503", async () => {
+    const { origin, call } = setup();
+    origin.down = true;
+    const res = await call("/users/1", { headers: { authorization: "Bearer good" } });
+    await assertProblem(res, 503);
+    assert.equal(res.headers.get("retry-after"), "5");
+  });
+
+  test("the origin going down later keeps the last good config", async () => {
+    const { origin, clock, call } = setup();
+    assert.equal((await call("/x", { headers: { authorization: "Bearer good" } })).status, 200);
+    origin.down = true;
+    clock.t += 60_000;
+    const res = await call("/x", { headers: { authorization: "Bearer bad" } });
+    assert.equal(res.status, 401, "still judged with the last good config");
+  });
+
+  test("a module trap is a 500 and nothing is forwarded", async () => {
+    const { origin, call } = setup();
+    const body = await assertProblem(await call("/trap", { headers: { authorization: "Bearer good" } }), 500);
+    assert.equal(body.error, "server_error");
+    assert.equal(origin.forwarded.length, 0);
+    assert.equal((await call("/x", { headers: { authorization: "Bearer good" } })).status, 200, "recovers on the next request");
+  });
+
+  test("a token naming an unknown kid refreshes the config, at most once per cool-down", async () => {
+    const { origin, clock, call } = setup();
+    const b64 = (o) => Buffer.from(JSON.stringify(o)).toString("base64url");
+    const token = (kid) => `Bearer ${b64({ alg: "EdDSA", kid })}.${b64({})}.sig`;
+    await call("/x", { headers: { authorization: token("k1") } });
+    assert.equal(origin.configFetches, 1);
+    await call("/x", { headers: { authorization: token("k1") } });
+    assert.equal(origin.configFetches, 1, "a known kid causes no fetch");
+    for (let i = 0; i < 50; i++) {
+      clock.t += 100;
+      assert.equal((await call("/x", { headers: { authorization: token(`flood-${i}`) } })).status, 401);
+    }
+    assert.equal(origin.configFetches, 2, "one refresh for the whole flood");
+    clock.t += 10_000;
+    await call("/x", { headers: { authorization: token("another") } });
+    assert.equal(origin.configFetches, 3);
+  });
+
+  test("a misconfigured gate answers 500 and forwards nothing", async () => {
+    const { origin } = setup();
+    const gate = createGate({ wasmModule, fetch: async () => assert.fail("no fetch expected") });
+    const res = await gate.fetch(new Request("https://gate.test/x"), { ORIGIN: "not a url" });
+    await assertProblem(res, 500);
+    assert.equal(origin.forwarded.length, 0);
+  });
+});
+
+describe("parseSettings", () => {
+  const cases = [
+    { name: "defaults", env: { ORIGIN: "https://api.test" }, want: { origin: "https://api.test", ttlMs: 30000, kidCooldownMs: 10000, retryMs: 5000 } },
+    { name: "port and fractions", env: { ORIGIN: "http://127.0.0.1:3000/", CONFIG_TTL_SECONDS: "0.5" }, want: { origin: "http://127.0.0.1:3000", ttlMs: 500, kidCooldownMs: 10000, retryMs: 5000 } },
+    { name: "missing origin", env: {}, err: /ORIGIN/ },
+    { name: "origin with a path", env: { ORIGIN: "https://api.test/v1" }, err: /no path/ },
+    { name: "origin with credentials", env: { ORIGIN: "https://u:p@api.test" }, err: /credentials/ },
+    { name: "not http", env: { ORIGIN: "ftp://api.test" }, err: /http/ },
+    { name: "negative ttl", env: { ORIGIN: "https://api.test", CONFIG_TTL_SECONDS: "-1" }, err: /CONFIG_TTL_SECONDS/ },
+    { name: "word ttl", env: { ORIGIN: "https://api.test", CONFIG_TTL_SECONDS: "soon" }, err: /CONFIG_TTL_SECONDS/ },
+  ];
+  for (const c of cases) {
+    test(c.name, () => {
+      if (c.err) assert.throws(() => parseSettings(c.env), c.err);
+      else assert.deepEqual(parseSettings(c.env), c.want);
+    });
+  }
+});
+
+describe("tokenKid", () => {
+  const b64 = (s) => Buffer.from(s).toString("base64url");
+  const cases = [
+    { name: "a kid", auth: `Bearer ${b64('{"kid":"k1"}')}.e30.x`, want: "k1" },
+    { name: "no header", auth: null, want: null },
+    { name: "no space", auth: "Bearer", want: null },
+    { name: "no kid", auth: `Bearer ${b64('{"alg":"x"}')}.e30.x`, want: null },
+    { name: "kid not a string", auth: `Bearer ${b64('{"kid":7}')}.e30.x`, want: null },
+    { name: "not base64url", auth: "Bearer a+b.c.d", want: null },
+    { name: "not JSON", auth: `Bearer ${b64("nope")}.e30.x`, want: null },
+    { name: "huge segment", auth: `Bearer ${"A".repeat(5000)}.e30.x`, want: null },
+  ];
+  for (const c of cases) test(c.name, () => assert.equal(tokenKid(c.auth), c.want));
+});
