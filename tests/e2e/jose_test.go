@@ -1,0 +1,102 @@
+package e2e
+
+import (
+	"bytes"
+	"encoding/json"
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"testing"
+)
+
+// TestJoseVerifiesOriginTokens: a token the origin issues verifies with
+// Node's jose against the live /.well-known/jwks.json, and a tampered or
+// misdirected token does not. It needs `npm ci --prefix tests/js` first.
+func TestJoseVerifiesOriginTokens(t *testing.T) {
+	t.Parallel()
+	for _, alg := range []string{"EdDSA", "ES256"} {
+		t.Run(alg, func(t *testing.T) {
+			t.Parallel()
+			joseCheck(t, alg)
+		})
+	}
+}
+
+func joseCheck(t *testing.T, alg string) {
+	node, err := exec.LookPath("node")
+	if err != nil {
+		t.Fatal("node is required for the jose check: ", err)
+	}
+	jsDir := filepath.Join(repoRoot, "tests", "js")
+	if _, err := os.Stat(filepath.Join(jsDir, "node_modules", "jose", "package.json")); err != nil {
+		t.Fatal("jose is not installed: run `npm ci --prefix tests/js` first")
+	}
+	o := startOrigin(t, func(env map[string]string) { env["AUTH_SIGNING_ALG"] = alg })
+	u := o.register(t, "jose")
+	tok := o.login(t, u, "todos:read")
+	var cfg struct {
+		Issuer    string   `json:"issuer"`
+		Audiences []string `json:"audiences"`
+	}
+	o.do(t, "GET", "/.well-known/edgeauth.json", req{}).json(t, 200, &cfg)
+	if cfg.Issuer == "" || len(cfg.Audiences) == 0 {
+		t.Fatalf("edge config has no issuer or audience: %+v", cfg)
+	}
+	jwksURL := o.base + "/.well-known/jwks.json"
+
+	verify := func(token, issuer, audience string) (string, error) {
+		cmd := exec.Command(node, filepath.Join(jsDir, "verify-jose.mjs"), jwksURL, issuer, audience)
+		cmd.Dir = jsDir
+		cmd.Stdin = strings.NewReader(token)
+		var stdout, stderr bytes.Buffer
+		cmd.Stdout, cmd.Stderr = &stdout, &stderr
+		if err := cmd.Run(); err != nil {
+			return "", fmt.Errorf("%w: %s", err, stderr.String())
+		}
+		return stdout.String(), nil
+	}
+
+	out, err := verify(tok, cfg.Issuer, cfg.Audiences[0])
+	if err != nil {
+		t.Fatalf("jose refused the origin's token: %v", err)
+	}
+	var got struct {
+		Header  map[string]any `json:"header"`
+		Payload map[string]any `json:"payload"`
+	}
+	if err := json.Unmarshal([]byte(out), &got); err != nil {
+		t.Fatalf("verify-jose output %q: %v", out, err)
+	}
+	if got.Payload["sub"] != fmt.Sprintf("users/%d", u.id) || got.Payload["scope"] != "todos:read" ||
+		got.Header["kid"] != jwtPart(t, tok, 0)["kid"] || got.Header["alg"] != alg {
+		t.Errorf("jose read header %v payload %v", got.Header, got.Payload)
+	}
+
+	parts := strings.Split(tok, ".")
+	sig := []byte(parts[2])
+	sig[len(sig)/2] ^= 0x01 // still base64url, no longer the signature
+	// Each must fail for its own reason (jose's error code), not for an
+	// unreachable JWKS or a broken script.
+	const badSig, badClaim = "ERR_JWS_SIGNATURE_VERIFICATION_FAILED", "ERR_JWT_CLAIM_VALIDATION_FAILED"
+	bad := []struct {
+		name, token, issuer, audience, want string
+	}{
+		{"tampered signature", parts[0] + "." + parts[1] + "." + string(sig), cfg.Issuer, cfg.Audiences[0], badSig},
+		{"forged claims", parts[0] + "." + forgeClaims(t, tok, "scope", "admin") + "." + parts[2], cfg.Issuer, cfg.Audiences[0], badSig},
+		{"other issuer", tok, cfg.Issuer + "x", cfg.Audiences[0], badClaim},
+		{"other audience", tok, cfg.Issuer, "https://elsewhere.example", badClaim},
+	}
+	for _, tc := range bad {
+		t.Run(tc.name, func(t *testing.T) {
+			out, err := verify(tc.token, tc.issuer, tc.audience)
+			if err == nil {
+				t.Fatalf("jose accepted it: %s", out)
+			}
+			if !strings.Contains(err.Error(), tc.want) {
+				t.Errorf("jose refused it for another reason than %s: %v", tc.want, err)
+			}
+		})
+	}
+}
