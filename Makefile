@@ -8,8 +8,12 @@ WASM  := $(BUILD)/edgeauth.wasm
 export CGO_CFLAGS ?= -O2 -DSQLITE_ENABLE_QPSG
 
 EDGEAUTH_SRC := $(shell find edgeauth -name '*.go' -not -name '*_test.go') go.mod go.sum
+# Every test that needs the module uses this one build of it.
+export EDGEAUTH_MODULE := $(abspath $(WASM))
+# npm ci's marker: jose (an independent verifier) and workerd (an edge host).
+JS_STAMP := tests/js/node_modules/.package-lock.json
 
-.PHONY: all run build wasm test test-go test-race fuzz bench clean
+.PHONY: all run build wasm test test-go test-race test-js matrix fuzz bench clean
 
 all: build
 
@@ -25,21 +29,51 @@ build: $(WASM)
 run: build
 	./$(BUILD)/origin serve
 
-test: $(WASM) test-go test-race
+# test-go runs first: it warms the build cache for the origin binary that the
+# JS end-to-end tests build, and records wazero's decisions for the matrix.
+test: $(WASM) $(JS_STAMP) test-go test-race test-js matrix
 
-test-go:
+$(JS_STAMP): tests/js/package.json tests/js/package-lock.json
+	npm ci --prefix tests/js --no-audit --no-fund
+
+test-go: $(WASM) $(JS_STAMP)
 	$(GO) vet ./...
 	$(GO) test -count=1 ./...
+	@set -o pipefail; $(GO) test -count=1 -v -run '^TestConformance' ./tests/conformance | grep -E '^(conformance:|--- FAIL|FAIL|ok)'
 
-# The pool and hot-reload code is where data races would hide.
+# The instance pool, the control plane and the store's connections are where
+# data races would hide.
 test-race:
-	$(GO) test -count=1 -race ./wasmhost/...
+	$(GO) test -count=1 -race ./wasmhost/... ./origin/edge/... ./origin/sqlite/...
 
-fuzz:
-	@echo "fuzz targets are added with the parsers"
+# The WASI shim, the JS host and the gate; the corpus under Node and workerd;
+# the workerd gate in front of a real origin.
+test-js: $(WASM) $(JS_STAMP)
+	node --test edgeauth/js/ tests/node/ tests/workerd/
 
-bench:
-	@echo "benchmarks are added with the performance work"
+# hosts x vectors, from the decisions each host recorded in build/conformance/.
+matrix:
+	node tests/node/matrix.mjs
+
+# Longer fuzzing than make test's; FUZZTIME per target.
+FUZZTIME ?= 30s
+FUZZ_TARGETS := \
+	./edgeauth:FuzzParseToken ./edgeauth:FuzzConfigure ./edgeauth:FuzzRequestJSON \
+	./edgeauth/internal/jsonx:FuzzJSON ./wasmhost:FuzzParseDecision \
+	./tests/conformance:FuzzCheck ./origin/httpapi:FuzzDecodeStrict \
+	./origin/sqlite:FuzzDecodeCursor ./origin/tokens:FuzzNarrowScope ./origin:FuzzNormalizeEmail
+fuzz: $(WASM)
+	@set -e; for t in $(FUZZ_TARGETS); do \
+		pkg=$${t%%:*}; name=$${t##*:}; \
+		echo "== $$name ($$pkg, $(FUZZTIME))"; \
+		$(GO) test -run '^$$' -fuzz "^$$name\$$" -fuzztime $(FUZZTIME) $$pkg; \
+	done
+
+bench: $(WASM) $(JS_STAMP)
+	$(GO) test -run '^$$' -bench '^Benchmark(Module)?Authorize(Cached)?$$' -benchtime 1s ./edgeauth/
+	$(GO) test -run '^$$' -bench . -benchtime 2s ./wasmhost/
+	$(GO) test -run '^$$' -bench . ./origin/sqlite/ ./origin/edge/ ./origin/tokens/
+	node tests/workerd/bench.mjs
 
 clean:
 	rm -rf $(BUILD)
