@@ -2,6 +2,7 @@ package e2e
 
 import (
 	"bytes"
+	"encoding/base64"
 	"encoding/json"
 	"fmt"
 	"os"
@@ -75,15 +76,22 @@ func joseCheck(t *testing.T, alg string) {
 	}
 
 	parts := strings.Split(tok, ".")
-	sig := []byte(parts[2])
-	sig[len(sig)/2] ^= 0x01 // still base64url, no longer the signature
+	// Flip one bit of the decoded signature: the result is still canonical
+	// base64url (flipping a bit of the text could leave the alphabet), so
+	// only the signature check can refuse it.
+	rawSig, err := base64.RawURLEncoding.DecodeString(parts[2])
+	if err != nil {
+		t.Fatalf("signature segment: %v", err)
+	}
+	rawSig[len(rawSig)/2] ^= 0x01
+	sig := base64.RawURLEncoding.EncodeToString(rawSig)
 	// Each must fail for its own reason (jose's error code), not for an
 	// unreachable JWKS or a broken script.
 	const badSig, badClaim = "ERR_JWS_SIGNATURE_VERIFICATION_FAILED", "ERR_JWT_CLAIM_VALIDATION_FAILED"
 	bad := []struct {
 		name, token, issuer, audience, want string
 	}{
-		{"tampered signature", parts[0] + "." + parts[1] + "." + string(sig), cfg.Issuer, cfg.Audiences[0], badSig},
+		{"tampered signature", parts[0] + "." + parts[1] + "." + sig, cfg.Issuer, cfg.Audiences[0], badSig},
 		{"forged claims", parts[0] + "." + forgeClaims(t, tok, "scope", "admin") + "." + parts[2], cfg.Issuer, cfg.Audiences[0], badSig},
 		{"other issuer", tok, cfg.Issuer + "x", cfg.Audiences[0], badClaim},
 		{"other audience", tok, cfg.Issuer, "https://elsewhere.example", badClaim},
