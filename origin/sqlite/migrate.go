@@ -3,59 +3,35 @@ package sqlite
 import (
 	"context"
 	"database/sql"
-	"embed"
 	"fmt"
-	"io/fs"
-	"sort"
+
+	"github.com/craftingapis/todos/origin/migrations"
 )
 
-// migrations are plain SQL files applied in name order, each once, each in
-// its own transaction together with its schema_migrations row. Never edit a
-// released file: add a new one.
-//
-//go:embed migrations/*.sql
-var migrations embed.FS
-
+// migrate applies the pending migrations of origin/migrations/sqlite. Each
+// runs in an IMMEDIATE transaction, so two processes opening a new database
+// at once apply it exactly once: the second waits for the first and then
+// sees its row.
 func (db *DB) migrate(ctx context.Context) error {
-	names, err := fs.Glob(migrations, "migrations/*.sql")
+	_, err := migrations.Run(ctx, migrations.SQLite, func(ctx context.Context, fn func(migrations.Tx) error) error {
+		return db.inTx(ctx, func(tx *sql.Tx) error { return fn(sqlTx{tx}) })
+	}, db.opts.Now)
 	if err != nil {
 		return fmt.Errorf("sqlite: %w", err)
 	}
-	sort.Strings(names)
-	for _, name := range names {
-		body, err := migrations.ReadFile(name)
-		if err != nil {
-			return fmt.Errorf("sqlite: %w", err)
-		}
-		// IMMEDIATE transactions make two processes opening a new database
-		// at once apply each migration exactly once: the second waits for the
-		// first and then sees its row.
-		err = db.inTx(ctx, func(tx *sql.Tx) error {
-			// Inside the transaction: outside it, a second process creating
-			// the table at the same moment could get SQLITE_BUSY at once
-			// instead of waiting for the write lock.
-			if _, err := tx.ExecContext(ctx, `CREATE TABLE IF NOT EXISTS schema_migrations (
-				version    TEXT    PRIMARY KEY,
-				applied_at INTEGER NOT NULL
-			)`); err != nil {
-				return err
-			}
-			var n int
-			if err := tx.QueryRowContext(ctx, `SELECT COUNT(*) FROM schema_migrations WHERE version = ?`, name).Scan(&n); err != nil {
-				return err
-			}
-			if n > 0 {
-				return nil
-			}
-			if _, err := tx.ExecContext(ctx, string(body)); err != nil {
-				return err
-			}
-			_, err := tx.ExecContext(ctx, `INSERT INTO schema_migrations (version, applied_at) VALUES (?, ?)`, name, db.opts.Now().Unix())
-			return err
-		})
-		if err != nil {
-			return fmt.Errorf("sqlite: migration %s: %w", name, err)
-		}
-	}
 	return nil
+}
+
+// sqlTx adapts a *sql.Tx to the migration runner.
+type sqlTx struct{ tx *sql.Tx }
+
+func (t sqlTx) Exec(ctx context.Context, query string, args ...any) error {
+	_, err := t.tx.ExecContext(ctx, query, args...)
+	return err
+}
+
+func (t sqlTx) QueryInt(ctx context.Context, query string, args ...any) (int64, error) {
+	var n int64
+	err := t.tx.QueryRowContext(ctx, query, args...).Scan(&n)
+	return n, err
 }

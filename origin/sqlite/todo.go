@@ -7,6 +7,7 @@ import (
 	"fmt"
 
 	"github.com/craftingapis/todos/origin"
+	"github.com/craftingapis/todos/origin/internal/cursor"
 )
 
 // TodoService implements origin.TodoService. Every statement is scoped by
@@ -76,7 +77,7 @@ func (s *TodoService) ListTodos(ctx context.Context, userID int64, limit int, af
 		rows, err = s.db.db.QueryContext(ctx, `SELECT `+todoColumns+` FROM todos WHERE user_id = ?
 			ORDER BY created_at DESC, id DESC LIMIT ?`, userID, limit+1)
 	} else {
-		created, id, cerr := decodeCursor(after)
+		created, id, cerr := cursor.Decode(after)
 		if cerr != nil {
 			return nil, cerr
 		}
@@ -102,7 +103,7 @@ func (s *TodoService) ListTodos(ctx context.Context, userID int64, limit int, af
 	if len(page.Todos) > limit {
 		page.Todos = page.Todos[:limit]
 		last := page.Todos[limit-1]
-		next := encodeCursor(last.CreatedAt, last.ID)
+		next := cursor.Encode(last.CreatedAt, last.ID)
 		page.Next = &next
 	}
 	return page, nil

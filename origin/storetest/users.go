@@ -1,4 +1,4 @@
-package sqlite
+package storetest
 
 import (
 	"context"
@@ -12,9 +12,9 @@ import (
 	"github.com/craftingapis/todos/origin"
 )
 
-func TestCreateUser(t *testing.T) {
-	db, _, _ := openTest(t, Options{})
-	us := NewUserService(db)
+func testCreateUser(t *testing.T, open func(t *testing.T) Store) {
+	s := open(t)
+	us := s.Users
 	ctx := context.Background()
 	if _, err := us.CreateUser(ctx, origin.NewUser{Email: "taken@example.com", Password: "password1", Name: "A"}); err != nil {
 		t.Fatal(err)
@@ -28,6 +28,7 @@ func TestCreateUser(t *testing.T) {
 		{"normalises email", origin.NewUser{Email: "  Bob@Example.COM ", Password: "password1", Name: " Bob "}, "", "bob@example.com"},
 		{"password of exactly 8 bytes", origin.NewUser{Email: "p8@example.com", Password: "12345678", Name: "x"}, "", "p8@example.com"},
 		{"password of exactly 72 bytes", origin.NewUser{Email: "p72@example.com", Password: strings.Repeat("a", 72), Name: "x"}, "", "p72@example.com"},
+		{"non-ASCII name", origin.NewUser{Email: "u8@example.com", Password: "password1", Name: "Zoë 🦊"}, "", "u8@example.com"},
 		{"duplicate email", origin.NewUser{Email: "taken@example.com", Password: "password1", Name: "B"}, origin.ECONFLICT, ""},
 		{"duplicate email in other case", origin.NewUser{Email: "TAKEN@example.com", Password: "password1", Name: "B"}, origin.ECONFLICT, ""},
 		{"password too short", origin.NewUser{Email: "s@example.com", Password: "1234567", Name: "x"}, origin.EINVALID, ""},
@@ -47,7 +48,7 @@ func TestCreateUser(t *testing.T) {
 			if tt.wantCode != "" {
 				return
 			}
-			if u.ID <= 0 || u.Email != tt.wantEmail || u.CreatedAt.IsZero() {
+			if u.ID <= 0 || u.Email != tt.wantEmail || u.CreatedAt.IsZero() || !u.CreatedAt.Equal(s.Clock.Now().Truncate(time.Microsecond)) {
 				t.Fatalf("user = %+v", u)
 			}
 			got, err := us.FindUserByID(ctx, u.ID)
@@ -65,9 +66,8 @@ func TestCreateUser(t *testing.T) {
 	}
 }
 
-func TestFindUserNotFound(t *testing.T) {
-	db, _, _ := openTest(t, Options{})
-	us := NewUserService(db)
+func testFindUserNotFound(t *testing.T, open func(t *testing.T) Store) {
+	us := open(t).Users
 	for _, id := range []int64{0, -1, 999} {
 		_, err := us.FindUserByID(context.Background(), id)
 		wantCode(t, err, origin.ENOTFOUND)
@@ -76,7 +76,7 @@ func TestFindUserNotFound(t *testing.T) {
 	wantCode(t, err, origin.ENOTFOUND)
 }
 
-func TestUpdateUser(t *testing.T) {
+func testUpdateUser(t *testing.T, open func(t *testing.T) Store) {
 	ctx := context.Background()
 	str := func(s string) *string { return &s }
 	tests := []struct {
@@ -95,17 +95,20 @@ func TestUpdateUser(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			db, clk, _ := openTest(t, Options{})
+			s := open(t)
 			n := &countingNotifier{}
-			db.SetNotifier(n)
-			us := NewUserService(db)
+			s.Edge.SetNotifier(n)
+			us := s.Users
 			u := mustCreateUser(t, us, "u@example.com")
-			clk.Advance(10 * time.Second)
+			s.Clock.Advance(10 * time.Second)
 			got, err := us.UpdateUser(ctx, u.ID, tt.upd)
 			wantCode(t, err, tt.wantCode)
-			cutoff, cerr := db.SubjectValidAfter(ctx, u.Subject())
+			cutoff, cerr := s.Edge.SubjectValidAfter(ctx, u.Subject())
 			if cerr != nil {
 				t.Fatal(cerr)
+			}
+			if tt.wantCode == "" && (got.ID != u.ID || !got.CreatedAt.Equal(u.CreatedAt) || !got.UpdatedAt.Equal(s.Clock.Now().Truncate(time.Microsecond))) {
+				t.Fatalf("updated user = %+v (was %+v)", got, u)
 			}
 			if !tt.wantCutoff {
 				if cutoff != 0 || n.count() != 0 {
@@ -116,7 +119,7 @@ func TestUpdateUser(t *testing.T) {
 				}
 				return
 			}
-			if want := clk.Now().Unix() + 1; cutoff != want {
+			if want := s.Clock.Now().Unix() + 1; cutoff != want {
 				t.Fatalf("cutoff = %d, want %d (change second + 1)", cutoff, want)
 			}
 			if n.count() != 1 {
@@ -133,49 +136,56 @@ func TestUpdateUser(t *testing.T) {
 	}
 }
 
-func TestUpdateUserCutoffNeverMovesBack(t *testing.T) {
-	db, clk, _ := openTest(t, Options{})
-	us := NewUserService(db)
+func testUpdateUserCutoffNeverMovesBack(t *testing.T, open func(t *testing.T) Store) {
+	s := open(t)
 	ctx := context.Background()
-	u := mustCreateUser(t, us, "u@example.com")
+	u := mustCreateUser(t, s.Users, "u@example.com")
 	pw := "another pass"
-	if _, err := us.UpdateUser(ctx, u.ID, origin.UserUpdate{Password: &pw}); err != nil {
+	if _, err := s.Users.UpdateUser(ctx, u.ID, origin.UserUpdate{Password: &pw}); err != nil {
 		t.Fatal(err)
 	}
-	first, _ := db.SubjectValidAfter(ctx, u.Subject())
-	clk.Advance(-time.Hour) // a clock step backwards must not reopen old tokens
-	if _, err := us.UpdateUser(ctx, u.ID, origin.UserUpdate{Password: &pw}); err != nil {
+	first, _ := s.Edge.SubjectValidAfter(ctx, u.Subject())
+	s.Clock.Advance(-time.Hour) // a clock step backwards must not reopen old tokens
+	if _, err := s.Users.UpdateUser(ctx, u.ID, origin.UserUpdate{Password: &pw}); err != nil {
 		t.Fatal(err)
 	}
-	if again, _ := db.SubjectValidAfter(ctx, u.Subject()); again != first {
+	if again, _ := s.Edge.SubjectValidAfter(ctx, u.Subject()); again != first {
 		t.Fatalf("cutoff moved from %d to %d", first, again)
 	}
 }
 
-func TestUpdateUserNotifierError(t *testing.T) {
-	db, _, _ := openTest(t, Options{})
+func testUpdateUserNotifierError(t *testing.T, open func(t *testing.T) Store) {
+	s := open(t)
 	boom := errors.New("sink down")
-	db.SetNotifier(&countingNotifier{err: boom})
-	us := NewUserService(db)
-	u := mustCreateUser(t, us, "u@example.com")
+	s.Edge.SetNotifier(&countingNotifier{err: boom})
+	u := mustCreateUser(t, s.Users, "u@example.com")
 	pw := "another pass"
-	if _, err := us.UpdateUser(context.Background(), u.ID, origin.UserUpdate{Password: &pw}); !errors.Is(err, boom) {
+	if _, err := s.Users.UpdateUser(context.Background(), u.ID, origin.UserUpdate{Password: &pw}); !errors.Is(err, boom) {
 		t.Fatalf("err = %v, want the notifier's error", err)
+	}
+	// The change is stored all the same: only the telling failed.
+	if cutoff, _ := s.Edge.SubjectValidAfter(context.Background(), u.Subject()); cutoff == 0 {
+		t.Fatal("cutoff not stored")
 	}
 }
 
-func TestUpdateUserNotFound(t *testing.T) {
-	db, _, _ := openTest(t, Options{})
-	name := "x"
-	_, err := NewUserService(db).UpdateUser(context.Background(), 42, origin.UserUpdate{Name: &name})
+func testUpdateUserNotFound(t *testing.T, open func(t *testing.T) Store) {
+	s := open(t)
+	name, pw := "x", "another pass"
+	_, err := s.Users.UpdateUser(context.Background(), 42, origin.UserUpdate{Name: &name})
 	wantCode(t, err, origin.ENOTFOUND)
+	_, err = s.Users.UpdateUser(context.Background(), 42, origin.UserUpdate{Password: &pw})
+	wantCode(t, err, origin.ENOTFOUND)
+	if cutoffs, _ := s.Edge.SubjectsValidAfter(context.Background(), time.Unix(0, 0)); len(cutoffs) != 0 {
+		t.Fatalf("a missing user got a cutoff: %v", cutoffs)
+	}
 }
 
-func TestDeleteUser(t *testing.T) {
-	db, clk, _ := openTest(t, Options{})
+func testDeleteUser(t *testing.T, open func(t *testing.T) Store) {
+	s := open(t)
 	n := &countingNotifier{}
-	db.SetNotifier(n)
-	us, ts := NewUserService(db), NewTodoService(db)
+	s.Edge.SetNotifier(n)
+	us, ts := s.Users, s.Todos
 	ctx := context.Background()
 	u := mustCreateUser(t, us, "gone@example.com")
 	other := mustCreateUser(t, us, "stays@example.com")
@@ -199,18 +209,24 @@ func TestDeleteUser(t *testing.T) {
 	if _, err := ts.FindTodo(ctx, other.ID, kept.ID); err != nil {
 		t.Fatalf("another user's todo went too: %v", err)
 	}
-	if cutoff, _ := db.SubjectValidAfter(ctx, u.Subject()); cutoff != clk.Now().Unix()+1 {
+	if cutoff, _ := s.Edge.SubjectValidAfter(ctx, u.Subject()); cutoff != s.Clock.Now().Unix()+1 {
 		t.Fatalf("cutoff = %d", cutoff)
 	}
 	if n.count() != 1 {
 		t.Fatalf("notified %d times", n.count())
 	}
 	wantCode(t, us.DeleteUser(ctx, u.ID), origin.ENOTFOUND)
+	_, err = ts.CreateTodo(ctx, u.ID, origin.NewTodo{Title: "for a deleted user"})
+	wantCode(t, err, origin.ENOTFOUND)
 
-	// Ids are never reused: a new account cannot inherit the cutoff or
-	// anything else of the deleted one.
+	// Ids are never reused, not even the highest one: a new account cannot
+	// inherit the cutoff or anything else of a deleted one.
+	last := mustCreateUser(t, us, "last@example.com")
+	if err := us.DeleteUser(ctx, last.ID); err != nil {
+		t.Fatal(err)
+	}
 	again := mustCreateUser(t, us, "gone@example.com")
-	if again.ID == u.ID {
-		t.Fatalf("id %d reused", u.ID)
+	if again.ID <= last.ID {
+		t.Fatalf("new user got id %d after %d was deleted: ids must never be reused", again.ID, last.ID)
 	}
 }

@@ -1,0 +1,73 @@
+package postgres
+
+import (
+	"context"
+	"testing"
+	"time"
+
+	"github.com/craftingapis/todos/origin"
+	"github.com/craftingapis/todos/origin/edge"
+	"github.com/craftingapis/todos/origin/postgres/pgtest"
+)
+
+// TestPollingAloneBoundsPropagation: without notifications, a control plane
+// on one replica still picks up a change committed on another within its
+// poll interval (plus a rebuild), for each kind of change the auth step
+// caches. This is the bound replicas rely on when LISTEN/NOTIFY is down.
+func TestPollingAloneBoundsPropagation(t *testing.T) {
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	url := pgtest.NewDatabase(t)
+	writer, err := Open(ctx, url, Options{BcryptCost: 4})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer writer.Close()
+	reader, err := Open(ctx, url, Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer reader.Close()
+	if _, _, err := NewKeyService(writer).EnsureActiveKey(ctx, origin.AlgEdDSA); err != nil {
+		t.Fatal(err)
+	}
+	u, err := NewUserService(writer).CreateUser(ctx, origin.NewUser{Email: "p@example.com", Password: "password1", Name: "P"})
+	if err != nil {
+		t.Fatal(err)
+	}
+
+	const poll = 200 * time.Millisecond
+	cp, err := edge.New(ctx, edge.Options{Store: reader, Issuer: "https://origin.test", Audiences: []string{"todos"},
+		TokenLifetime: time.Hour, PollInterval: poll})
+	if err != nil {
+		t.Fatal(err)
+	}
+	go cp.Run(ctx)
+
+	pw := "another password"
+	changes := []struct {
+		name string
+		do   func() error
+	}{
+		{"rotation", func() error { _, err := NewKeyService(writer).RotateKey(ctx, origin.AlgEdDSA); return err }},
+		{"revocation", func() error { return writer.Revoke(ctx, "jti-poll", time.Now().Add(time.Hour)) }},
+		{"password change", func() error {
+			_, err := NewUserService(writer).UpdateUser(ctx, u.ID, origin.UserUpdate{Password: &pw})
+			return err
+		}},
+	}
+	for _, c := range changes {
+		before := cp.Current().ConfigETag
+		start := time.Now()
+		if err := c.do(); err != nil {
+			t.Fatalf("%s: %v", c.name, err)
+		}
+		for cp.Current().ConfigETag == before {
+			if time.Since(start) > poll+2*time.Second {
+				t.Fatalf("%s: not picked up by polling within %v", c.name, poll+2*time.Second)
+			}
+			time.Sleep(2 * time.Millisecond)
+		}
+		t.Logf("%s picked up by polling after %v (poll interval %v)", c.name, time.Since(start).Round(time.Millisecond), poll)
+	}
+}

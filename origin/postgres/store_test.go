@@ -1,0 +1,175 @@
+package postgres
+
+import (
+	"context"
+	"errors"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/craftingapis/todos/origin/migrations"
+	"github.com/craftingapis/todos/origin/postgres/pgtest"
+	"github.com/craftingapis/todos/origin/storetest"
+	"github.com/craftingapis/todos/origin/tokens"
+)
+
+func TestMain(m *testing.M) { pgtest.Main(m) }
+
+// TestStore runs the behaviour every backend shares, each case on a fresh
+// database of a real server.
+func TestStore(t *testing.T) {
+	storetest.Run(t, func(t *testing.T) storetest.Store {
+		return openStore(t, pgtest.NewDatabase(t), storetest.NewClock(), nil)
+	})
+}
+
+// openStore opens url as storetest expects and closes it when t ends.
+func openStore(t *testing.T, url string, clk *storetest.Clock, sealer *tokens.Sealer) storetest.Store {
+	t.Helper()
+	db, err := Open(context.Background(), url, Options{
+		Now: clk.Now, Sealer: sealer, BcryptCost: storetest.BcryptCost, RetireAfter: storetest.RetireAfter,
+	})
+	if err != nil {
+		t.Fatalf("Open: %v", err)
+	}
+	t.Cleanup(func() { db.Close() })
+	ctx := context.Background()
+	return storetest.Store{
+		Users: NewUserService(db), Todos: NewTodoService(db), Keys: NewKeyService(db), Edge: db,
+		Clock: clk,
+		Reopen: func(t *testing.T, sealer *tokens.Sealer) storetest.Store {
+			return openStore(t, url, clk, sealer)
+		},
+		RawKey: func(t *testing.T, kid string) storetest.RawKey {
+			var k storetest.RawKey
+			if err := db.pool.QueryRow(ctx, `SELECT private_key, private_enc, public_jwk FROM signing_keys WHERE kid = $1`, kid).
+				Scan(&k.Private, &k.Enc, &k.PublicJWK); err != nil {
+				t.Fatal(err)
+			}
+			return k
+		},
+		Count: func(t *testing.T, table string) int {
+			var n int
+			if err := db.pool.QueryRow(ctx, `SELECT COUNT(*) FROM `+table).Scan(&n); err != nil {
+				t.Fatal(err)
+			}
+			return n
+		},
+	}
+}
+
+func TestOpenBadURL(t *testing.T) {
+	tests := []struct {
+		name, url string
+		want      error
+	}{
+		{"empty", "", ErrNoURL},
+		{"malformed, with a password", "postgres://u:s3cret@[::1", nil},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			_, err := Open(context.Background(), tt.url, Options{})
+			if err == nil || (tt.want != nil && !errors.Is(err, tt.want)) {
+				t.Fatalf("err = %v, want %v", err, tt.want)
+			}
+			if strings.Contains(err.Error(), "s3cret") {
+				t.Fatalf("the error shows the password: %v", err)
+			}
+		})
+	}
+}
+
+// TestConcurrentOpenMigratesOnce: replicas starting together on an empty
+// database apply each migration exactly once.
+func TestConcurrentOpenMigratesOnce(t *testing.T) {
+	ctx := context.Background()
+	url := pgtest.NewDatabase(t)
+	var wg sync.WaitGroup
+	errs := make([]error, 4)
+	for i := range errs {
+		wg.Go(func() {
+			db, err := Open(ctx, url, Options{})
+			if err == nil {
+				db.Close()
+			}
+			errs[i] = err
+		})
+	}
+	wg.Wait()
+	for i, err := range errs {
+		if err != nil {
+			t.Fatalf("open %d: %v", i, err)
+		}
+	}
+	db, err := Open(ctx, url, Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	want, _ := migrations.List(migrations.Postgres)
+	var n int
+	if err := db.pool.QueryRow(ctx, `SELECT COUNT(*) FROM schema_migrations`).Scan(&n); err != nil || n != len(want) {
+		t.Fatalf("%d schema_migrations rows (%v), want %d", n, err, len(want))
+	}
+}
+
+// TestWatch: a change committed through one handle reaches a watcher on
+// another, and a rolled-back change does not.
+func TestWatch(t *testing.T) {
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	url := pgtest.NewDatabase(t)
+	a, err := Open(ctx, url, Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer a.Close()
+	b, err := Open(ctx, url, Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer b.Close()
+
+	calls := make(chan struct{}, 16)
+	done := make(chan error, 1)
+	go func() { done <- b.Watch(ctx, func(context.Context) { calls <- struct{}{} }, nil) }()
+	wait := func(what string) {
+		t.Helper()
+		select {
+		case <-calls:
+		case <-time.After(10 * time.Second):
+			t.Fatalf("no call after %s", what)
+		}
+	}
+	wait("connecting") // the catch-up call
+
+	if err := a.Revoke(ctx, "jti-1", time.Now().Add(time.Hour)); err != nil {
+		t.Fatal(err)
+	}
+	wait("a revocation on the other handle")
+
+	// A change rolled back is never announced.
+	tx, err := a.pool.Begin(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := tx.Exec(ctx, `INSERT INTO revocations (jti, exp) VALUES ('rolled-back', 1)`); err != nil {
+		t.Fatal(err)
+	}
+	tx.Rollback(ctx)
+	if _, err := NewKeyService(a).RotateKey(ctx, "EdDSA"); err != nil {
+		t.Fatal(err)
+	}
+	wait("a rotation")
+	select {
+	case <-calls:
+		t.Fatal("more calls than committed changes")
+	case <-time.After(200 * time.Millisecond):
+	}
+
+	cancel()
+	if err := <-done; err != nil {
+		t.Fatalf("Watch returned %v after cancel", err)
+	}
+}

@@ -1,0 +1,161 @@
+package postgres
+
+import (
+	"context"
+	"errors"
+	"fmt"
+
+	"github.com/jackc/pgx/v5"
+	"golang.org/x/crypto/bcrypt"
+
+	"github.com/craftingapis/todos/origin"
+	"github.com/craftingapis/todos/origin/tokens"
+)
+
+// UserService implements origin.UserService and tokens.CredentialStore.
+// Passwords are hashed here with bcrypt at Options.BcryptCost.
+type UserService struct{ db *DB }
+
+var (
+	_ origin.UserService     = (*UserService)(nil)
+	_ tokens.CredentialStore = (*UserService)(nil)
+)
+
+// NewUserService returns the user service of db.
+func NewUserService(db *DB) *UserService { return &UserService{db: db} }
+
+var errUserNotFound = origin.Errorf(origin.ENOTFOUND, "user not found")
+
+const userColumns = `id, email, name, created_at, updated_at`
+
+func scanUser(row pgx.Row) (*origin.User, error) {
+	var u origin.User
+	var created, updated int64
+	if err := row.Scan(&u.ID, &u.Email, &u.Name, &created, &updated); err != nil {
+		if errors.Is(err, pgx.ErrNoRows) {
+			return nil, errUserNotFound
+		}
+		return nil, fmt.Errorf("postgres: user: %w", err)
+	}
+	u.CreatedAt, u.UpdatedAt = fromMicros(created), fromMicros(updated)
+	return &u, nil
+}
+
+// CreateUser validates and stores a new account. ECONFLICT when the
+// (normalised) email is taken.
+func (s *UserService) CreateUser(ctx context.Context, in origin.NewUser) (*origin.User, error) {
+	email, err := origin.NormalizeEmail(in.Email)
+	if err != nil {
+		return nil, err
+	}
+	if err := origin.ValidatePassword(in.Password); err != nil {
+		return nil, err
+	}
+	name, err := origin.NormalizeName(in.Name)
+	if err != nil {
+		return nil, err
+	}
+	hash, err := s.hash(in.Password)
+	if err != nil {
+		return nil, err
+	}
+	now := micros(s.db.opts.Now())
+	u, err := scanUser(s.db.pool.QueryRow(ctx, `INSERT INTO users (email, name, password_hash, created_at, updated_at)
+		VALUES ($1, $2, $3, $4, $4) RETURNING `+userColumns, email, name, hash, now))
+	if isUniqueViolation(err) {
+		return nil, origin.Errorf(origin.ECONFLICT, "a user with this email already exists")
+	}
+	return u, err
+}
+
+func (s *UserService) hash(password string) ([]byte, error) {
+	h, err := bcrypt.GenerateFromPassword([]byte(password), s.db.opts.BcryptCost)
+	if err != nil {
+		return nil, fmt.Errorf("postgres: hash password: %w", err)
+	}
+	return h, nil
+}
+
+// FindUserByID returns the user, or ENOTFOUND.
+func (s *UserService) FindUserByID(ctx context.Context, id int64) (*origin.User, error) {
+	return scanUser(s.db.pool.QueryRow(ctx, `SELECT `+userColumns+` FROM users WHERE id = $1`, id))
+}
+
+// FindCredentials implements tokens.CredentialStore. email must already be
+// normalised.
+func (s *UserService) FindCredentials(ctx context.Context, email string) (int64, []byte, error) {
+	var id int64
+	var hash []byte
+	err := s.db.pool.QueryRow(ctx, `SELECT id, password_hash FROM users WHERE email = $1`, email).Scan(&id, &hash)
+	if errors.Is(err, pgx.ErrNoRows) {
+		return 0, nil, errUserNotFound
+	} else if err != nil {
+		return 0, nil, fmt.Errorf("postgres: credentials: %w", err)
+	}
+	return id, hash, nil
+}
+
+// UpdateUser changes the name and/or the password. A password change sets
+// the subject's cutoff in the same transaction (ending every earlier token)
+// and returns only after the auth step has been told.
+func (s *UserService) UpdateUser(ctx context.Context, id int64, upd origin.UserUpdate) (*origin.User, error) {
+	var name string
+	var hash []byte
+	var err error
+	if upd.Name != nil {
+		if name, err = origin.NormalizeName(*upd.Name); err != nil {
+			return nil, err
+		}
+	}
+	if upd.Password != nil {
+		if err := origin.ValidatePassword(*upd.Password); err != nil {
+			return nil, err
+		}
+		if hash, err = s.hash(*upd.Password); err != nil {
+			return nil, err
+		}
+	}
+	var u *origin.User
+	err = s.db.inTx(ctx, func(tx pgx.Tx) error {
+		now := s.db.opts.Now()
+		u, err = scanUser(tx.QueryRow(ctx, `UPDATE users SET
+				name = CASE WHEN $1 THEN $2 ELSE name END,
+				password_hash = CASE WHEN $3 THEN $4::bytea ELSE password_hash END,
+				updated_at = $5
+			WHERE id = $6 RETURNING `+userColumns,
+			upd.Name != nil, name, hash != nil, hash, micros(now), id))
+		if err != nil || hash == nil {
+			return err
+		}
+		return cutSubject(ctx, tx, origin.SubjectOf(id), now)
+	})
+	if err != nil {
+		return nil, err
+	}
+	if hash != nil {
+		if err := s.db.notify(ctx); err != nil {
+			return nil, err
+		}
+	}
+	return u, nil
+}
+
+// DeleteUser removes the account and (by cascade) its todos, cuts off every
+// token of its subject, and returns after the auth step has been told.
+// ENOTFOUND when there is no such user.
+func (s *UserService) DeleteUser(ctx context.Context, id int64) error {
+	err := s.db.inTx(ctx, func(tx pgx.Tx) error {
+		tag, err := tx.Exec(ctx, `DELETE FROM users WHERE id = $1`, id)
+		if err != nil {
+			return fmt.Errorf("postgres: delete user: %w", err)
+		}
+		if tag.RowsAffected() == 0 {
+			return errUserNotFound
+		}
+		return cutSubject(ctx, tx, origin.SubjectOf(id), s.db.opts.Now())
+	})
+	if err != nil {
+		return err
+	}
+	return s.db.notify(ctx)
+}

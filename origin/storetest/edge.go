@@ -1,0 +1,143 @@
+package storetest
+
+import (
+	"context"
+	"testing"
+	"time"
+
+	"github.com/craftingapis/todos/origin"
+)
+
+func testRevocations(t *testing.T, open func(t *testing.T) Store) {
+	s := open(t)
+	db := s.Edge
+	ctx := context.Background()
+	now := s.Clock.Now()
+	v0, err := db.ChangeVersion(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, r := range []struct {
+		jti string
+		exp time.Time
+	}{
+		{"b-live", now.Add(time.Hour)},
+		{"a-live", now.Add(time.Minute)},
+		{"B-live", now.Add(time.Minute)}, // byte order: "B" < "a"
+		{"expired", now.Add(-time.Minute)},
+		{"ancient", now.Add(-RetireAfter - time.Hour)}, // pruned: older than RetireAfter
+	} {
+		if err := db.Revoke(ctx, r.jti, r.exp); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := db.Revoke(ctx, "a-live", now.Add(time.Minute)); err != nil {
+		t.Fatalf("revoking twice: %v", err)
+	}
+	v1, _ := db.ChangeVersion(ctx)
+	if v1 <= v0 {
+		t.Fatalf("change version did not move: %d -> %d", v0, v1)
+	}
+	got, err := db.Revocations(ctx, now)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(got) != 3 || got[0].JTI != "B-live" || got[1].JTI != "a-live" || got[2].JTI != "b-live" || got[1].Exp != now.Add(time.Minute).Unix() {
+		t.Fatalf("live revocations = %+v, want B-live, a-live, b-live (byte order)", got)
+	}
+	all, _ := db.Revocations(ctx, time.Unix(0, 0))
+	if len(all) != 4 {
+		t.Fatalf("stored revocations = %+v, want the ancient one pruned", all)
+	}
+	// Another handle (another replica) sees the same.
+	other, err := s.Reopen(t, nil).Edge.Revocations(ctx, now)
+	if err != nil || len(other) != 3 {
+		t.Fatalf("revocations seen by another handle = %+v, %v", other, err)
+	}
+}
+
+func testSubjectsValidAfter(t *testing.T, open func(t *testing.T) Store) {
+	s := open(t)
+	us, db, clk := s.Users, s.Edge, s.Clock
+	ctx := context.Background()
+	old := mustCreateUser(t, us, "old@example.com")
+	pw := "new password"
+	if _, err := us.UpdateUser(ctx, old.ID, origin.UserUpdate{Password: &pw}); err != nil {
+		t.Fatal(err)
+	}
+	oldCut := clk.Now().Unix() + 1
+	clk.Advance(2 * time.Hour)
+	recent := mustCreateUser(t, us, "recent@example.com")
+	v0, _ := db.ChangeVersion(ctx)
+	if err := us.DeleteUser(ctx, recent.ID); err != nil {
+		t.Fatal(err)
+	}
+	if v1, _ := db.ChangeVersion(ctx); v1 == v0 {
+		t.Fatal("deletion did not move the change version")
+	}
+	recentCut := clk.Now().Unix() + 1
+
+	all, err := db.SubjectsValidAfter(ctx, time.Unix(0, 0))
+	if err != nil || len(all) != 2 || all[old.Subject()] != oldCut || all[recent.Subject()] != recentCut {
+		t.Fatalf("all cutoffs = %v, %v", all, err)
+	}
+	relevant, err := db.SubjectsValidAfter(ctx, clk.Now().Add(-time.Hour))
+	if err != nil || len(relevant) != 1 || relevant[recent.Subject()] != recentCut {
+		t.Fatalf("relevant cutoffs = %v, %v", relevant, err)
+	}
+	if v, err := db.SubjectValidAfter(ctx, "users/777"); err != nil || v != 0 {
+		t.Fatalf("unknown subject cutoff = %d, %v", v, err)
+	}
+}
+
+// testChangeVersion: the counter moves on every change the auth step must
+// see, made through any handle, and only on those.
+func testChangeVersion(t *testing.T, open func(t *testing.T) Store) {
+	s := open(t)
+	other := s.Reopen(t, nil)
+	ctx := context.Background()
+	u := mustCreateUser(t, s.Users, "u@example.com")
+	pw, name := "another pass", "New"
+	steps := []struct {
+		name  string
+		do    func() error
+		moves bool
+	}{
+		{"create a todo", func() error {
+			_, err := s.Todos.CreateTodo(ctx, u.ID, origin.NewTodo{Title: "t"})
+			return err
+		}, false},
+		{"rename a user", func() error {
+			_, err := s.Users.UpdateUser(ctx, u.ID, origin.UserUpdate{Name: &name})
+			return err
+		}, false},
+		{"first key", func() error { _, _, err := s.Keys.EnsureActiveKey(ctx, origin.AlgEdDSA); return err }, true},
+		{"rotate on the other handle", func() error { _, err := other.Keys.RotateKey(ctx, origin.AlgEdDSA); return err }, true},
+		{"revoke on the other handle", func() error { return other.Edge.Revoke(ctx, "jti-1", s.Clock.Now().Add(time.Hour)) }, true},
+		{"password change", func() error {
+			_, err := s.Users.UpdateUser(ctx, u.ID, origin.UserUpdate{Password: &pw})
+			return err
+		}, true},
+		{"delete the user", func() error { return s.Users.DeleteUser(ctx, u.ID) }, true},
+	}
+	prev, err := s.Edge.ChangeVersion(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, st := range steps {
+		if err := st.do(); err != nil {
+			t.Fatalf("%s: %v", st.name, err)
+		}
+		v, err := s.Edge.ChangeVersion(ctx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if moved := v != prev; moved != st.moves {
+			t.Fatalf("%s: version %d -> %d; want moved=%v", st.name, prev, v, st.moves)
+		}
+		if ov, _ := other.Edge.ChangeVersion(ctx); ov != v {
+			t.Fatalf("%s: the other handle reads version %d, this one %d", st.name, ov, v)
+		}
+		prev = v
+	}
+}
