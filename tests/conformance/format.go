@@ -24,6 +24,11 @@ type Vector struct {
 	Name string `json:"name"`
 	// Source names the rule the vector checks: an issue rule or an RFC section.
 	Source string `json:"source"`
+	// Differential, when set, explains why the independent verifier of
+	// TestDifferential (go-jose v4, strictly configured) decides this token
+	// differently from the corpus; the test fails on any disagreement
+	// without one and on any explanation without a disagreement.
+	Differential string `json:"differential,omitempty"`
 	// Config is either a string naming an entry of File.Configs or an inline
 	// Config object. Ignored when ConfigJSON is set.
 	Config json.RawMessage `json:"config,omitempty"`

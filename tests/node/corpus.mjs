@@ -28,7 +28,7 @@ export class CorpusError extends Error {
   }
 }
 
-const VECTOR_FIELDS = new Set(["name", "source", "config", "config_json", "config_error", "previous_config", "request", "expect"]);
+const VECTOR_FIELDS = new Set(["name", "source", "differential", "config", "config_json", "config_error", "previous_config", "request", "expect"]);
 
 /**
  * Loads every *.json file of dir, sorted by name, as

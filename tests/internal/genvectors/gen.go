@@ -36,12 +36,20 @@ func Generate(keyFS fs.FS) (map[string][]byte, error) {
 		return nil, err
 	}
 	g := &gen{k: k}
-	out := map[string][]byte{}
+	var files []*file
 	for _, build := range []func() *file{
 		g.framingFile, g.headerFile, g.claimsFile, g.signaturesFile,
 		g.outcomesFile, g.routesFile, g.configFile,
+		g.attacksFramingFile, g.attacksHeaderFile, g.attacksClaimsFile,
+		g.attacksSignaturesFile, g.attacksTransportFile,
 	} {
-		f := build()
+		files = append(files, build())
+	}
+	if err := explainDifferences(files); err != nil {
+		return nil, err
+	}
+	out := map[string][]byte{}
+	for _, f := range files {
 		if err := f.check(); err != nil {
 			return nil, fmt.Errorf("%s: %w", f.name, err)
 		}
@@ -70,6 +78,7 @@ type file struct {
 type vector struct {
 	Name           string  `json:"name"`
 	Source         string  `json:"source"`
+	Differential   string  `json:"differential,omitempty"`
 	Config         any     `json:"config,omitempty"`
 	ConfigJSON     *string `json:"config_json,omitempty"`
 	ConfigError    bool    `json:"config_error,omitempty"`
