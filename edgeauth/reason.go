@@ -1,0 +1,121 @@
+package edgeauth
+
+import "sync"
+
+// Reason labels returned by Reason. They are stable: dashboards and alerts
+// are built on them, so a label is never renamed, only added. Every label is
+// a short constant, never derived from the request, so a metric labelled
+// with it has a bounded number of series.
+const (
+	ReasonPublic     = "public"      // allowed: a public route (a token, if any, was not needed)
+	ReasonValidToken = "valid_token" // allowed: a verified token that passed the route's rules
+
+	ReasonMissing           = "missing"     // 401 without error code: no Authorization header
+	ReasonBadRequest        = "bad_request" // 400: the Request itself is unusable
+	ReasonMultipleAuth      = "multiple_authorization"
+	ReasonBadScheme         = "bad_scheme"         // not "Bearer"
+	ReasonNoCredential      = "no_credential"      // "Bearer" with nothing after it
+	ReasonMalformed         = "malformed"          // not a well-formed compact JWS
+	ReasonTooLarge          = "too_large"          // over max_token_bytes
+	ReasonBadHeader         = "bad_header"         // a JOSE header member that is refused (crit, jku, ...)
+	ReasonBadType           = "bad_type"           // typ is not accepted
+	ReasonBadAlgorithm      = "bad_algorithm"      // alg not allowed, or not the alg of the key
+	ReasonUnknownKey        = "unknown_kid"        // no verifying key has the token's kid
+	ReasonBadSignature      = "bad_signature"      // the signature does not verify
+	ReasonBadClaims         = "bad_claims"         // a required claim is missing or mistyped
+	ReasonBadIssuer         = "bad_issuer"         // iss is not the configured issuer
+	ReasonBadAudience       = "bad_audience"       // no aud is accepted
+	ReasonExpired           = "expired"            // exp has passed (beyond the leeway)
+	ReasonNotYetValid       = "not_yet_valid"      // nbf or iat is in the future
+	ReasonBadLifetime       = "bad_lifetime"       // exp - iat beyond max_lifetime_seconds
+	ReasonRevoked           = "revoked"            // its jti was revoked (a logout)
+	ReasonSuperseded        = "superseded"         // issued before its subject's cutoff (password change, deletion)
+	ReasonNotConfigured     = "not_configured"     // the module has no Config yet
+	ReasonInsufficientScope = "insufficient_scope" // 403
+	// ReasonNotFound is a 404: the token's subject does not own the route's
+	// {owner} variable (an owner mismatch), or the route is unlisted under
+	// default "deny". A Decision does not tell the two apart, on purpose: a
+	// stranger must not learn which one it was.
+	ReasonNotFound = "not_found"
+	// ReasonOther is a denial this package does not know: a Decision from
+	// another ABI v1 module whose error_description is not one of edgeauth's
+	// fixed phrases.
+	ReasonOther = "other"
+)
+
+// denialReasons names every denial of denials (denial.go) with its label.
+var denialReasons = [numDenials]string{
+	denyBadRequest:    ReasonBadRequest,
+	denyManyAuth:      ReasonMultipleAuth,
+	denyScheme:        ReasonBadScheme,
+	denyNoCredential:  ReasonNoCredential,
+	denyMalformed:     ReasonMalformed,
+	denyTooLarge:      ReasonTooLarge,
+	denyHeader:        ReasonBadHeader,
+	denyType:          ReasonBadType,
+	denyAlg:           ReasonBadAlgorithm,
+	denyKey:           ReasonUnknownKey,
+	denySignature:     ReasonBadSignature,
+	denyClaims:        ReasonBadClaims,
+	denyIssuer:        ReasonBadIssuer,
+	denyAudience:      ReasonBadAudience,
+	denyExpired:       ReasonExpired,
+	denyNotYet:        ReasonNotYetValid,
+	denyLifetime:      ReasonBadLifetime,
+	denyRevoked:       ReasonRevoked,
+	denySuperseded:    ReasonSuperseded,
+	denyNotConfigured: ReasonNotConfigured,
+	denyNoToken:       ReasonMissing,
+	denyScope:         ReasonInsufficientScope,
+	denyNotFound:      ReasonNotFound,
+}
+
+// reasonKey identifies a denial by what a Decision carries of it.
+type reasonKey struct {
+	status int
+	code   string
+	desc   string
+}
+
+// reasonByDenial is denialReasons keyed by the Decision fields, built on
+// first use: lazily, so that the WASI module, which never calls Reason, pays
+// nothing for it at start-up (the linker drops it altogether).
+var reasonByDenial = sync.OnceValue(func() map[reasonKey]string {
+	m := make(map[reasonKey]string, numDenials)
+	for d := denyBadRequest; d < numDenials; d++ {
+		info := denials[d]
+		m[reasonKey{info.status, info.code, info.desc}] = denialReasons[d]
+	}
+	return m
+})
+
+// Reason returns a stable, low-cardinality label for why d was decided, for
+// metrics and logs: ReasonPublic or ReasonValidToken for an allowed request,
+// otherwise the Reason* constant of the denial. It needs no ABI change: the
+// module's error_description values are fixed phrases (one per denial, never
+// echoing input), so status, error and error_description together name the
+// denial exactly. A denial it does not recognise (another module's wording)
+// is ReasonOther, never a label taken from the Decision itself.
+func Reason(d Decision) string {
+	if d.Allow {
+		if d.Subject == "" {
+			return ReasonPublic
+		}
+		return ReasonValidToken
+	}
+	if r, ok := reasonByDenial()[reasonKey{d.Status, d.Error, d.ErrorDescription}]; ok {
+		return r
+	}
+	return ReasonOther
+}
+
+// Reasons lists every label Reason can return, so that a metrics exporter
+// can pre-declare its series (a counter at 0 is more useful to an alert than
+// a missing one).
+func Reasons() []string {
+	out := []string{ReasonPublic, ReasonValidToken}
+	for d := denyBadRequest; d < numDenials; d++ {
+		out = append(out, denialReasons[d])
+	}
+	return append(out, ReasonOther)
+}
