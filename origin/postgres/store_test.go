@@ -3,6 +3,8 @@ package postgres
 import (
 	"context"
 	"errors"
+	"net/url"
+	"runtime"
 	"strings"
 	"sync"
 	"testing"
@@ -43,7 +45,7 @@ func openStore(t *testing.T, url string, clk *storetest.Clock, sealer *tokens.Se
 		},
 		RawKey: func(t *testing.T, kid string) storetest.RawKey {
 			var k storetest.RawKey
-			if err := db.pool.QueryRow(ctx, `SELECT private_key, private_enc, public_jwk FROM signing_keys WHERE kid = $1`, kid).
+			if err := db.r.QueryRowContext(ctx, `SELECT private_key, private_enc, public_jwk FROM signing_keys WHERE kid = $1`, kid).
 				Scan(&k.Private, &k.Enc, &k.PublicJWK); err != nil {
 				t.Fatal(err)
 			}
@@ -51,7 +53,7 @@ func openStore(t *testing.T, url string, clk *storetest.Clock, sealer *tokens.Se
 		},
 		Count: func(t *testing.T, table string) int {
 			var n int
-			if err := db.pool.QueryRow(ctx, `SELECT COUNT(*) FROM `+table).Scan(&n); err != nil {
+			if err := db.r.QueryRowContext(ctx, `SELECT COUNT(*) FROM `+table).Scan(&n); err != nil {
 				t.Fatal(err)
 			}
 			return n
@@ -75,6 +77,44 @@ func TestOpenBadURL(t *testing.T) {
 			}
 			if strings.Contains(err.Error(), "s3cret") {
 				t.Fatalf("the error shows the password: %v", err)
+			}
+		})
+	}
+}
+
+// TestOpenPoolSettings: the pool_* settings of the URL size the pool (as
+// pgxpool reads them) instead of reaching the server as run-time
+// parameters it would refuse.
+func TestOpenPoolSettings(t *testing.T) {
+	base := pgtest.NewDatabase(t)
+	u, err := url.Parse(base)
+	if err != nil {
+		t.Fatal(err)
+	}
+	tests := []struct {
+		name string
+		set  map[string]string
+		want int
+	}{
+		{"default", nil, max(4, runtime.NumCPU())},
+		{"pool_max_conns", map[string]string{"pool_max_conns": "3"}, 3},
+		{"with idle time and lifetime", map[string]string{"pool_max_conns": "7", "pool_max_conn_idle_time": "1m", "pool_max_conn_lifetime": "1h"}, 7},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			v := u.Query()
+			for k, x := range tt.set {
+				v.Set(k, x)
+			}
+			withParams := *u
+			withParams.RawQuery = v.Encode()
+			db, err := Open(t.Context(), withParams.String(), Options{})
+			if err != nil {
+				t.Fatalf("Open: %v", err)
+			}
+			defer db.Close()
+			if got := db.r.Stats().MaxOpenConnections; got != tt.want {
+				t.Fatalf("MaxOpenConnections = %d, want %d", got, tt.want)
 			}
 		})
 	}
@@ -109,7 +149,7 @@ func TestConcurrentOpenMigratesOnce(t *testing.T) {
 	defer db.Close()
 	want, _ := migrations.List(migrations.Postgres)
 	var n int
-	if err := db.pool.QueryRow(ctx, `SELECT COUNT(*) FROM schema_migrations`).Scan(&n); err != nil || n != len(want) {
+	if err := db.r.QueryRowContext(ctx, `SELECT COUNT(*) FROM schema_migrations`).Scan(&n); err != nil || n != len(want) {
 		t.Fatalf("%d schema_migrations rows (%v), want %d", n, err, len(want))
 	}
 }
@@ -150,14 +190,14 @@ func TestWatch(t *testing.T) {
 	wait("a revocation on the other handle")
 
 	// A change rolled back is never announced.
-	tx, err := a.pool.Begin(ctx)
+	tx, err := a.r.BeginTx(ctx, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if _, err := tx.Exec(ctx, `INSERT INTO revocations (jti, exp) VALUES ('rolled-back', 1)`); err != nil {
+	if _, err := tx.ExecContext(ctx, `INSERT INTO revocations (jti, exp) VALUES ('rolled-back', 1)`); err != nil {
 		t.Fatal(err)
 	}
-	tx.Rollback(ctx)
+	tx.Rollback()
 	if _, err := NewKeyService(a).RotateKey(ctx, "EdDSA"); err != nil {
 		t.Fatal(err)
 	}

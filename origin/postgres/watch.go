@@ -55,7 +55,7 @@ func (db *DB) Watch(ctx context.Context, changed func(ctx context.Context), log 
 
 // listen holds one LISTEN session until it fails or ctx is done.
 func (db *DB) listen(ctx context.Context, changed func(ctx context.Context)) error {
-	conn, err := pgx.ConnectConfig(ctx, db.pool.Config().ConnConfig.Copy())
+	conn, err := pgx.ConnectConfig(ctx, db.conn.Copy())
 	if err != nil {
 		return fmt.Errorf("connect: %w", err)
 	}

@@ -1,6 +1,8 @@
-// Package sqlite implements the origin's storage on SQLite (mattn/go-sqlite3):
-// users, todos, signing keys, revocations and subject cutoffs, with embedded
-// migrations run at open.
+// Package sqlite runs the origin's storage (package sqlstore) on SQLite
+// (mattn/go-sqlite3): users, todos, signing keys, revocations and subject
+// cutoffs, with the migrations of origin/migrations/sqlite run at open.
+// This package holds what is SQLite's own: the file, its pragmas, the
+// connections and the dialect.
 //
 // The database runs in WAL mode with foreign keys on and a busy timeout.
 // Writes go through one dedicated connection, so writers of this process
@@ -14,7 +16,6 @@ package sqlite
 
 import (
 	"context"
-	"crypto/rand"
 	"database/sql"
 	"errors"
 	"fmt"
@@ -22,12 +23,13 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
-	"sync/atomic"
 	"time"
 
 	"github.com/mattn/go-sqlite3"
 
 	"github.com/craftingapis/todos/origin"
+	"github.com/craftingapis/todos/origin/migrations"
+	"github.com/craftingapis/todos/origin/sqlstore"
 	"github.com/craftingapis/todos/origin/tokens"
 )
 
@@ -36,7 +38,7 @@ const (
 	DefaultBusyTimeout = 5 * time.Second
 	// DefaultRetireAfter is the default token lifetime (1 h) plus the default
 	// leeway (30 s).
-	DefaultRetireAfter = time.Hour + 30*time.Second
+	DefaultRetireAfter = sqlstore.DefaultRetireAfter
 )
 
 // ErrNoPath: Open needs a file path (":memory:" would give every pooled
@@ -65,10 +67,8 @@ type Options struct {
 // services on it with NewUserService, NewTodoService and NewKeyService; the
 // DB itself implements origin.EdgeStore and tokens.SubjectStore.
 type DB struct {
-	db       *sql.DB // readers: query-only connections
-	w        *sql.DB // the writer: one connection
-	opts     Options
-	notifier atomic.Pointer[origin.Notifier]
+	*sqlstore.Store
+	r *sql.DB // the readers, which Store owns; for tests
 }
 
 var (
@@ -76,30 +76,23 @@ var (
 	_ tokens.SubjectStore = (*DB)(nil)
 )
 
+// dialect is SQLite's: '?' placeholders, IMMEDIATE transactions for every
+// write (they need no locks of their own), rowid as insertion order, BINARY
+// collation by default.
+var dialect = sqlstore.Dialect{
+	Name:                  "sqlite",
+	Migrations:            migrations.SQLite,
+	WriteInTx:             true,
+	IsUniqueViolation:     isUniqueViolation,
+	IsForeignKeyViolation: isForeignKeyViolation,
+	KeySeq:                "rowid",
+}
+
 // Open opens (creating the file and its folder if needed) the database at
 // path and runs the pending migrations.
 func Open(ctx context.Context, path string, opts Options) (*DB, error) {
 	if path == "" || path == ":memory:" || strings.HasPrefix(path, "file:") {
 		return nil, ErrNoPath
-	}
-	if opts.Now == nil {
-		opts.Now = time.Now
-	}
-	if opts.Rand == nil {
-		opts.Rand = rand.Reader
-	}
-	if opts.Sealer == nil {
-		s, err := tokens.NewSealer(nil, nil)
-		if err != nil {
-			return nil, err
-		}
-		opts.Sealer = s
-	}
-	if opts.BcryptCost == 0 {
-		opts.BcryptCost = tokens.DefaultBcryptCost
-	}
-	if opts.RetireAfter == 0 {
-		opts.RetireAfter = DefaultRetireAfter
 	}
 	if opts.BusyTimeout == 0 {
 		opts.BusyTimeout = DefaultBusyTimeout
@@ -115,26 +108,34 @@ func Open(ctx context.Context, path string, opts Options) (*DB, error) {
 	}
 	w.SetMaxOpenConns(1)
 	w.SetConnMaxIdleTime(0)
-	db := &DB{w: w, opts: opts}
 	// Migrate before the readers connect: it also switches the file to WAL.
-	if err := db.migrate(ctx); err != nil {
+	if err := sqlstore.Migrate(ctx, dialect, w, opts.Now); err != nil {
 		w.Close()
 		return nil, err
 	}
-	if db.db, err = sql.Open("sqlite3", dsn(path, opts.BusyTimeout, true)); err != nil {
+	r, err := sql.Open("sqlite3", dsn(path, opts.BusyTimeout, true))
+	if err != nil {
 		w.Close()
 		return nil, fmt.Errorf("sqlite: open: %w", err)
 	}
 	// Keep reader connections (each runs its pragmas when opened) instead of
 	// reopening them under load.
-	db.db.SetMaxIdleConns(8)
-	return db, nil
+	r.SetMaxIdleConns(8)
+	s, err := sqlstore.New(dialect, w, r, sqlstore.Options{
+		Now: opts.Now, Rand: opts.Rand, Sealer: opts.Sealer, BcryptCost: opts.BcryptCost, RetireAfter: opts.RetireAfter,
+	})
+	if err != nil {
+		w.Close()
+		r.Close()
+		return nil, err
+	}
+	return &DB{Store: s, r: r}, nil
 }
 
 // dsn builds a file: URI. The path is escaped so that '?', '#' or '%' in a
 // folder name cannot inject URI parameters.
 // The writer sets WAL (persistent in the file) and IMMEDIATE transactions;
-// readers are query-only, a guard against a write slipping past inTx.
+// readers are query-only, a guard against a write slipping past the writer.
 func dsn(path string, busy time.Duration, reader bool) string {
 	esc := strings.NewReplacer("%", "%25", "?", "%3f", "#", "%23").Replace(path)
 	params := "_journal_mode=WAL&_txlock=immediate"
@@ -142,46 +143,6 @@ func dsn(path string, busy time.Duration, reader bool) string {
 		params = "_query_only=1"
 	}
 	return fmt.Sprintf("file:%s?%s&_foreign_keys=on&_busy_timeout=%d&_synchronous=NORMAL", esc, params, busy.Milliseconds())
-}
-
-// Close closes the database.
-func (db *DB) Close() error { return errors.Join(db.db.Close(), db.w.Close()) }
-
-// SetNotifier registers n to be refreshed after every committed change the
-// auth step must see at once (a password change, a deletion, a rotation).
-// Set it once the control plane exists (it reads this DB, so it cannot be a
-// constructor argument).
-func (db *DB) SetNotifier(n origin.Notifier) { db.notifier.Store(&n) }
-
-// notify tells the notifier, if any, about a committed change. Its error is
-// returned to the caller: the change is stored, but the auth step may not
-// have it yet, so the request must not look like a success.
-func (db *DB) notify(ctx context.Context) error {
-	p := db.notifier.Load()
-	if p == nil || *p == nil {
-		return nil
-	}
-	if err := (*p).Refresh(ctx); err != nil {
-		return fmt.Errorf("sqlite: change stored, but refreshing the auth step failed: %w", err)
-	}
-	return nil
-}
-
-// inTx runs fn in one IMMEDIATE transaction: begin, deferred rollback,
-// commit.
-func (db *DB) inTx(ctx context.Context, fn func(tx *sql.Tx) error) error {
-	tx, err := db.w.BeginTx(ctx, nil)
-	if err != nil {
-		return fmt.Errorf("sqlite: begin: %w", err)
-	}
-	defer tx.Rollback()
-	if err := fn(tx); err != nil {
-		return err
-	}
-	if err := tx.Commit(); err != nil {
-		return fmt.Errorf("sqlite: commit: %w", err)
-	}
-	return nil
 }
 
 // isUniqueViolation reports whether err is a UNIQUE or PRIMARY KEY conflict.
@@ -195,9 +156,3 @@ func isForeignKeyViolation(err error) bool {
 	var se sqlite3.Error
 	return errors.As(err, &se) && se.ExtendedCode == sqlite3.ErrConstraintForeignKey
 }
-
-// micros and fromMicros convert user and todo times (microsecond precision,
-// UTC) to and from their stored form.
-func micros(t time.Time) int64 { return t.UnixMicro() }
-
-func fromMicros(us int64) time.Time { return time.UnixMicro(us).UTC() }

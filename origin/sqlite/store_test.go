@@ -39,7 +39,7 @@ func openStore(t *testing.T, path string, clk *storetest.Clock, sealer *tokens.S
 		},
 		RawKey: func(t *testing.T, kid string) storetest.RawKey {
 			var k storetest.RawKey
-			if err := db.db.QueryRow(`SELECT private_key, private_enc, public_jwk FROM signing_keys WHERE kid = ?`, kid).
+			if err := db.r.QueryRow(`SELECT private_key, private_enc, public_jwk FROM signing_keys WHERE kid = ?`, kid).
 				Scan(&k.Private, &k.Enc, &k.PublicJWK); err != nil {
 				t.Fatal(err)
 			}
@@ -47,7 +47,7 @@ func openStore(t *testing.T, path string, clk *storetest.Clock, sealer *tokens.S
 		},
 		Count: func(t *testing.T, table string) int {
 			var n int
-			if err := db.db.QueryRow(`SELECT COUNT(*) FROM ` + table).Scan(&n); err != nil {
+			if err := db.r.QueryRow(`SELECT COUNT(*) FROM ` + table).Scan(&n); err != nil {
 				t.Fatal(err)
 			}
 			return n
@@ -75,11 +75,11 @@ func TestOpenEscapesPath(t *testing.T) {
 		t.Fatalf("database not created at the literal path: %v", err)
 	}
 	var mode string
-	if err := db.db.QueryRow(`PRAGMA journal_mode`).Scan(&mode); err != nil || mode != "wal" {
+	if err := db.r.QueryRow(`PRAGMA journal_mode`).Scan(&mode); err != nil || mode != "wal" {
 		t.Fatalf("journal_mode = %q, %v", mode, err)
 	}
 	var fk int
-	if err := db.db.QueryRow(`PRAGMA foreign_keys`).Scan(&fk); err != nil || fk != 1 {
+	if err := db.r.QueryRow(`PRAGMA foreign_keys`).Scan(&fk); err != nil || fk != 1 {
 		t.Fatalf("foreign_keys = %d, %v", fk, err)
 	}
 }
@@ -111,7 +111,7 @@ func TestConcurrentOpenMigratesOnce(t *testing.T) {
 	defer db.Close()
 	want, _ := migrations.List(migrations.SQLite)
 	var n int
-	if err := db.db.QueryRow(`SELECT COUNT(*) FROM schema_migrations`).Scan(&n); err != nil || n != len(want) {
+	if err := db.r.QueryRow(`SELECT COUNT(*) FROM schema_migrations`).Scan(&n); err != nil || n != len(want) {
 		t.Fatalf("%d schema_migrations rows (%v), want %d", n, err, len(want))
 	}
 }

@@ -1,10 +1,9 @@
-package sqlite
+package sqlstore
 
 import (
 	"context"
 	"database/sql"
 	"errors"
-	"fmt"
 
 	"golang.org/x/crypto/bcrypt"
 
@@ -14,7 +13,7 @@ import (
 
 // UserService implements origin.UserService and tokens.CredentialStore.
 // Passwords are hashed here with bcrypt at Options.BcryptCost.
-type UserService struct{ db *DB }
+type UserService struct{ db *Store }
 
 var (
 	_ origin.UserService     = (*UserService)(nil)
@@ -22,20 +21,20 @@ var (
 )
 
 // NewUserService returns the user service of db.
-func NewUserService(db *DB) *UserService { return &UserService{db: db} }
+func NewUserService(db *Store) *UserService { return &UserService{db: db} }
 
 var errUserNotFound = origin.Errorf(origin.ENOTFOUND, "user not found")
 
 const userColumns = `id, email, name, created_at, updated_at`
 
-func scanUser(row interface{ Scan(...any) error }) (*origin.User, error) {
+func (s *UserService) scanUser(row *sql.Row) (*origin.User, error) {
 	var u origin.User
 	var created, updated int64
 	if err := row.Scan(&u.ID, &u.Email, &u.Name, &created, &updated); err != nil {
 		if errors.Is(err, sql.ErrNoRows) {
 			return nil, errUserNotFound
 		}
-		return nil, fmt.Errorf("sqlite: user: %w", err)
+		return nil, s.db.wrap("user", err)
 	}
 	u.CreatedAt, u.UpdatedAt = fromMicros(created), fromMicros(updated)
 	return &u, nil
@@ -60,13 +59,13 @@ func (s *UserService) CreateUser(ctx context.Context, in origin.NewUser) (*origi
 		return nil, err
 	}
 	var u *origin.User
-	err = s.db.inTx(ctx, func(tx *sql.Tx) error {
+	err = s.db.write(ctx, func(q querier) error {
 		now := micros(s.db.opts.Now())
-		u, err = scanUser(tx.QueryRowContext(ctx, `INSERT INTO users (email, name, password_hash, created_at, updated_at)
-			VALUES (?, ?, ?, ?, ?) RETURNING `+userColumns, email, name, hash, now, now))
+		u, err = s.scanUser(q.QueryRowContext(ctx, s.db.q(`INSERT INTO users (email, name, password_hash, created_at, updated_at)
+			VALUES (?, ?, ?, ?, ?) RETURNING `+userColumns), email, name, hash, now, now))
 		return err
 	})
-	if isUniqueViolation(err) {
+	if s.db.d.IsUniqueViolation(err) {
 		return nil, origin.Errorf(origin.ECONFLICT, "a user with this email already exists")
 	}
 	return u, err
@@ -75,14 +74,14 @@ func (s *UserService) CreateUser(ctx context.Context, in origin.NewUser) (*origi
 func (s *UserService) hash(password string) ([]byte, error) {
 	h, err := bcrypt.GenerateFromPassword([]byte(password), s.db.opts.BcryptCost)
 	if err != nil {
-		return nil, fmt.Errorf("sqlite: hash password: %w", err)
+		return nil, s.db.wrap("hash password", err)
 	}
 	return h, nil
 }
 
 // FindUserByID returns the user, or ENOTFOUND.
 func (s *UserService) FindUserByID(ctx context.Context, id int64) (*origin.User, error) {
-	return scanUser(s.db.db.QueryRowContext(ctx, `SELECT `+userColumns+` FROM users WHERE id = ?`, id))
+	return s.scanUser(s.db.r.QueryRowContext(ctx, s.db.q(`SELECT `+userColumns+` FROM users WHERE id = ?`), id))
 }
 
 // FindCredentials implements tokens.CredentialStore. email must already be
@@ -90,11 +89,11 @@ func (s *UserService) FindUserByID(ctx context.Context, id int64) (*origin.User,
 func (s *UserService) FindCredentials(ctx context.Context, email string) (int64, []byte, error) {
 	var id int64
 	var hash []byte
-	err := s.db.db.QueryRowContext(ctx, `SELECT id, password_hash FROM users WHERE email = ?`, email).Scan(&id, &hash)
+	err := s.db.r.QueryRowContext(ctx, s.db.q(`SELECT id, password_hash FROM users WHERE email = ?`), email).Scan(&id, &hash)
 	if errors.Is(err, sql.ErrNoRows) {
 		return 0, nil, errUserNotFound
 	} else if err != nil {
-		return 0, nil, fmt.Errorf("sqlite: credentials: %w", err)
+		return 0, nil, s.db.wrap("credentials", err)
 	}
 	return id, hash, nil
 }
@@ -122,16 +121,16 @@ func (s *UserService) UpdateUser(ctx context.Context, id int64, upd origin.UserU
 	var u *origin.User
 	err = s.db.inTx(ctx, func(tx *sql.Tx) error {
 		now := s.db.opts.Now()
-		u, err = scanUser(tx.QueryRowContext(ctx, `UPDATE users SET
+		u, err = s.scanUser(tx.QueryRowContext(ctx, s.db.q(`UPDATE users SET
 				name = CASE WHEN ? THEN ? ELSE name END,
 				password_hash = CASE WHEN ? THEN ? ELSE password_hash END,
 				updated_at = ?
-			WHERE id = ? RETURNING `+userColumns,
+			WHERE id = ? RETURNING `+userColumns),
 			upd.Name != nil, name, hash != nil, hash, micros(now), id))
 		if err != nil || hash == nil {
 			return err
 		}
-		return cutSubject(ctx, tx, origin.SubjectOf(id), now)
+		return s.db.cutSubject(ctx, tx, origin.SubjectOf(id), now)
 	})
 	if err != nil {
 		return nil, err
@@ -149,19 +148,24 @@ func (s *UserService) UpdateUser(ctx context.Context, id int64, upd origin.UserU
 // ENOTFOUND when there is no such user.
 func (s *UserService) DeleteUser(ctx context.Context, id int64) error {
 	err := s.db.inTx(ctx, func(tx *sql.Tx) error {
-		res, err := tx.ExecContext(ctx, `DELETE FROM users WHERE id = ?`, id)
+		n, err := affected(tx.ExecContext(ctx, s.db.q(`DELETE FROM users WHERE id = ?`), id))
 		if err != nil {
-			return fmt.Errorf("sqlite: delete user: %w", err)
-		}
-		if n, err := res.RowsAffected(); err != nil {
-			return fmt.Errorf("sqlite: delete user: %w", err)
+			return s.db.wrap("delete user", err)
 		} else if n == 0 {
 			return errUserNotFound
 		}
-		return cutSubject(ctx, tx, origin.SubjectOf(id), s.db.opts.Now())
+		return s.db.cutSubject(ctx, tx, origin.SubjectOf(id), s.db.opts.Now())
 	})
 	if err != nil {
 		return err
 	}
 	return s.db.notify(ctx)
+}
+
+// affected returns the number of rows a statement changed.
+func affected(res sql.Result, err error) (int64, error) {
+	if err != nil {
+		return 0, err
+	}
+	return res.RowsAffected()
 }

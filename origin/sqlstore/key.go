@@ -1,4 +1,4 @@
-package sqlite
+package sqlstore
 
 import (
 	"context"
@@ -14,7 +14,7 @@ import (
 
 // KeyService implements origin.KeyService and tokens.KeyStore on the
 // signing_keys table. Private keys go through Options.Sealer.
-type KeyService struct{ db *DB }
+type KeyService struct{ db *Store }
 
 var (
 	_ origin.KeyService = (*KeyService)(nil)
@@ -22,7 +22,7 @@ var (
 )
 
 // NewKeyService returns the key service of db.
-func NewKeyService(db *DB) *KeyService { return &KeyService{db: db} }
+func NewKeyService(db *Store) *KeyService { return &KeyService{db: db} }
 
 func checkAlg(alg string) error {
 	switch alg {
@@ -38,31 +38,37 @@ func (s *KeyService) insertKey(ctx context.Context, tx *sql.Tx, k *tokens.KeyPai
 	if err != nil {
 		return err
 	}
-	var public any // NULL for HS256: its verifying key is the secret itself
+	var public sql.NullString // NULL for HS256: its verifying key is the secret itself
 	if k.Publishable() {
 		b, err := json.Marshal(k.JWK())
 		if err != nil {
-			return fmt.Errorf("sqlite: %w", err)
+			return s.db.wrap("public JWK", err)
 		}
-		public = string(b)
+		public = sql.NullString{String: string(b), Valid: true}
 	}
-	_, err = tx.ExecContext(ctx, `INSERT INTO signing_keys (kid, alg, private_key, private_enc, public_jwk, state, created_at)
-		VALUES (?, ?, ?, ?, ?, 'active', ?)`, k.Kid, k.Alg, sealed, enc, public, now.Unix())
+	_, err = tx.ExecContext(ctx, s.db.q(`INSERT INTO signing_keys (kid, alg, private_key, private_enc, public_jwk, state, created_at)
+		VALUES (?, ?, ?, ?, ?, 'active', ?)`), k.Kid, k.Alg, sealed, enc, public, now.Unix())
 	if err != nil {
-		return fmt.Errorf("sqlite: insert key: %w", err)
+		return s.db.wrap("insert key", err)
 	}
 	return nil
 }
 
+// activeKeyInfo is what a new active key looks like to its caller.
+func activeKeyInfo(kid, alg string, now time.Time) *origin.SigningKey {
+	return &origin.SigningKey{Kid: kid, Alg: alg, State: origin.KeyActive, CreatedAt: time.Unix(now.Unix(), 0).UTC()}
+}
+
 // EnsureActiveKey creates an active key of alg unless one exists, and
-// returns the active key and whether it was created now. Two processes
-// starting at once end up with exactly one active key: the check and the
-// insert share an IMMEDIATE transaction, and a unique index backs it.
+// returns the active key and whether it was created now. Processes starting
+// together end up with exactly one active key: the check and the insert
+// share a transaction that excludes the others (IMMEDIATE on SQLite, the
+// keys lock on PostgreSQL), and a unique partial index backs it.
 func (s *KeyService) EnsureActiveKey(ctx context.Context, alg string) (*origin.SigningKey, bool, error) {
 	if err := checkAlg(alg); err != nil {
 		return nil, false, err
 	}
-	if k, err := s.activeInfo(ctx, s.db.db); err == nil {
+	if k, err := s.activeInfo(ctx, s.db.r); err == nil {
 		return k, false, nil
 	} else if !errors.Is(err, tokens.ErrNoActiveKey) {
 		return nil, false, err
@@ -74,6 +80,12 @@ func (s *KeyService) EnsureActiveKey(ctx context.Context, alg string) (*origin.S
 	var created bool
 	var info *origin.SigningKey
 	err = s.db.inTx(ctx, func(tx *sql.Tx) error {
+		if err := s.db.lock(ctx, tx, SectionKeys); err != nil {
+			return err
+		}
+		// Read after the lock: at READ COMMITTED each statement sees every
+		// transaction committed before it began, including another
+		// process's that held the lock just before us.
 		info, err = s.activeInfo(ctx, tx)
 		if err == nil || !errors.Is(err, tokens.ErrNoActiveKey) {
 			return err
@@ -83,7 +95,7 @@ func (s *KeyService) EnsureActiveKey(ctx context.Context, alg string) (*origin.S
 			return err
 		}
 		created = true
-		info = &origin.SigningKey{Kid: pair.Kid, Alg: alg, State: origin.KeyActive, CreatedAt: time.Unix(now.Unix(), 0).UTC()}
+		info = activeKeyInfo(pair.Kid, alg, now)
 		return nil
 	})
 	if err != nil {
@@ -93,11 +105,6 @@ func (s *KeyService) EnsureActiveKey(ctx context.Context, alg string) (*origin.S
 		err = s.db.notify(ctx)
 	}
 	return info, created, err
-}
-
-type queryer interface {
-	QueryRowContext(ctx context.Context, query string, args ...any) *sql.Row
-	QueryContext(ctx context.Context, query string, args ...any) (*sql.Rows, error)
 }
 
 const keyInfoColumns = `kid, alg, state, created_at, retire_at`
@@ -110,19 +117,25 @@ func scanKeyInfo(row interface{ Scan(...any) error }) (*origin.SigningKey, error
 		return nil, err
 	}
 	k.CreatedAt = time.Unix(created, 0).UTC()
-	if retire.Valid {
-		t := time.Unix(retire.Int64, 0).UTC()
-		k.RetireAt = &t
-	}
+	k.RetireAt = unixPtr(retire)
 	return &k, nil
 }
 
-func (s *KeyService) activeInfo(ctx context.Context, q queryer) (*origin.SigningKey, error) {
+// unixPtr is the time of a nullable unix-seconds column.
+func unixPtr(v sql.NullInt64) *time.Time {
+	if !v.Valid {
+		return nil
+	}
+	t := time.Unix(v.Int64, 0).UTC()
+	return &t
+}
+
+func (s *KeyService) activeInfo(ctx context.Context, q querier) (*origin.SigningKey, error) {
 	k, err := scanKeyInfo(q.QueryRowContext(ctx, `SELECT `+keyInfoColumns+` FROM signing_keys WHERE state = 'active'`))
 	if errors.Is(err, sql.ErrNoRows) {
 		return nil, tokens.ErrNoActiveKey
 	} else if err != nil {
-		return nil, fmt.Errorf("sqlite: active key: %w", err)
+		return nil, s.db.wrap("active key", err)
 	}
 	return k, nil
 }
@@ -133,20 +146,21 @@ func (s *KeyService) activeInfo(ctx context.Context, q queryer) (*origin.Signing
 func (s *KeyService) ActiveKey(ctx context.Context) (*tokens.KeyPair, error) {
 	var kid, alg, enc string
 	var sealed []byte
-	err := s.db.db.QueryRowContext(ctx, `SELECT kid, alg, private_key, private_enc FROM signing_keys WHERE state = 'active'`).
+	err := s.db.r.QueryRowContext(ctx, `SELECT kid, alg, private_key, private_enc FROM signing_keys WHERE state = 'active'`).
 		Scan(&kid, &alg, &sealed, &enc)
 	if errors.Is(err, sql.ErrNoRows) {
 		return nil, tokens.ErrNoActiveKey
 	} else if err != nil {
-		return nil, fmt.Errorf("sqlite: active key: %w", err)
+		return nil, s.db.wrap("active key", err)
 	}
-	return s.open(kid, alg, enc, sealed)
+	return s.db.openKey(kid, alg, enc, sealed)
 }
 
-func (s *KeyService) open(kid, alg, enc string, sealed []byte) (*tokens.KeyPair, error) {
-	private, err := s.db.opts.Sealer.Open(kid, enc, sealed)
+// openKey decrypts and parses a stored private key.
+func (db *Store) openKey(kid, alg, enc string, sealed []byte) (*tokens.KeyPair, error) {
+	private, err := db.opts.Sealer.Open(kid, enc, sealed)
 	if err != nil {
-		return nil, fmt.Errorf("sqlite: key %s: %w", kid, err)
+		return nil, db.wrap("key "+kid, err)
 	}
 	return tokens.ParseKeyPair(kid, alg, private)
 }
@@ -157,21 +171,21 @@ func (s *KeyService) ListKeys(ctx context.Context) ([]*origin.SigningKey, error)
 	if err := s.db.retireDue(ctx, s.db.opts.Now()); err != nil {
 		return nil, err
 	}
-	rows, err := s.db.db.QueryContext(ctx, `SELECT `+keyInfoColumns+` FROM signing_keys ORDER BY created_at DESC, rowid DESC`)
+	rows, err := s.db.r.QueryContext(ctx, `SELECT `+keyInfoColumns+` FROM signing_keys ORDER BY created_at DESC, `+s.db.d.KeySeq+` DESC`)
 	if err != nil {
-		return nil, fmt.Errorf("sqlite: list keys: %w", err)
+		return nil, s.db.wrap("list keys", err)
 	}
 	defer rows.Close()
 	var out []*origin.SigningKey
 	for rows.Next() {
 		k, err := scanKeyInfo(rows)
 		if err != nil {
-			return nil, fmt.Errorf("sqlite: list keys: %w", err)
+			return nil, s.db.wrap("list keys", err)
 		}
 		out = append(out, k)
 	}
 	if err := rows.Err(); err != nil {
-		return nil, fmt.Errorf("sqlite: list keys: %w", err)
+		return nil, s.db.wrap("list keys", err)
 	}
 	return out, nil
 }
@@ -179,6 +193,8 @@ func (s *KeyService) ListKeys(ctx context.Context) ([]*origin.SigningKey, error)
 // RotateKey makes a new key of alg active. The old active key becomes
 // retiring with retire_at = now + RetireAfter (the longest token lifetime
 // plus leeway): it keeps verifying until every token it signed has expired.
+// Concurrent rotations (two operators, two processes) queue one after the
+// other, and both succeed.
 func (s *KeyService) RotateKey(ctx context.Context, alg string) (*origin.SigningKey, error) {
 	if err := checkAlg(alg); err != nil {
 		return nil, err
@@ -189,17 +205,19 @@ func (s *KeyService) RotateKey(ctx context.Context, alg string) (*origin.Signing
 	}
 	now := s.db.opts.Now()
 	err = s.db.inTx(ctx, func(tx *sql.Tx) error {
-		if _, err := tx.ExecContext(ctx, `UPDATE signing_keys SET state = 'retiring', retire_at = ? WHERE state = 'active'`,
+		if err := s.db.lock(ctx, tx, SectionKeys); err != nil {
+			return err
+		}
+		if _, err := tx.ExecContext(ctx, s.db.q(`UPDATE signing_keys SET state = 'retiring', retire_at = ? WHERE state = 'active'`),
 			now.Add(s.db.opts.RetireAfter).Unix()); err != nil {
-			return fmt.Errorf("sqlite: demote active key: %w", err)
+			return s.db.wrap("demote active key", err)
 		}
 		return s.insertKey(ctx, tx, pair, now)
 	})
 	if err != nil {
 		return nil, err
 	}
-	info := &origin.SigningKey{Kid: pair.Kid, Alg: alg, State: origin.KeyActive, CreatedAt: time.Unix(now.Unix(), 0).UTC()}
-	return info, s.db.notify(ctx)
+	return activeKeyInfo(pair.Kid, alg, now), s.db.notify(ctx)
 }
 
 // RetireKey retires a key at once: its tokens stop verifying. The active
@@ -208,12 +226,15 @@ func (s *KeyService) RotateKey(ctx context.Context, alg string) (*origin.Signing
 func (s *KeyService) RetireKey(ctx context.Context, kid string) error {
 	var changed bool
 	err := s.db.inTx(ctx, func(tx *sql.Tx) error {
+		if err := s.db.lock(ctx, tx, SectionKeys); err != nil {
+			return err
+		}
 		var state string
-		err := tx.QueryRowContext(ctx, `SELECT state FROM signing_keys WHERE kid = ?`, kid).Scan(&state)
+		err := tx.QueryRowContext(ctx, s.db.q(`SELECT state FROM signing_keys WHERE kid = ?`), kid).Scan(&state)
 		if errors.Is(err, sql.ErrNoRows) {
 			return origin.Errorf(origin.ENOTFOUND, "no key with this kid")
 		} else if err != nil {
-			return fmt.Errorf("sqlite: retire key: %w", err)
+			return s.db.wrap("retire key", err)
 		}
 		switch state {
 		case origin.KeyActive:
@@ -221,9 +242,9 @@ func (s *KeyService) RetireKey(ctx context.Context, kid string) error {
 		case origin.KeyRetired:
 			return nil
 		}
-		if _, err := tx.ExecContext(ctx, `UPDATE signing_keys SET state = 'retired', retire_at = ? WHERE kid = ?`,
+		if _, err := tx.ExecContext(ctx, s.db.q(`UPDATE signing_keys SET state = 'retired', retire_at = ? WHERE kid = ?`),
 			s.db.opts.Now().Unix(), kid); err != nil {
-			return fmt.Errorf("sqlite: retire key: %w", err)
+			return s.db.wrap("retire key", err)
 		}
 		changed = true
 		return nil
@@ -235,39 +256,39 @@ func (s *KeyService) RetireKey(ctx context.Context, kid string) error {
 }
 
 // retireDue retires the retiring keys whose retire_at has passed. It looks
-// before it writes, so the common case takes no write lock.
-func (db *DB) retireDue(ctx context.Context, now time.Time) error {
+// before it writes, so the common case takes no lock. Processes doing it at
+// once are harmless: the second UPDATE finds nothing left to change.
+func (db *Store) retireDue(ctx context.Context, now time.Time) error {
 	var due bool
-	if err := db.db.QueryRowContext(ctx, `SELECT EXISTS (SELECT 1 FROM signing_keys WHERE state = 'retiring' AND retire_at <= ?)`,
+	if err := db.r.QueryRowContext(ctx, db.q(`SELECT EXISTS (SELECT 1 FROM signing_keys WHERE state = 'retiring' AND retire_at <= ?)`),
 		now.Unix()).Scan(&due); err != nil {
-		return fmt.Errorf("sqlite: retire keys: %w", err)
+		return db.wrap("retire keys", err)
 	}
 	if !due {
 		return nil
 	}
-	return db.inTx(ctx, func(tx *sql.Tx) error {
-		if _, err := tx.ExecContext(ctx, `UPDATE signing_keys SET state = 'retired' WHERE state = 'retiring' AND retire_at <= ?`,
+	return db.write(ctx, func(q querier) error {
+		if _, err := q.ExecContext(ctx, db.q(`UPDATE signing_keys SET state = 'retired' WHERE state = 'retiring' AND retire_at <= ?`),
 			now.Unix()); err != nil {
-			return fmt.Errorf("sqlite: retire keys: %w", err)
+			return db.wrap("retire keys", err)
 		}
 		return nil
 	})
 }
 
-// VerifyingKeys implements origin.EdgeStore. An HS256 key's JWK is its
-// secret (decrypted here), flagged by kty "oct"; the control plane keeps it
-// out of every published document.
-func (db *DB) VerifyingKeys(ctx context.Context, now time.Time) ([]origin.VerifyingKey, error) {
+// VerifyingKeys implements origin.EdgeStore, sorted by kid in byte order.
+// An HS256 key's JWK is its secret (decrypted here), flagged by kty "oct";
+// the control plane keeps it out of every published document.
+func (db *Store) VerifyingKeys(ctx context.Context, now time.Time) ([]origin.VerifyingKey, error) {
 	if err := db.retireDue(ctx, now); err != nil {
 		return nil, err
 	}
-	rows, err := db.db.QueryContext(ctx, `SELECT kid, alg, private_key, private_enc, public_jwk, state, retire_at
-		FROM signing_keys WHERE state IN ('active', 'retiring') ORDER BY kid`)
+	rows, err := db.r.QueryContext(ctx, `SELECT kid, alg, private_key, private_enc, public_jwk, state, retire_at
+		FROM signing_keys WHERE state IN ('active', 'retiring') ORDER BY kid`+db.d.ByteOrder)
 	if err != nil {
-		return nil, fmt.Errorf("sqlite: verifying keys: %w", err)
+		return nil, db.wrap("verifying keys", err)
 	}
 	defer rows.Close()
-	ks := &KeyService{db: db}
 	var out []origin.VerifyingKey
 	for rows.Next() {
 		var kid, alg, enc, state string
@@ -275,31 +296,27 @@ func (db *DB) VerifyingKeys(ctx context.Context, now time.Time) ([]origin.Verify
 		var public sql.NullString
 		var retire sql.NullInt64
 		if err := rows.Scan(&kid, &alg, &sealed, &enc, &public, &state, &retire); err != nil {
-			return nil, fmt.Errorf("sqlite: verifying keys: %w", err)
+			return nil, db.wrap("verifying keys", err)
 		}
-		vk := origin.VerifyingKey{State: state}
-		if retire.Valid {
-			t := time.Unix(retire.Int64, 0).UTC()
-			vk.RetireAt = &t
-		}
+		vk := origin.VerifyingKey{State: state, RetireAt: unixPtr(retire)}
 		if public.Valid {
 			if err := json.Unmarshal([]byte(public.String), &vk.JWK); err != nil {
-				return nil, fmt.Errorf("sqlite: key %s: public JWK: %w", kid, err)
+				return nil, db.wrap(fmt.Sprintf("key %s: public JWK", kid), err)
 			}
 		} else {
-			pair, err := ks.open(kid, alg, enc, sealed)
+			pair, err := db.openKey(kid, alg, enc, sealed)
 			if err != nil {
 				return nil, err
 			}
 			vk.JWK = pair.JWK()
 		}
 		if vk.JWK.Kid != kid || vk.JWK.Alg != alg {
-			return nil, fmt.Errorf("sqlite: key %s: stored JWK does not match its row", kid)
+			return nil, fmt.Errorf("%s: key %s: stored JWK does not match its row", db.d.Name, kid)
 		}
 		out = append(out, vk)
 	}
 	if err := rows.Err(); err != nil {
-		return nil, fmt.Errorf("sqlite: verifying keys: %w", err)
+		return nil, db.wrap("verifying keys", err)
 	}
 	return out, nil
 }

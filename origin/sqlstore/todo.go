@@ -1,11 +1,9 @@
-package postgres
+package sqlstore
 
 import (
 	"context"
+	"database/sql"
 	"errors"
-	"fmt"
-
-	"github.com/jackc/pgx/v5"
 
 	"github.com/craftingapis/todos/origin"
 	"github.com/craftingapis/todos/origin/internal/cursor"
@@ -13,25 +11,25 @@ import (
 
 // TodoService implements origin.TodoService. Every statement is scoped by
 // user_id, so another user's todo is ENOTFOUND exactly like a missing one.
-type TodoService struct{ db *DB }
+type TodoService struct{ db *Store }
 
 var _ origin.TodoService = (*TodoService)(nil)
 
 // NewTodoService returns the todo service of db.
-func NewTodoService(db *DB) *TodoService { return &TodoService{db: db} }
+func NewTodoService(db *Store) *TodoService { return &TodoService{db: db} }
 
 var errTodoNotFound = origin.Errorf(origin.ENOTFOUND, "todo not found")
 
 const todoColumns = `id, user_id, title, completed, created_at, updated_at`
 
-func scanTodo(row pgx.Row) (*origin.Todo, error) {
+func (s *TodoService) scanTodo(row interface{ Scan(...any) error }) (*origin.Todo, error) {
 	var t origin.Todo
 	var created, updated int64
 	if err := row.Scan(&t.ID, &t.UserID, &t.Title, &t.Completed, &created, &updated); err != nil {
-		if errors.Is(err, pgx.ErrNoRows) {
+		if errors.Is(err, sql.ErrNoRows) {
 			return nil, errTodoNotFound
 		}
-		return nil, fmt.Errorf("postgres: todo: %w", err)
+		return nil, s.db.wrap("todo", err)
 	}
 	t.CreatedAt, t.UpdatedAt = fromMicros(created), fromMicros(updated)
 	return &t, nil
@@ -43,10 +41,14 @@ func (s *TodoService) CreateTodo(ctx context.Context, userID int64, in origin.Ne
 	if err != nil {
 		return nil, err
 	}
-	now := micros(s.db.opts.Now())
-	t, err := scanTodo(s.db.pool.QueryRow(ctx, `INSERT INTO todos (user_id, title, completed, created_at, updated_at)
-		VALUES ($1, $2, $3, $4, $4) RETURNING `+todoColumns, userID, title, in.Completed, now))
-	if isForeignKeyViolation(err) {
+	var t *origin.Todo
+	err = s.db.write(ctx, func(q querier) error {
+		now := micros(s.db.opts.Now())
+		t, err = s.scanTodo(q.QueryRowContext(ctx, s.db.q(`INSERT INTO todos (user_id, title, completed, created_at, updated_at)
+			VALUES (?, ?, ?, ?, ?) RETURNING `+todoColumns), userID, title, in.Completed, now, now))
+		return err
+	})
+	if s.db.d.IsForeignKeyViolation(err) {
 		return nil, errUserNotFound
 	}
 	return t, err
@@ -54,7 +56,7 @@ func (s *TodoService) CreateTodo(ctx context.Context, userID int64, in origin.Ne
 
 // FindTodo returns the user's todo, or ENOTFOUND.
 func (s *TodoService) FindTodo(ctx context.Context, userID, todoID int64) (*origin.Todo, error) {
-	return scanTodo(s.db.pool.QueryRow(ctx, `SELECT `+todoColumns+` FROM todos WHERE id = $1 AND user_id = $2`, todoID, userID))
+	return s.scanTodo(s.db.r.QueryRowContext(ctx, s.db.q(`SELECT `+todoColumns+` FROM todos WHERE id = ? AND user_id = ?`), todoID, userID))
 }
 
 // ListTodos returns one page, newest first, by keyset pagination on
@@ -68,36 +70,36 @@ func (s *TodoService) ListTodos(ctx context.Context, userID int64, limit int, af
 	if limit < 1 || limit > origin.MaxTodoLimit {
 		return nil, origin.Errorf(origin.EINVALID, "limit must be between 1 and %d", origin.MaxTodoLimit)
 	}
-	var rows pgx.Rows
+	var rows *sql.Rows
 	var err error
 	if after == "" {
-		rows, err = s.db.pool.Query(ctx, `SELECT `+todoColumns+` FROM todos WHERE user_id = $1
-			ORDER BY created_at DESC, id DESC LIMIT $2`, userID, limit+1)
+		rows, err = s.db.r.QueryContext(ctx, s.db.q(`SELECT `+todoColumns+` FROM todos WHERE user_id = ?
+			ORDER BY created_at DESC, id DESC LIMIT ?`), userID, limit+1)
 	} else {
 		created, id, cerr := cursor.Decode(after)
 		if cerr != nil {
 			return nil, cerr
 		}
 		// The row comparison matches the index order (created_at DESC,
-		// id DESC), so PostgreSQL seeks instead of filtering.
-		rows, err = s.db.pool.Query(ctx, `SELECT `+todoColumns+` FROM todos WHERE user_id = $1
-			AND (created_at, id) < ($2, $3)
-			ORDER BY created_at DESC, id DESC LIMIT $4`, userID, created, id, limit+1)
+		// id DESC): both databases seek to the cursor instead of filtering.
+		rows, err = s.db.r.QueryContext(ctx, s.db.q(`SELECT `+todoColumns+` FROM todos WHERE user_id = ?
+			AND (created_at, id) < (?, ?)
+			ORDER BY created_at DESC, id DESC LIMIT ?`), userID, created, id, limit+1)
 	}
 	if err != nil {
-		return nil, fmt.Errorf("postgres: list todos: %w", err)
+		return nil, s.db.wrap("list todos", err)
 	}
 	defer rows.Close()
 	page := &origin.TodoPage{Todos: make([]*origin.Todo, 0, limit)}
 	for rows.Next() {
-		t, err := scanTodo(rows)
+		t, err := s.scanTodo(rows)
 		if err != nil {
 			return nil, err
 		}
 		page.Todos = append(page.Todos, t)
 	}
 	if err := rows.Err(); err != nil {
-		return nil, fmt.Errorf("postgres: list todos: %w", err)
+		return nil, s.db.wrap("list todos", err)
 	}
 	if len(page.Todos) > limit {
 		page.Todos = page.Todos[:limit]
@@ -118,22 +120,28 @@ func (s *TodoService) UpdateTodo(ctx context.Context, userID, todoID int64, upd 
 		}
 	}
 	completed := upd.Completed != nil && *upd.Completed
-	return scanTodo(s.db.pool.QueryRow(ctx, `UPDATE todos SET
-			title = CASE WHEN $1 THEN $2 ELSE title END,
-			completed = CASE WHEN $3 THEN $4 ELSE completed END,
-			updated_at = $5
-		WHERE id = $6 AND user_id = $7 RETURNING `+todoColumns,
-		upd.Title != nil, title, upd.Completed != nil, completed, micros(s.db.opts.Now()), todoID, userID))
+	var t *origin.Todo
+	err = s.db.write(ctx, func(q querier) error {
+		t, err = s.scanTodo(q.QueryRowContext(ctx, s.db.q(`UPDATE todos SET
+				title = CASE WHEN ? THEN ? ELSE title END,
+				completed = CASE WHEN ? THEN ? ELSE completed END,
+				updated_at = ?
+			WHERE id = ? AND user_id = ? RETURNING `+todoColumns),
+			upd.Title != nil, title, upd.Completed != nil, completed, micros(s.db.opts.Now()), todoID, userID))
+		return err
+	})
+	return t, err
 }
 
 // DeleteTodo removes the user's todo, or returns ENOTFOUND.
 func (s *TodoService) DeleteTodo(ctx context.Context, userID, todoID int64) error {
-	tag, err := s.db.pool.Exec(ctx, `DELETE FROM todos WHERE id = $1 AND user_id = $2`, todoID, userID)
-	if err != nil {
-		return fmt.Errorf("postgres: delete todo: %w", err)
-	}
-	if tag.RowsAffected() == 0 {
-		return errTodoNotFound
-	}
-	return nil
+	return s.db.write(ctx, func(q querier) error {
+		n, err := affected(q.ExecContext(ctx, s.db.q(`DELETE FROM todos WHERE id = ? AND user_id = ?`), todoID, userID))
+		if err != nil {
+			return s.db.wrap("delete todo", err)
+		} else if n == 0 {
+			return errTodoNotFound
+		}
+		return nil
+	})
 }
