@@ -1,6 +1,7 @@
 package edgeauth
 
 import (
+	"fmt"
 	"strings"
 	"testing"
 )
@@ -199,14 +200,14 @@ func TestCacheRechecksClock(t *testing.T) {
 func TestCacheBounds(t *testing.T) {
 	c := newTokenCache(4, 1<<20)
 	for i := range 10 {
-		c.put([]byte(strings.Repeat("x", 30)+"token-"+string(rune('a'+i))), &tokenInfo{sub: "s", jti: "j", exp: 100, scopes: []string{}}, 0)
+		c.put([]byte(strings.Repeat("x", 30)+"token-"+string(rune('a'+i))), &tokenInfo{sub: "s", jti: "j", exp: 100, scopes: []string{}})
 	}
 	if n := c.len(); n != 4 {
 		t.Fatalf("%d entries, want 4", n)
 	}
 	small := newTokenCache(100, 3*cacheEntryOverhead)
 	for i := range 10 {
-		small.put([]byte("token-"+string(rune('a'+i))), &tokenInfo{exp: 100}, 0)
+		small.put([]byte("token-"+string(rune('a'+i))), &tokenInfo{exp: 100})
 	}
 	if small.bytes > 3*cacheEntryOverhead || small.len() > 2 {
 		t.Fatalf("%d bytes in %d entries exceed the bound", small.bytes, small.len())
@@ -214,11 +215,11 @@ func TestCacheBounds(t *testing.T) {
 	// Tokens sharing the key suffix never stand in for each other.
 	suffix := strings.Repeat("s", cacheKeyBytes)
 	c = newTokenCache(4, 1<<20)
-	c.put([]byte("A."+suffix), &tokenInfo{sub: "a", exp: 100}, 0)
+	c.put([]byte("A."+suffix), &tokenInfo{sub: "a", exp: 100})
 	if _, ok := c.get([]byte("B." + suffix)); ok {
 		t.Fatal("a different token with the same suffix hit the cache")
 	}
-	c.put([]byte("B."+suffix), &tokenInfo{sub: "b", exp: 100}, 0)
+	c.put([]byte("B."+suffix), &tokenInfo{sub: "b", exp: 100})
 	if got, ok := c.get([]byte("B." + suffix)); !ok || got.sub != "b" {
 		t.Fatal("the newer token is not cached")
 	}
@@ -228,13 +229,33 @@ func TestCacheBounds(t *testing.T) {
 	if c.len() != 1 || c.bytes != entrySize("B."+suffix, &tokenInfo{sub: "b"}) {
 		t.Fatalf("accounting after a collision: %d entries, %d bytes", c.len(), c.bytes)
 	}
-	// Expired entries go first.
-	c = newTokenCache(2, 1<<20)
-	c.put([]byte("old"), &tokenInfo{exp: 10}, 0)
-	c.put([]byte("live"), &tokenInfo{exp: 1000}, 0)
-	c.put([]byte("new"), &tokenInfo{exp: 1000}, 500)
-	if _, ok := c.get([]byte("live")); !ok {
-		t.Fatal("a live entry was evicted while an expired one was present")
+	// The oldest entries go first (tokens of one issuer share a lifetime,
+	// so the oldest is the first to expire), and a replaced entry's stale
+	// ring slot frees nothing and evicts nothing twice.
+	c = newTokenCache(3, 1<<20)
+	c.put([]byte("old"), &tokenInfo{exp: 10})
+	c.put([]byte("live"), &tokenInfo{exp: 1000})
+	c.put([]byte("live"), &tokenInfo{exp: 1000}) // again: its first slot goes stale
+	c.put([]byte("new"), &tokenInfo{exp: 1000})  // the ring is full: "old" goes
+	for _, tok := range []string{"live", "new"} {
+		if _, ok := c.get([]byte(tok)); !ok {
+			t.Fatalf("%q was evicted before older entries", tok)
+		}
+	}
+	if _, ok := c.get([]byte("old")); ok || c.len() != 2 {
+		t.Fatalf("the oldest entry was kept (%d entries)", c.len())
+	}
+	want := entrySize("live", &tokenInfo{}) + entrySize("new", &tokenInfo{})
+	if c.bytes != want {
+		t.Fatalf("%d bytes accounted, want %d", c.bytes, want)
+	}
+	// Many more insertions than slots keep both bounds.
+	c = newTokenCache(8, 1<<20)
+	for i := range 1000 {
+		c.put([]byte(fmt.Sprint("tok-", i%13)), &tokenInfo{exp: 1000})
+		if c.len() > 8 || c.n > 8 {
+			t.Fatalf("%d entries in %d slots, bound 8", c.len(), c.n)
+		}
 	}
 }
 

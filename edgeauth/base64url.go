@@ -21,9 +21,6 @@ var b64Values = func() (t [256]byte) {
 	return t
 }()
 
-// isB64 reports whether c is in the base64url alphabet.
-func isB64(c byte) bool { return b64Values[c] != b64Invalid }
-
 // b64DecodedLen is the decoded size of n base64url characters, assuming n is
 // a valid unpadded length.
 func b64DecodedLen(n int) int { return n * 6 / 8 }

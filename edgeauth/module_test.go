@@ -28,13 +28,20 @@ type testModule struct {
 
 func loadModule(tb testing.TB) *testModule {
 	tb.Helper()
+	m := newModule(tb)
+	tb.Cleanup(func() { m.runtime.Close(context.Background()) })
+	return m
+}
+
+// newModule is loadModule without the cleanup: the caller closes m.runtime.
+func newModule(tb testing.TB) *testModule {
+	tb.Helper()
 	ctx := context.Background()
 	wasm, err := os.ReadFile(edgeauthtest.ModulePath(tb))
 	if err != nil {
 		tb.Fatal(err)
 	}
 	r := wazero.NewRuntimeWithConfig(ctx, wazero.NewRuntimeConfig().WithMemoryLimitPages(256))
-	tb.Cleanup(func() { r.Close(ctx) })
 	wasi_snapshot_preview1.MustInstantiate(ctx, r)
 	compiled, err := r.CompileModule(ctx, wasm)
 	if err != nil {
@@ -188,7 +195,7 @@ func TestModuleRejectsForeignBuffers(t *testing.T) {
 func BenchmarkModuleAuthorize(b *testing.B) {
 	for _, alg := range benchAlgs {
 		b.Run(alg, func(b *testing.B) {
-			m := loadModule(b)
+			m := sharedModule(b)
 			if got := string(m.call(b, m.configure, mustJSON(b, baseConfig(b)))); got != `{"ok":true}` {
 				b.Fatal(got)
 			}
@@ -207,7 +214,7 @@ func BenchmarkModuleAuthorize(b *testing.B) {
 func BenchmarkModuleAuthorizeCached(b *testing.B) {
 	for _, alg := range benchAlgs {
 		b.Run(alg, func(b *testing.B) {
-			m := loadModule(b)
+			m := sharedModule(b)
 			if got := string(m.call(b, m.configure, mustJSON(b, baseConfig(b)))); got != `{"ok":true}` {
 				b.Fatal(got)
 			}
@@ -220,6 +227,20 @@ func BenchmarkModuleAuthorizeCached(b *testing.B) {
 		})
 	}
 }
+
+// sharedModule returns one instance for every benchmark round: compiling
+// the module takes seconds, and b.Run calls its function once per round.
+// Each round configures it afresh, which also empties its token cache.
+func sharedModule(b *testing.B) *testModule {
+	if benchModuleInstance == nil {
+		benchModuleInstance = newModule(b) // lives until the process exits
+	}
+	return benchModuleInstance
+}
+
+// benchModuleInstance is created by the first benchmark that needs it and
+// lives for the process (benchmarks run one at a time).
+var benchModuleInstance *testModule
 
 // benchModule times alloc, write, authorize and free for each document, as
 // a host does per request.

@@ -3,6 +3,7 @@ package wasmhost
 import (
 	"context"
 	"fmt"
+	"time"
 
 	"github.com/craftingapis/todos/edgeauth"
 )
@@ -37,10 +38,28 @@ func (h *Host) Authorize(ctx context.Context, req *edgeauth.Request) (_ edgeauth
 		return edgeauth.Decision{}, ErrClosed
 	}
 	defer h.leave()
+	// A stack buffer for the cache key: a lookup allocates nothing.
+	var keyBuf [512]byte
+	var key []byte
+	var now int64
+	cache := h.decisions.Load()
+	if cache != nil {
+		var ok bool
+		if key, ok = appendDecisionKey(keyBuf[:0], req); ok {
+			now = time.Now().Unix()
+			if d, hit := cache.get(key, now); hit {
+				h.hits.Add(1)
+				return d, nil
+			}
+		} else {
+			key = nil
+		}
+	}
 	inst, err := h.take(ctx)
 	if err != nil {
 		return edgeauth.Decision{}, fmt.Errorf("wasmhost: authorize: %w", err)
 	}
+	gen := inst.gen // the Config this call is decided under
 	h.busy.Add(1)
 	defer h.busy.Add(-1)
 	h.calls.Add(1)
@@ -75,6 +94,13 @@ func (h *Host) Authorize(ctx context.Context, req *edgeauth.Request) (_ edgeauth
 		return edgeauth.Decision{}, fmt.Errorf("wasmhost: authorize: %w", err)
 	}
 	h.pool <- inst
+	if key != nil {
+		// Only into the cache of the generation the module decided under;
+		// a Configure since then installed a newer, empty cache.
+		if c := h.decisions.Load(); c != nil && c.gen == gen {
+			c.put(key, &d, now)
+		}
+	}
 	return d, nil
 }
 

@@ -38,7 +38,9 @@ func BenchmarkAuthorize(b *testing.B) {
 		name    string
 		timeout time.Duration
 	}{{"deadline", 0}, {"no-deadline", -1}} {
-		h := newHost(b, module, Options{CallTimeout: dl.timeout})
+		// The host-side decision cache is off here, so "hit" measures the
+		// module's own cache; BenchmarkHostCacheHit measures the host's.
+		h := newHost(b, module, Options{CallTimeout: dl.timeout, DecisionCacheEntries: -1})
 		if err := h.Configure(context.Background(), realConfig(b)); err != nil {
 			b.Fatal(err)
 		}
@@ -186,7 +188,7 @@ func BenchmarkPoolSize(b *testing.B) {
 		"miss-HS256": mintMany(b, "HS256", 4096),
 	}
 	for _, size := range []int{1, 2, 4} {
-		h := newHost(b, module, Options{PoolSize: size})
+		h := newHost(b, module, Options{PoolSize: size, DecisionCacheEntries: -1})
 		if err := h.Configure(context.Background(), realConfig(b)); err != nil {
 			b.Fatal(err)
 		}
@@ -200,5 +202,30 @@ func BenchmarkPoolSize(b *testing.B) {
 				runParallel(b, h, reqs)
 			})
 		}
+	}
+}
+
+// BenchmarkHostCacheHit measures a repeated token through Host.Authorize
+// with the host-side decision cache on (the default): the module is not
+// entered, so the call deadline costs nothing.
+func BenchmarkHostCacheHit(b *testing.B) {
+	h := newHost(b, loadRealModule(b), Options{})
+	if err := h.Configure(context.Background(), realConfig(b)); err != nil {
+		b.Fatal(err)
+	}
+	req := todosOf(1, mint(b, "EdDSA", 1, "host-hit", time.Hour))
+	mustDecide(b, h, req)
+	b.Run("serial", func(b *testing.B) {
+		b.ReportAllocs()
+		for b.Loop() {
+			mustDecide(b, h, req)
+		}
+	})
+	b.Run("parallel", func(b *testing.B) {
+		b.ReportAllocs()
+		runParallel(b, h, []*edgeauth.Request{req})
+	})
+	if h.Stats().CacheHits == 0 {
+		b.Fatal("no cache hits")
 	}
 }

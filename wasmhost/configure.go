@@ -56,6 +56,9 @@ func (h *Host) Configure(ctx context.Context, configJSON []byte) error {
 	}
 	inst.gen = next.gen
 	h.config.Store(next)
+	// Decisions of the previous Config must not outlive it: a fresh cache
+	// for the new generation, which refuses entries decided under older ones.
+	h.decisions.Store(newDecisionCache(next.gen, h.opts.DecisionCacheEntries, h.opts.DecisionCacheBytes))
 	h.pool <- inst
 	h.refreshIdle(next)
 	h.opts.Logger.Info("wasmhost: config accepted", "generation", next.gen, "bytes", len(next.doc))

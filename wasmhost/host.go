@@ -28,8 +28,11 @@ type Host struct {
 	// refill goroutine, so sends never block.
 	pool chan *instance
 
-	config    atomic.Pointer[config] // nil until a Config is accepted
-	configure chan struct{}          // 1-slot semaphore serializing Configure
+	config atomic.Pointer[config] // nil until a Config is accepted
+	// decisions caches allowed Decisions of the Config in force; nil when
+	// disabled or before the first Config. See decisioncache.go.
+	decisions atomic.Pointer[decisionCache]
+	configure chan struct{} // 1-slot semaphore serializing Configure
 
 	// state counts calls inside Authorize or Configure, with closingBit set
 	// once Close begins. One atomic word makes "enter unless closing" and
@@ -44,6 +47,7 @@ type Host struct {
 
 	busy     atomic.Int64
 	calls    atomic.Uint64
+	hits     atomic.Uint64
 	replaced atomic.Uint64
 }
 

@@ -14,7 +14,15 @@ type Options struct {
 	// under 32 concurrent callers, 1 instance gave half the throughput of 2,
 	// and 4 no more than 2; 8 stretched the longest call from 4.6 ms to
 	// 0.76 s, since a caller descheduled mid-call keeps its instance, and
-	// pushed some calls past the 1 s deadline.
+	// pushed some calls past the 1 s deadline. The origin end to end
+	// agrees (tests/bench/BENCHMARKS.md: EdDSA cache misses at concurrency
+	// 32 on 2 CPUs, every request a full check): 1,100 req/s with 1
+	// instance, 2,002 with 2, 1,983 with 4 and 1,932 with 8, at the same
+	// CPU per request (~0.88 ms) from 2 on. More instances shorten p99 a
+	// little (36 ms with 2, 24 ms with 8) but each adds up to ~7.5 MiB and
+	// queues more calls behind descheduled ones (in one noisy run with 8, a
+	// call overran its deadline and answered a 503).
+	// Repeated tokens never reach the pool (the decision cache).
 	PoolSize int
 	// MemoryLimitMB caps each instance's linear memory; a module that needs
 	// more traps (and is replaced) instead of taking the machine's memory.
@@ -39,13 +47,22 @@ type Options struct {
 	// Logger receives instance replacements and config changes. nil means
 	// discard.
 	Logger *slog.Logger
+	// DecisionCacheEntries bounds the host-side cache of allowed Decisions
+	// (see decisioncache.go for why it exists and why it is safe): a
+	// repeated token on a route skips the module altogether. 0 means
+	// DefaultDecisionCacheEntries; negative disables the cache.
+	DecisionCacheEntries int
+	// DecisionCacheBytes bounds the same cache's memory. 0 means
+	// DefaultDecisionCacheBytes; negative disables the cache.
+	DecisionCacheBytes int
 }
 
 const (
 	// DefaultMemoryLimitMB is the memory cap per instance when
 	// Options.MemoryLimitMB is 0. The real module starts at 3.75 MiB and,
 	// measured over thousands of checks with its token cache full, grew to
-	// 10.75 MiB (Go's heap grows in 4 MiB arenas on wasm, with GC headroom).
+	// 6.5–7.5 MiB (10.75 MiB before the module lowered its GC percent to
+	// 50; Go's heap grows in 4 MiB arenas on wasm, with GC headroom).
 	// 32 MiB leaves room for a large Config while still stopping a runaway
 	// module long before it hurts the machine.
 	DefaultMemoryLimitMB = 32
@@ -72,6 +89,12 @@ func (o Options) resolved() (Options, error) {
 		return o, fmt.Errorf("%w: MemoryLimitMB %d exceeds %d", ErrInvalidOptions, o.MemoryLimitMB, maxMemoryLimitMB)
 	case o.MemoryLimitMB == 0:
 		o.MemoryLimitMB = DefaultMemoryLimitMB
+	}
+	if o.DecisionCacheEntries == 0 {
+		o.DecisionCacheEntries = DefaultDecisionCacheEntries
+	}
+	if o.DecisionCacheBytes == 0 {
+		o.DecisionCacheBytes = DefaultDecisionCacheBytes
 	}
 	if o.CallTimeout == 0 {
 		o.CallTimeout = DefaultCallTimeout

@@ -6,15 +6,19 @@ type Stats struct {
 	PoolSize int    // instances when the pool is full
 	Busy     int    // instances inside a call right now
 	Calls    uint64 // Authorize calls that reached an instance, since New
-	Replaced uint64 // instances closed after an error (trap, timeout, ABI violation) and replaced
+	// CacheHits counts Authorize calls answered by the host-side decision
+	// cache without entering the module, since New.
+	CacheHits uint64
+	Replaced  uint64 // instances closed after an error (trap, timeout, ABI violation) and replaced
 }
 
 // Stats returns the Host's counters.
 func (h *Host) Stats() Stats {
 	return Stats{
-		PoolSize: h.opts.PoolSize,
-		Busy:     int(h.busy.Load()),
-		Calls:    h.calls.Load(),
-		Replaced: h.replaced.Load(),
+		PoolSize:  h.opts.PoolSize,
+		Busy:      int(h.busy.Load()),
+		Calls:     h.calls.Load(),
+		CacheHits: h.hits.Load(),
+		Replaced:  h.replaced.Load(),
 	}
 }

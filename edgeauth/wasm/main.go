@@ -10,6 +10,7 @@
 package main
 
 import (
+	"runtime/debug"
 	"unsafe"
 
 	"github.com/craftingapis/todos/edgeauth"
@@ -41,6 +42,8 @@ var (
 // main is empty: a c-shared (reactor) build runs package initialisation in
 // _initialize and then serves export calls.
 func main() {}
+
+func init() { debug.SetGCPercent(25) }
 
 //go:wasmexport edgeauth_abi_version
 func exportABIVersion() int32 { return abiVersion }

@@ -13,6 +13,7 @@
 package jsonx
 
 import (
+	"encoding/binary"
 	"errors"
 	"sync"
 	"unicode/utf8"
@@ -293,6 +294,29 @@ func (p *parser) object() error {
 	}
 }
 
+// SWAR constants: a byte value repeated in each of a word's 8 bytes.
+const (
+	lsbs  = 0x0101010101010101
+	msbs  = 0x8080808080808080
+	quote = '"' * lsbs
+	bslsh = '\\' * lsbs
+	space = 0x20 * lsbs
+)
+
+// plainWord reports whether all 8 bytes of w are plainByte bytes, testing
+// them at once (SIMD within a register): strings are mostly long runs of
+// plain bytes — a token is hundreds — and in wasm a per-byte loop costs
+// several instructions a byte, a word loop an eighth of that. Each term is
+// the classic exact "some byte is zero / less than n" test; a word that
+// fails is rescanned byte by byte, so the result equals the table's.
+func plainWord(w uint64) bool {
+	hasZero := func(v uint64) uint64 { return (v - lsbs) &^ v & msbs }
+	bad := w&msbs | // non-ASCII
+		(w-space)&^w&msbs | // a control byte (< 0x20)
+		hasZero(w^quote) | hasZero(w^bslsh)
+	return bad == 0
+}
+
 // plainByte marks the bytes a string may hold as is: printable ASCII other
 // than '"' and '\'. The table keeps the hot loop to one load and one branch,
 // which matters most in wasm, where every byte costs several instructions.
@@ -310,6 +334,9 @@ func (p *parser) str(keep bool) error {
 	i := p.pos + 1
 	for {
 		start := i
+		for i+8 <= len(d) && plainWord(binary.LittleEndian.Uint64(d[i:])) {
+			i += 8
+		}
 		for i < len(d) && plainByte[d[i]] {
 			i++
 		}

@@ -1,0 +1,211 @@
+package wasmhost
+
+import (
+	"encoding/binary"
+	"hash/maphash"
+	"slices"
+	"sync"
+
+	"github.com/craftingapis/todos/edgeauth"
+)
+
+// Why a second cache, in front of the module's own verified-token cache:
+// the module's cache makes a repeated token cheap inside wasm (~1 µs of Go
+// work natively, ~10 µs in wasm), but every call still pays for entering
+// the module: encoding the Request, copying it into guest memory, running
+// the module's JSON parser and writer, parsing the Decision back, and — with
+// the call deadline on — wazero's exit to Go at every loop back-edge, which
+// is what made a cached EdDSA check cost 80 µs instead of 13. Measured on
+// the real module (tests/bench/BENCHMARKS.md), a hit here costs well under a
+// microsecond, so a repeated token skips wasm entirely and the deadline
+// only costs on misses. The module's cache stays: it serves edge hosts
+// (Node, workerd) and a token seen on a new route here.
+//
+// What makes a cached Decision safe to reuse:
+//   - The key is everything the module reads: the method, the path and the
+//     whole Authorization value (only requests with exactly one value and no
+//     caller-supplied clock are cached), length-prefixed so that no two
+//     requests share a key. The token is compared byte for byte (a map key),
+//     never by a hash alone.
+//   - Only allowed decisions for a verified token enter (a Subject and an
+//     ExpiresAt in the future). Denials depend on time (not yet valid) or
+//     are cheap, and caching them would let junk tokens evict real ones.
+//   - An entry is served only while now < exp: a token the module would
+//     refuse as expired is never allowed from here (the module allows up to
+//     exp + leeway, so this is the stricter of the two).
+//   - Each cache belongs to one Config generation. Configure installs an
+//     empty cache for the new generation, and a Decision reaches the cache
+//     only if it was made under that same generation, so a call decided
+//     under the old Config that finishes after Configure cannot plant an
+//     entry the new Config (a revocation, a subjects_valid_after change, a
+//     retired key) would refuse.
+//   - It is bounded in entries and in bytes, per shard, and evicts expired
+//     entries first, then arbitrary ones (map order is randomised, which an
+//     attacker cannot steer).
+
+// Defaults of the host-side decision cache.
+const (
+	// DefaultDecisionCacheEntries covers the working set of an origin's
+	// active users several times over (each entry is one token on one route).
+	DefaultDecisionCacheEntries = 8192
+	// DefaultDecisionCacheBytes bounds the memory of the cache.
+	DefaultDecisionCacheBytes = 8 << 20
+	// maxCachedKeyBytes keeps an outsized Authorization header (up to
+	// net/http's 1 MiB) from being cached at all.
+	maxCachedKeyBytes = 4 << 10
+	// decisionEntryOverhead approximates the map slot, the entry struct and
+	// the string headers of one entry, so that tiny entries are bounded too.
+	decisionEntryOverhead = 192
+	// decisionEvictScan bounds how many entries an insertion into a full
+	// shard inspects for expired ones, so that an insertion costs O(1).
+	decisionEvictScan = 16
+	// decisionShards spreads lock contention: with a single mutex, 32
+	// concurrent requests on many cores would queue on it.
+	decisionShards = 16
+)
+
+// decisionCache holds allowed Decisions made under one Config generation.
+// It is safe for concurrent use.
+type decisionCache struct {
+	gen    uint64
+	seed   maphash.Seed
+	shards [decisionShards]decisionShard
+}
+
+type decisionShard struct {
+	mu         sync.Mutex
+	entries    map[string]*edgeauth.Decision
+	bytes      int
+	maxEntries int
+	maxBytes   int
+	_          [64]byte // keep shards' mutexes off each other's cache lines
+}
+
+// newDecisionCache returns an empty cache for generation gen, or nil when
+// maxEntries or maxBytes is not positive (caching disabled).
+func newDecisionCache(gen uint64, maxEntries, maxBytes int) *decisionCache {
+	if maxEntries <= 0 || maxBytes <= 0 {
+		return nil
+	}
+	c := &decisionCache{gen: gen, seed: maphash.MakeSeed()}
+	for i := range c.shards {
+		s := &c.shards[i]
+		s.entries = make(map[string]*edgeauth.Decision)
+		s.maxEntries = max(1, maxEntries/decisionShards)
+		s.maxBytes = max(1, maxBytes/decisionShards)
+	}
+	return c
+}
+
+// appendDecisionKey appends the cache key of req to dst and reports whether
+// req may be cached at all: exactly one Authorization value, no caller
+// clock, and a key of at most maxCachedKeyBytes. Method and path are
+// length-prefixed, so the encoding is injective.
+func appendDecisionKey(dst []byte, req *edgeauth.Request) ([]byte, bool) {
+	auth := req.Headers["authorization"]
+	if req.Now != nil || len(auth) != 1 || auth[0] == "" {
+		return dst, false
+	}
+	if len(req.Method)+len(req.Path)+len(auth[0])+2*binary.MaxVarintLen64 > maxCachedKeyBytes {
+		return dst, false
+	}
+	dst = binary.AppendUvarint(dst, uint64(len(req.Method)))
+	dst = append(dst, req.Method...)
+	dst = binary.AppendUvarint(dst, uint64(len(req.Path)))
+	dst = append(dst, req.Path...)
+	return append(dst, auth[0]...), true
+}
+
+func (c *decisionCache) shard(key []byte) *decisionShard {
+	return &c.shards[maphash.Bytes(c.seed, key)%decisionShards]
+}
+
+// get returns a copy of the Decision cached under key if it is still valid
+// at now (unix seconds). The copy has its own Scopes, so the caller may
+// keep or change it.
+func (c *decisionCache) get(key []byte, now int64) (edgeauth.Decision, bool) {
+	s := c.shard(key)
+	s.mu.Lock()
+	e, ok := s.entries[string(key)] // no allocation for a lookup
+	if ok && now >= e.ExpiresAt {
+		s.remove(string(key), e)
+		ok = false
+	}
+	var d edgeauth.Decision
+	if ok {
+		d = *e
+	}
+	s.mu.Unlock()
+	if !ok {
+		return edgeauth.Decision{}, false
+	}
+	d.Scopes = slices.Clone(d.Scopes)
+	return d, true
+}
+
+// put caches d under key if d is an allowed Decision for a verified token
+// that is still valid at now. The cache keeps its own copy of d.
+func (c *decisionCache) put(key []byte, d *edgeauth.Decision, now int64) {
+	if !d.Allow || d.Subject == "" || d.ExpiresAt <= now {
+		return
+	}
+	e := new(edgeauth.Decision)
+	*e = *d
+	e.Scopes = slices.Clone(d.Scopes)
+	size := decisionSize(key, e)
+	s := c.shard(key)
+	if size > s.maxBytes {
+		return
+	}
+	k := string(key)
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if old, ok := s.entries[k]; ok {
+		s.remove(k, old)
+	}
+	if len(s.entries) >= s.maxEntries || s.bytes+size > s.maxBytes {
+		scanned := 0
+		for k, old := range s.entries {
+			if scanned++; scanned > decisionEvictScan {
+				break
+			}
+			if now >= old.ExpiresAt {
+				s.remove(k, old)
+			}
+		}
+		for k, old := range s.entries {
+			if len(s.entries) < s.maxEntries && s.bytes+size <= s.maxBytes {
+				break
+			}
+			s.remove(k, old)
+		}
+	}
+	s.entries[k] = e
+	s.bytes += size
+}
+
+func (s *decisionShard) remove(k string, e *edgeauth.Decision) {
+	delete(s.entries, k)
+	s.bytes -= decisionSize(k, e)
+}
+
+// decisionSize approximates the bytes an entry holds.
+func decisionSize[S ~string | ~[]byte](key S, d *edgeauth.Decision) int {
+	n := decisionEntryOverhead + len(key) + len(d.Subject) + len(d.JTI) + 16*len(d.Scopes)
+	for _, s := range d.Scopes {
+		n += len(s)
+	}
+	return n
+}
+
+// len reports the number of entries (for tests and benchmarks).
+func (c *decisionCache) len() int {
+	n := 0
+	for i := range c.shards {
+		s := &c.shards[i]
+		s.mu.Lock()
+		n += len(s.entries)
+		s.mu.Unlock()
+	}
+	return n
+}
