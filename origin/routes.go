@@ -11,6 +11,7 @@ var PublicRoutes = []edgeauth.PublicRoute{
 	{Method: "GET", Path: "/.well-known/jwks.json"},
 	{Method: "GET", Path: "/.well-known/edgeauth.json"},
 	{Method: "GET", Path: "/healthz"},
+	{Method: "GET", Path: "/openapi.json"},
 }
 
 // RouteRules are the scope and ownership rules of the authenticated routes.

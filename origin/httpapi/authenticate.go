@@ -12,7 +12,7 @@ import (
 // from the service's error codes through writeError.
 func (s *server) authenticate(w http.ResponseWriter, r *http.Request) {
 	var c origin.Credentials
-	if !s.decodeJSON(w, r, &c) {
+	if !s.decodeJSON(w, r, &c) || !s.admitAttempt(w, r, c.Email) {
 		return
 	}
 	tok, err := s.auth.Authenticate(r.Context(), c)

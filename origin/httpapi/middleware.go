@@ -131,15 +131,19 @@ func (s *server) accessLog(next http.Handler) http.Handler {
 		if status >= 500 {
 			level = slog.LevelError
 		}
+		took := s.now().Sub(start)
 		s.log.LogAttrs(r.Context(), level, "request",
 			slog.String("method", r.Method),
 			slog.String("route", route),
 			slog.Int("status", status),
-			slog.Duration("duration", s.now().Sub(start)),
+			slog.Duration("duration", took),
 			slog.Int64("bytes", rec.bytes),
 			slog.String("request_id", info.id),
 			slog.String("subject", info.subject),
 		)
+		if s.observer != nil {
+			s.observer.ObserveRequest(r.Method, route, status, took)
+		}
 	})
 }
 

@@ -26,6 +26,7 @@ func (s *server) handlers() map[string]http.HandlerFunc {
 		routeKey("GET", "/.well-known/jwks.json"):        s.jwks,
 		routeKey("GET", "/.well-known/edgeauth.json"):    s.edgeConfig,
 		routeKey("GET", "/healthz"):                      s.healthz,
+		routeKey("GET", "/openapi.json"):                 s.openAPI,
 		routeKey("DELETE", "/authenticate"):              s.logout,
 		routeKey("GET", "/users/{id}"):                   s.getUser,
 		routeKey("PATCH", "/users/{id}"):                 s.updateUser,

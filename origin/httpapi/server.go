@@ -57,6 +57,15 @@ type Options struct {
 	MaxBodyBytes int64
 	// Now is the clock for request durations; nil means time.Now.
 	Now func() time.Time
+	// Observer, when set, is told about every answered request (metrics).
+	Observer RequestObserver
+	// Limiter, when set, limits POST /authenticate and POST /users per
+	// client address and per account (origin/ratelimit); a refused attempt
+	// is answered 429 with Retry-After.
+	Limiter AttemptLimiter
+	// ClientAddr names the client of a request for Limiter; nil means the
+	// IP of RemoteAddr (see ratelimit.ClientAddr for trusting a proxy).
+	ClientAddr func(*http.Request) string
 }
 
 // server holds the validated options; its methods are the handlers.
@@ -72,6 +81,8 @@ type server struct {
 	maxBody    int64
 	now        func() time.Time
 	mux        *mux.Router // set by New; the access log asks it for route templates
+	observer   RequestObserver
+	limits     attemptLimits
 }
 
 // New returns the API's handler. It panics when a required service is nil
@@ -95,6 +106,8 @@ func New(o Options) http.Handler {
 		log:        o.Logger,
 		maxBody:    o.MaxBodyBytes,
 		now:        o.Now,
+		observer:   o.Observer,
+		limits:     attemptLimits{limiter: o.Limiter, clientAddr: o.ClientAddr},
 	}
 	if s.realm == "" {
 		s.realm = DefaultRealm

@@ -11,7 +11,7 @@ import (
 // Validation (email form, password 8..72 bytes, name) is the service's.
 func (s *server) createUser(w http.ResponseWriter, r *http.Request) {
 	var in origin.NewUser
-	if !s.decodeJSON(w, r, &in) {
+	if !s.decodeJSON(w, r, &in) || !s.admitAttempt(w, r, in.Email) {
 		return
 	}
 	u, err := s.users.CreateUser(r.Context(), in)
