@@ -26,6 +26,11 @@ type Config struct {
 	Database DatabaseConfig `json:"database"`
 	Auth     AuthConfig     `json:"auth"`
 	Log      LogConfig      `json:"log"`
+	// RateLimit limits the credential endpoints (ratelimit.go).
+	RateLimit RateLimitConfig `json:"rateLimit"`
+	// Metrics and Reload are operations (opsconfig.go).
+	Metrics MetricsConfig `json:"metrics"`
+	Reload  ReloadConfig  `json:"reload"`
 }
 
 // ServerConfig is the HTTP listener.
@@ -42,9 +47,14 @@ type ServerConfig struct {
 	MaxBodyBytes    int64    `json:"maxBodyBytes"`
 }
 
-// DatabaseConfig is the SQLite store.
+// DatabaseConfig chooses the store: PostgreSQL when URL is set (replicas
+// share it), else the SQLite file at Path.
 type DatabaseConfig struct {
 	Path string `json:"path"`
+	// URL is a PostgreSQL URL (postgres://user@host:5432/db?sslmode=...)
+	// or key=value DSN. Its password is redacted wherever the config is
+	// shown; prefer PGPASSWORD or ~/.pgpass to writing it here.
+	URL string `json:"url"`
 }
 
 // AuthConfig is token issuing and the auth step.
@@ -56,9 +66,16 @@ type AuthConfig struct {
 	LeewaySeconds int64    `json:"leewaySeconds"`
 	SigningAlg    string   `json:"signingAlg"`
 	Module        string   `json:"module"`
-	PoolSize      int      `json:"poolSize"`
-	CacheDir      string   `json:"cacheDir"`
-	BcryptCost    int      `json:"bcryptCost"`
+	// Engine runs the auth step: "wasm" (the module under wazero, the
+	// default) or "native" (package edgeauth in-process; see engine.go).
+	Engine   string `json:"engine"`
+	PoolSize int    `json:"poolSize"`
+	// DecisionCacheEntries bounds the wasm engine's host-side cache of
+	// allowed decisions (a repeated token skips the module); 0 means
+	// wasmhost's default, negative turns it off.
+	DecisionCacheEntries int    `json:"decisionCacheEntries"`
+	CacheDir             string `json:"cacheDir"`
+	BcryptCost           int    `json:"bcryptCost"`
 	// PollInterval is how often the control plane looks for changes made by
 	// other processes (e.g. `origin keys rotate`).
 	PollInterval Duration `json:"pollInterval"`
@@ -104,10 +121,12 @@ func defaultConfig() Config {
 		Auth: AuthConfig{
 			Issuer: "http://127.0.0.1:3000", Audiences: []string{"todos"}, Realm: "todos",
 			TokenLifetime: Duration(time.Hour), LeewaySeconds: 30, SigningAlg: origin.AlgEdDSA,
-			Module: "build/edgeauth.wasm", PoolSize: 0, CacheDir: "build/wazero-cache",
+			Module: "build/edgeauth.wasm", Engine: engineWasm, PoolSize: 0, CacheDir: "build/wazero-cache",
 			BcryptCost: 12, PollInterval: Duration(time.Second),
 		},
-		Log: LogConfig{Level: "info"},
+		Log:       LogConfig{Level: "info"},
+		RateLimit: defaultRateLimit(),
+		Reload:    ReloadConfig{WatchInterval: defaultWatchInterval},
 	}
 }
 
@@ -175,7 +194,7 @@ func settings() []setting {
 			return nil
 		}
 	}
-	return []setting{
+	return append([]setting{
 		{key: "server.host", env: "SERVER_HOST", flag: "host", help: "listen address", set: str(func(c *Config) *string { return &c.Server.Host })},
 		{key: "server.port", env: "SERVER_PORT", flag: "port", help: "listen port (0: any free port)", set: integer(func(c *Config) *int { return &c.Server.Port })},
 		{key: "server.enableSecurity", env: "SERVER_ENABLE_SECURITY", flag: "enable-security", help: "run every request through the auth step", set: boolean(func(c *Config) *bool { return &c.Server.EnableSecurity }), bool: true},
@@ -185,6 +204,7 @@ func settings() []setting {
 		{key: "server.shutdownTimeout", env: "SERVER_SHUTDOWN_TIMEOUT", flag: "shutdown-timeout", help: "grace period for in-flight requests on shutdown", set: dur(func(c *Config) *Duration { return &c.Server.ShutdownTimeout })},
 		{key: "server.maxBodyBytes", env: "SERVER_MAX_BODY_BYTES", flag: "max-body-bytes", help: "request body limit", set: int64v(func(c *Config) *int64 { return &c.Server.MaxBodyBytes })},
 		{key: "database.path", env: "DATABASE_PATH", flag: "db", help: "SQLite file (its folder is created)", set: str(func(c *Config) *string { return &c.Database.Path })},
+		{key: "database.url", env: "DATABASE_URL", flag: "database-url", help: "PostgreSQL URL; when set, used instead of SQLite (replicas share it)", set: str(func(c *Config) *string { return &c.Database.URL })},
 		{key: "auth.issuer", env: "AUTH_ISSUER", flag: "issuer", help: "iss of issued tokens", set: str(func(c *Config) *string { return &c.Auth.Issuer })},
 		{key: "auth.audiences", env: "AUTH_AUDIENCES", flag: "audiences", help: "aud of issued tokens, comma-separated", set: func(c *Config, v string) error {
 			c.Auth.Audiences = nil
@@ -200,12 +220,14 @@ func settings() []setting {
 		{key: "auth.leewaySeconds", env: "AUTH_LEEWAY_SECONDS", flag: "leeway", help: "clock skew allowed by the auth step, seconds", set: int64v(func(c *Config) *int64 { return &c.Auth.LeewaySeconds })},
 		{key: "auth.signingAlg", env: "AUTH_SIGNING_ALG", flag: "signing-alg", help: "EdDSA, ES256 or HS256 (origin only)", set: str(func(c *Config) *string { return &c.Auth.SigningAlg })},
 		{key: "auth.module", env: "AUTH_MODULE", flag: "module", help: "ABI v1 wasm module of the auth step", set: str(func(c *Config) *string { return &c.Auth.Module })},
+		{key: "auth.engine", env: "AUTH_ENGINE", flag: "auth-engine", help: "auth step engine: wasm (sandboxed module) or native (in-process)", set: str(func(c *Config) *string { return &c.Auth.Engine })},
 		{key: "auth.poolSize", env: "AUTH_POOL_SIZE", flag: "pool-size", help: "module instances (0: one per CPU)", set: integer(func(c *Config) *int { return &c.Auth.PoolSize })},
+		{key: "auth.decisionCacheEntries", env: "AUTH_DECISION_CACHE_ENTRIES", flag: "decision-cache-entries", help: "host-side cache of allowed decisions (0: default, negative: off)", set: integer(func(c *Config) *int { return &c.Auth.DecisionCacheEntries })},
 		{key: "auth.cacheDir", env: "AUTH_CACHE_DIR", flag: "cache-dir", help: "wazero compilation cache (empty: none)", set: str(func(c *Config) *string { return &c.Auth.CacheDir })},
 		{key: "auth.bcryptCost", env: "AUTH_BCRYPT_COST", flag: "bcrypt-cost", help: "bcrypt cost of password hashes", set: integer(func(c *Config) *int { return &c.Auth.BcryptCost })},
 		{key: "auth.pollInterval", env: "AUTH_POLL_INTERVAL", flag: "poll-interval", help: "how often changes by other processes are picked up", set: dur(func(c *Config) *Duration { return &c.Auth.PollInterval })},
 		{key: "log.level", env: "LOG_LEVEL", flag: "log-level", help: "debug, info, warn or error", set: str(func(c *Config) *string { return &c.Log.Level })},
-	}
+	}, append(rateLimitSettings(), opsSettings()...)...)
 }
 
 // flagValue records a flag's raw value; it is applied after the file and
@@ -316,7 +338,7 @@ func (c Config) validate() error {
 		return bad("server timeouts must be positive")
 	case c.Server.MaxBodyBytes <= 0:
 		return bad("server.maxBodyBytes must be positive")
-	case c.Database.Path == "":
+	case c.Database.Path == "" && c.Database.URL == "":
 		return bad("database.path is empty")
 	case c.Auth.Issuer == "":
 		return bad("auth.issuer is empty")
@@ -328,6 +350,8 @@ func (c Config) validate() error {
 		return bad("auth.leewaySeconds must be 0..300")
 	case c.Auth.SigningAlg != origin.AlgEdDSA && c.Auth.SigningAlg != origin.AlgES256 && c.Auth.SigningAlg != origin.AlgHS256:
 		return bad("auth.signingAlg must be EdDSA, ES256 or HS256")
+	case c.Auth.Engine != engineWasm && c.Auth.Engine != engineNative:
+		return bad("auth.engine must be %s or %s", engineWasm, engineNative)
 	case c.Auth.PoolSize < 0:
 		return bad("auth.poolSize must not be negative")
 	case c.Auth.BcryptCost < bcrypt.MinCost || c.Auth.BcryptCost > bcrypt.MaxCost:
@@ -340,7 +364,10 @@ func (c Config) validate() error {
 	if _, err := c.logLevel(); err != nil {
 		return err
 	}
-	return nil
+	if err := c.validateOps(); err != nil {
+		return err
+	}
+	return c.RateLimit.validate()
 }
 
 func (c Config) logLevel() (slog.Level, error) {

@@ -7,8 +7,6 @@ import (
 	"io"
 	"text/tabwriter"
 	"time"
-
-	"github.com/craftingapis/todos/origin/sqlite"
 )
 
 // runKeys runs `origin keys list|rotate|retire`. It works on the database
@@ -40,7 +38,7 @@ func runKeys(ctx context.Context, sub string, args []string, lookupEnv func(stri
 		return err
 	}
 	defer db.Close()
-	ks := sqlite.NewKeyService(db)
+	ks := db.Keys
 	switch sub {
 	case "rotate":
 		if alg == "" {

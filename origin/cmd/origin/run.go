@@ -24,10 +24,21 @@ Usage:
                                     the old one keeps verifying until its tokens expire
   origin keys retire KID            stop a key verifying at once (not the active one)
   origin config print [flags]       print the effective config (secrets redacted)
+  origin check-token [-method M] [-path P] TOKEN|-
+                                    print the decision the auth step would make for
+                                    TOKEN (- reads it from stdin) on METHOD PATH
+                                    (default GET /users/<id of its sub>), and why;
+                                    exit status 1 when denied
   origin help                       this text
 
 A running origin picks up key changes made by another process within
-auth.pollInterval, without a restart.
+auth.pollInterval, without a restart. On SIGHUP, or when the module file or
+the config file changes (checked every reload.watchInterval), it reloads:
+a new module is compiled and swapped in while requests are in flight (one
+that fails to load leaves the old one serving); log.level and the auth.*
+module and pool keys apply at once, other changes are logged as needing a
+restart. With metrics.addr set, GET /metrics on that address serves
+Prometheus metrics.
 
 Configuration, lowest precedence first: built-in defaults, a JSON file
 (-config or ORIGIN_CONFIG), environment variables, flags. Booleans are
@@ -58,6 +69,8 @@ func run(ctx context.Context, args []string, lookupEnv func(string) (string, boo
 			return fmt.Errorf("%w: config needs print", errUsage)
 		}
 		return runConfigPrint(rest[1:], lookupEnv, stdout, stderr)
+	case "check-token":
+		return runCheckToken(ctx, rest, lookupEnv, stdout, stderr)
 	case "help", "-h", "-help", "--help":
 		printHelp(stdout)
 		return nil

@@ -15,7 +15,7 @@ import (
 	"github.com/craftingapis/todos/origin"
 	"github.com/craftingapis/todos/origin/edge"
 	"github.com/craftingapis/todos/origin/httpapi"
-	"github.com/craftingapis/todos/origin/sqlite"
+	"github.com/craftingapis/todos/origin/reload"
 	"github.com/craftingapis/todos/origin/tokens"
 	"github.com/craftingapis/todos/wasmhost"
 )
@@ -30,14 +30,14 @@ func runServe(ctx context.Context, args []string, lookupEnv func(string) (string
 	if len(rest) != 0 {
 		return fmt.Errorf("%w: serve takes no arguments, got %q", errUsage, rest)
 	}
-	log := newLogger(c, stderr)
+	log, logLevel := newServeLogger(c, stderr)
 
 	db, err := openStore(ctx, c, lookupEnv, log)
 	if err != nil {
 		return err
 	}
 	defer db.Close()
-	keys := sqlite.NewKeyService(db)
+	keys := db.Keys
 	key, created, err := keys.EnsureActiveKey(ctx, c.Auth.SigningAlg)
 	if err != nil {
 		return err
@@ -56,21 +56,29 @@ func runServe(ctx context.Context, args []string, lookupEnv func(string) (string
 
 	var sink edge.Sink
 	var authorizer origin.Authorizer
-	if c.Server.EnableSecurity {
+	var swap *reload.Swapper
+	if c.Server.EnableSecurity && c.Auth.Engine == engineNative {
+		sink, authorizer = nativeAuthStep(log)
+	} else if c.Server.EnableSecurity {
 		host, err := loadModule(ctx, c, log)
 		if err != nil {
 			return err
 		}
-		defer host.Close(context.WithoutCancel(ctx))
-		sink, authorizer = host.Configure, host
+		// The swapper owns the host and lets a reload replace it (ops.go).
+		swap = reload.NewSwapper(host)
+		defer swap.Close(context.WithoutCancel(ctx))
+		sink, authorizer = swap.Configure, swap
 	} else {
 		log.Warn("SECURITY IS OFF: every route is open and no token is checked; for local development only")
 	}
+	configFile, reloadConfig := configSource(args, lookupEnv)
+	ops := newOps(c, log, logLevel, swap, reloadConfig, configFile)
+	sink, authorizer = ops.instrument(sink, authorizer)
 
 	lifetime := time.Duration(c.Auth.TokenLifetime)
 	leeway := time.Duration(c.Auth.LeewaySeconds) * time.Second
 	cp, err := edge.New(ctx, edge.Options{
-		Store: db, Sink: sink,
+		Store: db.Edge, Sink: sink,
 		Issuer: c.Auth.Issuer, Audiences: c.Auth.Audiences, Realm: c.Auth.Realm,
 		Leeway: leeway, TokenLifetime: lifetime, PollInterval: time.Duration(c.Auth.PollInterval),
 		Logger: log,
@@ -78,19 +86,25 @@ func runServe(ctx context.Context, args []string, lookupEnv func(string) (string
 	if err != nil {
 		return err
 	}
-	db.SetNotifier(cp)
-	users := sqlite.NewUserService(db)
+	db.Edge.SetNotifier(cp)
+	users := db.Users
 	issuer, err := tokens.NewIssuer(tokens.IssuerOptions{
 		Issuer: c.Auth.Issuer, Audiences: c.Auth.Audiences, Lifetime: lifetime, BcryptCost: c.Auth.BcryptCost,
-		Credentials: users, Keys: keys, Subjects: db, Notifier: cp,
+		Credentials: users, Keys: keys, Subjects: db.Edge, Notifier: cp,
 	})
 	if err != nil {
 		return err
 	}
+	limiter, clientAddr, err := c.RateLimit.build()
+	if err != nil {
+		return err
+	}
+	apiTodos, apiUsers := cacheTodoLists(c, db.Todos, users, log)
 	handler := httpapi.New(httpapi.Options{
-		Users: users, Todos: sqlite.NewTodoService(db), Auth: issuer, Control: cp,
+		Users: apiUsers, Todos: apiTodos, Auth: issuer, Control: cp,
 		Authorizer: authorizer, EnableSecurity: c.Server.EnableSecurity,
 		Realm: c.Auth.Realm, Logger: log, MaxBodyBytes: c.Server.MaxBodyBytes,
+		Limiter: limiter, ClientAddr: clientAddr, Observer: ops.observer(),
 	})
 
 	ln, err := net.Listen("tcp", net.JoinHostPort(c.Server.Host, strconv.Itoa(c.Server.Port)))
@@ -106,6 +120,13 @@ func runServe(ctx context.Context, args []string, lookupEnv func(string) (string
 		MaxHeaderBytes:    16 << 10,
 		ErrorLog:          slog.NewLogLogger(log.Handler(), slog.LevelWarn),
 	}
+	defer startWatch(ctx, db, cp.Poll, log)()
+	stopOps, err := ops.start(ctx)
+	if err != nil {
+		ln.Close()
+		return err
+	}
+	defer stopOps()
 	return serveUntilDone(ctx, srv, ln, cp, time.Duration(c.Server.ShutdownTimeout), log)
 }
 
@@ -116,7 +137,7 @@ func loadModule(ctx context.Context, c Config, log *slog.Logger) (*wasmhost.Host
 		return nil, fmt.Errorf("auth module: %w (build it with `make wasm`)", err)
 	}
 	start := time.Now()
-	host, err := wasmhost.New(ctx, module, wasmhost.Options{PoolSize: c.Auth.PoolSize, CacheDir: c.Auth.CacheDir, Logger: log})
+	host, err := wasmhost.New(ctx, module, hostOptions(c, log))
 	if err != nil {
 		return nil, fmt.Errorf("auth module %s: %w", c.Auth.Module, err)
 	}
