@@ -9,8 +9,6 @@ import (
 	"io"
 	"log/slog"
 	"os"
-	"strconv"
-	"strings"
 	"time"
 
 	"golang.org/x/crypto/bcrypt"
@@ -149,84 +147,31 @@ type setting struct {
 // settings lists every key. Each setter is handed the Config to write into,
 // so the same table serves the environment, the flags and the docs.
 func settings() []setting {
-	str := func(f func(*Config) *string) func(*Config, string) error {
-		return func(c *Config, v string) error { *f(c) = v; return nil }
-	}
-	integer := func(f func(*Config) *int) func(*Config, string) error {
-		return func(c *Config, v string) error {
-			n, err := strconv.Atoi(strings.TrimSpace(v))
-			if err != nil {
-				return fmt.Errorf("not an integer: %q", v)
-			}
-			*f(c) = n
-			return nil
-		}
-	}
-	int64v := func(f func(*Config) *int64) func(*Config, string) error {
-		return func(c *Config, v string) error {
-			n, err := strconv.ParseInt(strings.TrimSpace(v), 10, 64)
-			if err != nil {
-				return fmt.Errorf("not an integer: %q", v)
-			}
-			*f(c) = n
-			return nil
-		}
-	}
-	dur := func(f func(*Config) *Duration) func(*Config, string) error {
-		return func(c *Config, v string) error {
-			d, err := time.ParseDuration(strings.TrimSpace(v))
-			if err != nil {
-				return fmt.Errorf("not a duration (e.g. 30s, 1h): %q", v)
-			}
-			*f(c) = Duration(d)
-			return nil
-		}
-	}
-	boolean := func(f func(*Config) *bool) func(*Config, string) error {
-		return func(c *Config, v string) error {
-			// strconv.ParseBool: "false", "0", "f" are false; anything it does
-			// not know is an error, never a silent default.
-			b, err := strconv.ParseBool(strings.TrimSpace(v))
-			if err != nil {
-				return fmt.Errorf("not a boolean (use true or false): %q", v)
-			}
-			*f(c) = b
-			return nil
-		}
-	}
 	return append([]setting{
-		{key: "server.host", env: "SERVER_HOST", flag: "host", help: "listen address", set: str(func(c *Config) *string { return &c.Server.Host })},
-		{key: "server.port", env: "SERVER_PORT", flag: "port", help: "listen port (0: any free port)", set: integer(func(c *Config) *int { return &c.Server.Port })},
-		{key: "server.enableSecurity", env: "SERVER_ENABLE_SECURITY", flag: "enable-security", help: "run every request through the auth step", set: boolean(func(c *Config) *bool { return &c.Server.EnableSecurity }), bool: true},
-		{key: "server.readTimeout", env: "SERVER_READ_TIMEOUT", flag: "read-timeout", help: "time to read a whole request", set: dur(func(c *Config) *Duration { return &c.Server.ReadTimeout })},
-		{key: "server.writeTimeout", env: "SERVER_WRITE_TIMEOUT", flag: "write-timeout", help: "time to write a response", set: dur(func(c *Config) *Duration { return &c.Server.WriteTimeout })},
-		{key: "server.idleTimeout", env: "SERVER_IDLE_TIMEOUT", flag: "idle-timeout", help: "keep-alive idle time", set: dur(func(c *Config) *Duration { return &c.Server.IdleTimeout })},
-		{key: "server.shutdownTimeout", env: "SERVER_SHUTDOWN_TIMEOUT", flag: "shutdown-timeout", help: "grace period for in-flight requests on shutdown", set: dur(func(c *Config) *Duration { return &c.Server.ShutdownTimeout })},
-		{key: "server.maxBodyBytes", env: "SERVER_MAX_BODY_BYTES", flag: "max-body-bytes", help: "request body limit", set: int64v(func(c *Config) *int64 { return &c.Server.MaxBodyBytes })},
-		{key: "database.path", env: "DATABASE_PATH", flag: "db", help: "SQLite file (its folder is created)", set: str(func(c *Config) *string { return &c.Database.Path })},
-		{key: "database.url", env: "DATABASE_URL", flag: "database-url", help: "PostgreSQL URL; when set, used instead of SQLite (replicas share it)", set: str(func(c *Config) *string { return &c.Database.URL })},
-		{key: "auth.issuer", env: "AUTH_ISSUER", flag: "issuer", help: "iss of issued tokens", set: str(func(c *Config) *string { return &c.Auth.Issuer })},
-		{key: "auth.audiences", env: "AUTH_AUDIENCES", flag: "audiences", help: "aud of issued tokens, comma-separated", set: func(c *Config, v string) error {
-			c.Auth.Audiences = nil
-			for a := range strings.SplitSeq(v, ",") {
-				if a = strings.TrimSpace(a); a != "" {
-					c.Auth.Audiences = append(c.Auth.Audiences, a)
-				}
-			}
-			return nil
-		}},
-		{key: "auth.realm", env: "AUTH_REALM", flag: "realm", help: "realm in WWW-Authenticate", set: str(func(c *Config) *string { return &c.Auth.Realm })},
-		{key: "auth.tokenLifetime", env: "AUTH_TOKEN_LIFETIME", flag: "token-lifetime", help: "lifetime of issued tokens", set: dur(func(c *Config) *Duration { return &c.Auth.TokenLifetime })},
-		{key: "auth.leewaySeconds", env: "AUTH_LEEWAY_SECONDS", flag: "leeway", help: "clock skew allowed by the auth step, seconds", set: int64v(func(c *Config) *int64 { return &c.Auth.LeewaySeconds })},
-		{key: "auth.signingAlg", env: "AUTH_SIGNING_ALG", flag: "signing-alg", help: "EdDSA, ES256 or HS256 (origin only)", set: str(func(c *Config) *string { return &c.Auth.SigningAlg })},
-		{key: "auth.module", env: "AUTH_MODULE", flag: "module", help: "ABI v1 wasm module of the auth step", set: str(func(c *Config) *string { return &c.Auth.Module })},
-		{key: "auth.engine", env: "AUTH_ENGINE", flag: "auth-engine", help: "auth step engine: wasm (sandboxed module) or native (in-process)", set: str(func(c *Config) *string { return &c.Auth.Engine })},
-		{key: "auth.poolSize", env: "AUTH_POOL_SIZE", flag: "pool-size", help: "module instances (0: one per CPU)", set: integer(func(c *Config) *int { return &c.Auth.PoolSize })},
-		{key: "auth.decisionCacheEntries", env: "AUTH_DECISION_CACHE_ENTRIES", flag: "decision-cache-entries", help: "host-side cache of allowed decisions (0: default, negative: off)", set: integer(func(c *Config) *int { return &c.Auth.DecisionCacheEntries })},
-		{key: "auth.cacheDir", env: "AUTH_CACHE_DIR", flag: "cache-dir", help: "wazero compilation cache (empty: none)", set: str(func(c *Config) *string { return &c.Auth.CacheDir })},
-		{key: "auth.bcryptCost", env: "AUTH_BCRYPT_COST", flag: "bcrypt-cost", help: "bcrypt cost of password hashes", set: integer(func(c *Config) *int { return &c.Auth.BcryptCost })},
-		{key: "auth.pollInterval", env: "AUTH_POLL_INTERVAL", flag: "poll-interval", help: "how often changes by other processes are picked up", set: dur(func(c *Config) *Duration { return &c.Auth.PollInterval })},
-		{key: "log.level", env: "LOG_LEVEL", flag: "log-level", help: "debug, info, warn or error", set: str(func(c *Config) *string { return &c.Log.Level })},
+		{key: "server.host", env: "SERVER_HOST", flag: "host", help: "listen address", set: setString(func(c *Config) *string { return &c.Server.Host })},
+		{key: "server.port", env: "SERVER_PORT", flag: "port", help: "listen port (0: any free port)", set: setInt(func(c *Config) *int { return &c.Server.Port })},
+		{key: "server.enableSecurity", env: "SERVER_ENABLE_SECURITY", flag: "enable-security", help: "run every request through the auth step", set: setBool(func(c *Config) *bool { return &c.Server.EnableSecurity }), bool: true},
+		{key: "server.readTimeout", env: "SERVER_READ_TIMEOUT", flag: "read-timeout", help: "time to read a whole request", set: setDuration(func(c *Config) *Duration { return &c.Server.ReadTimeout })},
+		{key: "server.writeTimeout", env: "SERVER_WRITE_TIMEOUT", flag: "write-timeout", help: "time to write a response", set: setDuration(func(c *Config) *Duration { return &c.Server.WriteTimeout })},
+		{key: "server.idleTimeout", env: "SERVER_IDLE_TIMEOUT", flag: "idle-timeout", help: "keep-alive idle time", set: setDuration(func(c *Config) *Duration { return &c.Server.IdleTimeout })},
+		{key: "server.shutdownTimeout", env: "SERVER_SHUTDOWN_TIMEOUT", flag: "shutdown-timeout", help: "grace period for in-flight requests on shutdown", set: setDuration(func(c *Config) *Duration { return &c.Server.ShutdownTimeout })},
+		{key: "server.maxBodyBytes", env: "SERVER_MAX_BODY_BYTES", flag: "max-body-bytes", help: "request body limit", set: setInt64(func(c *Config) *int64 { return &c.Server.MaxBodyBytes })},
+		{key: "database.path", env: "DATABASE_PATH", flag: "db", help: "SQLite file (its folder is created)", set: setString(func(c *Config) *string { return &c.Database.Path })},
+		{key: "database.url", env: "DATABASE_URL", flag: "database-url", help: "PostgreSQL URL; when set, used instead of SQLite (replicas share it)", set: setString(func(c *Config) *string { return &c.Database.URL })},
+		{key: "auth.issuer", env: "AUTH_ISSUER", flag: "issuer", help: "iss of issued tokens", set: setString(func(c *Config) *string { return &c.Auth.Issuer })},
+		{key: "auth.audiences", env: "AUTH_AUDIENCES", flag: "audiences", help: "aud of issued tokens, comma-separated", set: setList(func(c *Config) *[]string { return &c.Auth.Audiences })},
+		{key: "auth.realm", env: "AUTH_REALM", flag: "realm", help: "realm in WWW-Authenticate", set: setString(func(c *Config) *string { return &c.Auth.Realm })},
+		{key: "auth.tokenLifetime", env: "AUTH_TOKEN_LIFETIME", flag: "token-lifetime", help: "lifetime of issued tokens", set: setDuration(func(c *Config) *Duration { return &c.Auth.TokenLifetime })},
+		{key: "auth.leewaySeconds", env: "AUTH_LEEWAY_SECONDS", flag: "leeway", help: "clock skew allowed by the auth step, seconds", set: setInt64(func(c *Config) *int64 { return &c.Auth.LeewaySeconds })},
+		{key: "auth.signingAlg", env: "AUTH_SIGNING_ALG", flag: "signing-alg", help: "EdDSA, ES256 or HS256 (origin only)", set: setString(func(c *Config) *string { return &c.Auth.SigningAlg })},
+		{key: "auth.module", env: "AUTH_MODULE", flag: "module", help: "ABI v1 wasm module of the auth step", set: setString(func(c *Config) *string { return &c.Auth.Module })},
+		{key: "auth.engine", env: "AUTH_ENGINE", flag: "auth-engine", help: "auth step engine: wasm (sandboxed module) or native (in-process)", set: setString(func(c *Config) *string { return &c.Auth.Engine })},
+		{key: "auth.poolSize", env: "AUTH_POOL_SIZE", flag: "pool-size", help: "module instances (0: one per CPU)", set: setInt(func(c *Config) *int { return &c.Auth.PoolSize })},
+		{key: "auth.decisionCacheEntries", env: "AUTH_DECISION_CACHE_ENTRIES", flag: "decision-cache-entries", help: "host-side cache of allowed decisions (0: default, negative: off)", set: setInt(func(c *Config) *int { return &c.Auth.DecisionCacheEntries })},
+		{key: "auth.cacheDir", env: "AUTH_CACHE_DIR", flag: "cache-dir", help: "wazero compilation cache (empty: none)", set: setString(func(c *Config) *string { return &c.Auth.CacheDir })},
+		{key: "auth.bcryptCost", env: "AUTH_BCRYPT_COST", flag: "bcrypt-cost", help: "bcrypt cost of password hashes", set: setInt(func(c *Config) *int { return &c.Auth.BcryptCost })},
+		{key: "auth.pollInterval", env: "AUTH_POLL_INTERVAL", flag: "poll-interval", help: "how often changes by other processes are picked up", set: setDuration(func(c *Config) *Duration { return &c.Auth.PollInterval })},
+		{key: "log.level", env: "LOG_LEVEL", flag: "log-level", help: "debug, info, warn or error", set: setString(func(c *Config) *string { return &c.Log.Level })},
 	}, append(rateLimitSettings(), opsSettings()...)...)
 }
 

@@ -39,17 +39,10 @@ func opsSettings() []setting {
 	return []setting{
 		{key: "metrics.addr", env: "METRICS_ADDR", flag: "metrics-addr",
 			help: "admin listener for GET /metrics, e.g. 127.0.0.1:9464 (empty: no metrics)",
-			set:  func(c *Config, v string) error { c.Metrics.Addr = v; return nil }},
+			set:  setString(func(c *Config) *string { return &c.Metrics.Addr })},
 		{key: "reload.watchInterval", env: "RELOAD_WATCH_INTERVAL", flag: "watch-interval",
 			help: "how often the module and config files are checked for changes (0: only on SIGHUP)",
-			set: func(c *Config, v string) error {
-				d, err := time.ParseDuration(v)
-				if err != nil {
-					return fmt.Errorf("not a duration (e.g. 1s): %q", v)
-				}
-				c.Reload.WatchInterval = Duration(d)
-				return nil
-			}},
+			set:  setDuration(func(c *Config) *Duration { return &c.Reload.WatchInterval })},
 	}
 }
 

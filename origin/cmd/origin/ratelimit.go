@@ -3,7 +3,6 @@ package main
 import (
 	"fmt"
 	"net/http"
-	"strconv"
 	"strings"
 
 	"github.com/craftingapis/todos/origin/httpapi"
@@ -81,52 +80,21 @@ func (r RateLimitConfig) build() (httpapi.AttemptLimiter, func(*http.Request) st
 // rateLimitSettings are the rateLimit.* keys with their environment
 // variables and flags.
 func rateLimitSettings() []setting {
-	float := func(f func(*Config) *float64) func(*Config, string) error {
-		return func(c *Config, v string) error {
-			n, err := strconv.ParseFloat(strings.TrimSpace(v), 64)
-			if err != nil {
-				return fmt.Errorf("not a number: %q", v)
-			}
-			*f(c) = n
-			return nil
-		}
-	}
-	integer := func(f func(*Config) *int) func(*Config, string) error {
-		return func(c *Config, v string) error {
-			n, err := strconv.Atoi(strings.TrimSpace(v))
-			if err != nil {
-				return fmt.Errorf("not an integer: %q", v)
-			}
-			*f(c) = n
-			return nil
-		}
-	}
 	return []setting{
 		{key: "rateLimit.enabled", env: "RATE_LIMIT_ENABLED", flag: "rate-limit", help: "limit POST /authenticate and POST /users per client and account", bool: true,
-			set: func(c *Config, v string) error {
-				b, err := strconv.ParseBool(strings.TrimSpace(v))
-				if err != nil {
-					return fmt.Errorf("not a boolean (use true or false): %q", v)
-				}
-				c.RateLimit.Enabled = b
-				return nil
-			}},
-		{key: "rateLimit.clientPerMinute", env: "RATE_LIMIT_CLIENT_PER_MINUTE", flag: "rate-limit-client-per-minute", help: "attempts per minute per client address", set: float(func(c *Config) *float64 { return &c.RateLimit.ClientPerMinute })},
-		{key: "rateLimit.clientBurst", env: "RATE_LIMIT_CLIENT_BURST", flag: "rate-limit-client-burst", help: "attempts at once per client address", set: integer(func(c *Config) *int { return &c.RateLimit.ClientBurst })},
-		{key: "rateLimit.accountClientPerMinute", env: "RATE_LIMIT_ACCOUNT_CLIENT_PER_MINUTE", flag: "rate-limit-account-client-per-minute", help: "attempts per minute per account from one address", set: float(func(c *Config) *float64 { return &c.RateLimit.AccountClientPerMinute })},
-		{key: "rateLimit.accountClientBurst", env: "RATE_LIMIT_ACCOUNT_CLIENT_BURST", flag: "rate-limit-account-client-burst", help: "attempts at once per account from one address", set: integer(func(c *Config) *int { return &c.RateLimit.AccountClientBurst })},
-		{key: "rateLimit.accountPerMinute", env: "RATE_LIMIT_ACCOUNT_PER_MINUTE", flag: "rate-limit-account-per-minute", help: "attempts per minute per account from all addresses", set: float(func(c *Config) *float64 { return &c.RateLimit.AccountPerMinute })},
-		{key: "rateLimit.accountBurst", env: "RATE_LIMIT_ACCOUNT_BURST", flag: "rate-limit-account-burst", help: "attempts at once per account from all addresses", set: integer(func(c *Config) *int { return &c.RateLimit.AccountBurst })},
-		{key: "rateLimit.maxKeys", env: "RATE_LIMIT_MAX_KEYS", flag: "rate-limit-max-keys", help: "buckets kept per kind (clients, pairs, accounts)", set: integer(func(c *Config) *int { return &c.RateLimit.MaxKeys })},
+			set: setBool(func(c *Config) *bool { return &c.RateLimit.Enabled })},
+		{key: "rateLimit.clientPerMinute", env: "RATE_LIMIT_CLIENT_PER_MINUTE", flag: "rate-limit-client-per-minute", help: "attempts per minute per client address", set: setFloat(func(c *Config) *float64 { return &c.RateLimit.ClientPerMinute })},
+		{key: "rateLimit.clientBurst", env: "RATE_LIMIT_CLIENT_BURST", flag: "rate-limit-client-burst", help: "attempts at once per client address", set: setInt(func(c *Config) *int { return &c.RateLimit.ClientBurst })},
+		{key: "rateLimit.accountClientPerMinute", env: "RATE_LIMIT_ACCOUNT_CLIENT_PER_MINUTE", flag: "rate-limit-account-client-per-minute", help: "attempts per minute per account from one address", set: setFloat(func(c *Config) *float64 { return &c.RateLimit.AccountClientPerMinute })},
+		{key: "rateLimit.accountClientBurst", env: "RATE_LIMIT_ACCOUNT_CLIENT_BURST", flag: "rate-limit-account-client-burst", help: "attempts at once per account from one address", set: setInt(func(c *Config) *int { return &c.RateLimit.AccountClientBurst })},
+		{key: "rateLimit.accountPerMinute", env: "RATE_LIMIT_ACCOUNT_PER_MINUTE", flag: "rate-limit-account-per-minute", help: "attempts per minute per account from all addresses", set: setFloat(func(c *Config) *float64 { return &c.RateLimit.AccountPerMinute })},
+		{key: "rateLimit.accountBurst", env: "RATE_LIMIT_ACCOUNT_BURST", flag: "rate-limit-account-burst", help: "attempts at once per account from all addresses", set: setInt(func(c *Config) *int { return &c.RateLimit.AccountBurst })},
+		{key: "rateLimit.maxKeys", env: "RATE_LIMIT_MAX_KEYS", flag: "rate-limit-max-keys", help: "buckets kept per kind (clients, pairs, accounts)", set: setInt(func(c *Config) *int { return &c.RateLimit.MaxKeys })},
 		{key: "rateLimit.trustedProxies", env: "RATE_LIMIT_TRUSTED_PROXIES", flag: "trusted-proxies", help: "comma-separated CIDRs of proxies whose X-Forwarded-For is believed", set: func(c *Config, v string) error {
-			c.RateLimit.TrustedProxies = nil
-			for p := range strings.SplitSeq(v, ",") {
-				if p = strings.TrimSpace(p); p != "" {
-					c.RateLimit.TrustedProxies = append(c.RateLimit.TrustedProxies, p)
-				}
+			if _, err := ratelimit.ParseTrustedProxies(v); err != nil {
+				return err
 			}
-			_, err := ratelimit.ParseTrustedProxies(v)
-			return err
+			return setList(func(c *Config) *[]string { return &c.RateLimit.TrustedProxies })(c, v)
 		}},
 	}
 }
