@@ -5,100 +5,50 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"net"
-	"net/http"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"strconv"
 	"strings"
-	"syscall"
 	"time"
+
+	"github.com/craftingapis/todos/tests/internal/originproc"
 )
 
 // Origin is one running origin binary on loopback.
 type Origin struct {
 	Base string // "http://127.0.0.1:port"
-	Log  string // path of its stderr (the structured log)
-	cmd  *exec.Cmd
-	done chan error
+	Log  string // path of its stdout and stderr (the structured log)
+	proc *originproc.Proc
 }
 
 // StartOrigin runs `bin serve` in dir with env added to this process's
-// environment (SERVER_HOST and SERVER_PORT are set here) and waits until
-// /healthz answers 200. Its log goes to a file, not a pipe, so that reading
-// it costs the measurement nothing.
+// environment (SERVER_HOST and SERVER_PORT are set here: port 0, so the
+// kernel picks a free one) and waits, at most 90 s, until it logs that it
+// listens. Its log goes to a file, not a pipe, so that nothing in this
+// process reads it while the origin is measured.
 func StartOrigin(ctx context.Context, bin, dir string, env map[string]string) (*Origin, error) {
-	port, err := freePort()
-	if err != nil {
-		return nil, err
+	c := originproc.Config{
+		Bin:          bin,
+		Dir:          dir,
+		Env:          append(os.Environ(), "SERVER_HOST=127.0.0.1", "SERVER_PORT=0"),
+		StartTimeout: 90 * time.Second,
+		LogFile:      filepath.Join(dir, "origin.log"),
 	}
-	logPath := filepath.Join(dir, "origin.log")
-	logFile, err := os.Create(logPath)
-	if err != nil {
-		return nil, err
-	}
-	defer logFile.Close()
-	cmd := exec.Command(bin, "serve")
-	cmd.Dir = dir
-	cmd.Stdout, cmd.Stderr = logFile, logFile
-	cmd.Env = append(os.Environ(), "SERVER_HOST=127.0.0.1", "SERVER_PORT="+strconv.Itoa(port))
 	for k, v := range env {
-		cmd.Env = append(cmd.Env, k+"="+v)
+		c.Env = append(c.Env, k+"="+v)
 	}
-	if err := cmd.Start(); err != nil {
-		return nil, err
+	p, err := originproc.Start(ctx, c)
+	if err != nil {
+		return nil, fmt.Errorf("bench: origin: %w", err)
 	}
-	o := &Origin{Base: "http://127.0.0.1:" + strconv.Itoa(port), Log: logPath, cmd: cmd, done: make(chan error, 1)}
-	go func() { o.done <- cmd.Wait() }()
-	deadline := time.Now().Add(90 * time.Second)
-	for {
-		resp, err := http.Get(o.Base + "/healthz")
-		if err == nil {
-			resp.Body.Close()
-			if resp.StatusCode == http.StatusOK {
-				return o, nil
-			}
-		}
-		select {
-		case err := <-o.done:
-			log, _ := os.ReadFile(logPath)
-			return nil, fmt.Errorf("bench: origin exited before serving: %v\n%s", err, tail(log, 2000))
-		case <-ctx.Done():
-			o.Stop()
-			return nil, ctx.Err()
-		case <-time.After(50 * time.Millisecond):
-		}
-		if time.Now().After(deadline) {
-			o.Stop()
-			return nil, errors.New("bench: origin did not answer /healthz within 90s")
-		}
-	}
+	return &Origin{Base: p.Base, Log: c.LogFile, proc: p}, nil
 }
 
 // Stop sends SIGTERM and waits (killing it after 15 s).
-func (o *Origin) Stop() error {
-	_ = o.cmd.Process.Signal(syscall.SIGTERM)
-	select {
-	case err := <-o.done:
-		return err
-	case <-time.After(15 * time.Second):
-		_ = o.cmd.Process.Kill()
-		return <-o.done
-	}
-}
+func (o *Origin) Stop() error { return o.proc.Stop() }
 
 // Pid is the origin's process id (for CPU accounting).
-func (o *Origin) Pid() int { return o.cmd.Process.Pid }
-
-func freePort() (int, error) {
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		return 0, err
-	}
-	defer ln.Close()
-	return ln.Addr().(*net.TCPAddr).Port, nil
-}
+func (o *Origin) Pid() int { return o.proc.Pid() }
 
 func tail(b []byte, n int) []byte {
 	if len(b) > n {

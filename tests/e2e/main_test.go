@@ -1,12 +1,13 @@
 package e2e
 
 import (
+	"context"
 	"fmt"
 	"os"
-	"os/exec"
 	"path/filepath"
-	"strings"
 	"testing"
+
+	"github.com/craftingapis/todos/tests/internal/originproc"
 )
 
 var (
@@ -26,25 +27,16 @@ func TestMain(m *testing.M) {
 }
 
 func run(m *testing.M) int {
-	out, err := exec.Command("go", "env", "GOMOD").Output()
-	if err != nil || strings.TrimSpace(string(out)) == "" || strings.TrimSpace(string(out)) == os.DevNull {
-		fmt.Fprintln(os.Stderr, "e2e: cannot find the module root:", err)
-		return 1
-	}
-	repoRoot = filepath.Dir(strings.TrimSpace(string(out)))
 	dir, err := os.MkdirTemp("", "todos-e2e-")
 	if err != nil {
 		fmt.Fprintln(os.Stderr, "e2e:", err)
 		return 1
 	}
 	defer os.RemoveAll(dir)
-	originBin = filepath.Join(dir, "origin")
 	wazeroCache = filepath.Join(dir, "wazero-cache")
-	build := exec.Command("go", "build", "-o", originBin, "./origin/cmd/origin")
-	build.Dir = repoRoot
-	build.Stdout, build.Stderr = os.Stderr, os.Stderr
-	if err := build.Run(); err != nil {
-		fmt.Fprintln(os.Stderr, "e2e: building the origin binary failed:", err)
+	originBin, repoRoot, err = originproc.Build(context.Background(), dir)
+	if err != nil {
+		fmt.Fprintln(os.Stderr, "e2e:", err)
 		return 1
 	}
 	return m.Run()

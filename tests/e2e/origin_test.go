@@ -1,60 +1,26 @@
 package e2e
 
 import (
-	"bufio"
-	"bytes"
-	"context"
-	"encoding/json"
-	"errors"
-	"io"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"strings"
 	"sync"
-	"syscall"
 	"testing"
-	"time"
 
 	"github.com/craftingapis/todos/edgeauth/edgeauthtest"
+	"github.com/craftingapis/todos/tests/internal/originproc"
 )
-
-// startTimeout bounds an origin's start: the first compile of the module
-// takes about two seconds on this machine class.
-const startTimeout = 60 * time.Second
-
-// syncBuffer collects a process's log lines for later assertions.
-type syncBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (s *syncBuffer) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.Write(p)
-}
-
-func (s *syncBuffer) String() string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.String()
-}
 
 // originProc is one running origin binary.
 type originProc struct {
-	t    testing.TB
 	base string // "http://127.0.0.1:port"
 	env  []string
 	dir  string
-	cmd  *exec.Cmd
-	logs *syncBuffer
-	done chan struct{} // closed when the process has exited
-	err  error         // Wait's result, valid after done
+	logs *originproc.Buffer
+	proc *originproc.Proc
 
 	mu      sync.Mutex
 	secrets []string // tokens and passwords that must never be logged
-	stopped bool
 }
 
 // baseEnv is the configuration every test origin starts with; options
@@ -84,99 +50,24 @@ func startOrigin(t testing.TB, opts ...func(env map[string]string)) *originProc 
 	for _, o := range opts {
 		o(env)
 	}
-	o := &originProc{t: t, dir: dir, logs: &syncBuffer{}, done: make(chan struct{})}
-	o.env = os.Environ()
+	o := &originProc{dir: dir, env: os.Environ()}
 	for k, v := range env {
 		o.env = append(o.env, k+"="+v) // later entries win in os/exec
 	}
-	o.start(t)
-	t.Cleanup(o.cleanup)
+	o.proc = originproc.StartT(t, originproc.Config{Bin: originBin, Dir: dir, Env: o.env}, o.checkSecrets)
+	o.base, o.logs = o.proc.Base, o.proc.Logs
 	return o
 }
 
-// start runs the process and waits for its listening address.
-func (o *originProc) start(t testing.TB) {
-	t.Helper()
-	o.cmd = exec.Command(originBin, "serve")
-	o.cmd.Dir = o.dir
-	o.cmd.Env = o.env
-	stderr, err := o.cmd.StderrPipe()
-	if err != nil {
-		t.Fatal(err)
-	}
-	o.cmd.Stdout = o.logs
-	if err := o.cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	addr := make(chan string, 1)
-	go func() {
-		sc := bufio.NewScanner(stderr)
-		sc.Buffer(make([]byte, 64<<10), 1<<20)
-		sent := false
-		for sc.Scan() {
-			line := sc.Bytes()
-			_, _ = o.logs.Write(append(append([]byte{}, line...), '\n'))
-			if sent {
-				continue
-			}
-			var l struct {
-				Msg  string `json:"msg"`
-				Addr string `json:"addr"`
-			}
-			if json.Unmarshal(line, &l) == nil && l.Msg == "listening" && l.Addr != "" {
-				addr <- l.Addr
-				sent = true
-			}
-		}
-		_, _ = io.Copy(io.Discard, stderr)
-		o.err = o.cmd.Wait()
-		close(o.done)
-	}()
-	select {
-	case a := <-addr:
-		o.base = "http://" + a
-	case <-o.done:
-		t.Fatalf("origin exited before listening: %v\n%s", o.err, o.logs)
-	case <-time.After(startTimeout):
-		_ = o.cmd.Process.Kill()
-		t.Fatalf("origin did not log \"listening\" within %v:\n%s", startTimeout, o.logs)
-	}
-}
-
-// stop sends SIGTERM and waits for a clean exit.
-func (o *originProc) stop() error {
-	o.mu.Lock()
-	already := o.stopped
-	o.stopped = true
-	o.mu.Unlock()
-	if !already {
-		_ = o.cmd.Process.Signal(syscall.SIGTERM)
-	}
-	select {
-	case <-o.done:
-	case <-time.After(15 * time.Second):
-		_ = o.cmd.Process.Kill()
-		<-o.done
-		return errors.New("origin did not exit within 15s of SIGTERM")
-	}
-	return o.err
-}
-
-func (o *originProc) cleanup() {
-	if err := o.stop(); err != nil {
-		o.t.Errorf("origin did not shut down cleanly: %v", err)
-	}
-	logs := o.logs.String()
+// checkSecrets fails t if the complete log holds a recorded secret.
+func (o *originProc) checkSecrets(t testing.TB, logs string) {
 	o.mu.Lock()
 	secrets := o.secrets
 	o.mu.Unlock()
 	for _, s := range secrets {
 		if strings.Contains(logs, s) {
-			o.t.Errorf("the origin's log contains a secret (%.12s...)", s)
+			t.Errorf("the origin's log contains a secret (%.12s...)", s)
 		}
-	}
-	if o.t.Failed() {
-		o.t.Logf("origin log:\n%s", logs)
 	}
 }
 
@@ -194,14 +85,5 @@ func (o *originProc) secret(s string) {
 // database and configuration, as an operator would next to a running server.
 func (o *originProc) runCLI(t testing.TB, args ...string) string {
 	t.Helper()
-	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
-	defer cancel()
-	cmd := exec.CommandContext(ctx, originBin, args...)
-	cmd.Dir = o.dir
-	cmd.Env = o.env
-	out, err := cmd.CombinedOutput()
-	if err != nil {
-		t.Fatalf("origin %s: %v\n%s", strings.Join(args, " "), err, out)
-	}
-	return string(out)
+	return originproc.RunT(t, originBin, o.dir, o.env, args...)
 }

@@ -3,7 +3,6 @@ package e2e
 import (
 	"io"
 	"net/http"
-	"syscall"
 	"testing"
 	"time"
 )
@@ -42,16 +41,13 @@ func TestGracefulShutdown(t *testing.T) {
 	}
 	time.Sleep(300 * time.Millisecond)
 
-	o.mu.Lock()
-	o.stopped = true
-	o.mu.Unlock()
-	if err := o.cmd.Process.Signal(syscall.SIGTERM); err != nil {
+	if err := o.proc.Terminate(); err != nil {
 		t.Fatal(err)
 	}
 	time.Sleep(500 * time.Millisecond)
 	select {
-	case <-o.done:
-		t.Fatalf("the origin exited with a request in flight: %v", o.err)
+	case <-o.proc.Done():
+		t.Fatalf("the origin exited with a request in flight: %v", o.proc.Err())
 	default:
 	}
 	fresh := &http.Client{Timeout: 2 * time.Second, Transport: &http.Transport{DisableKeepAlives: true}}
@@ -73,9 +69,9 @@ func TestGracefulShutdown(t *testing.T) {
 		t.Fatal("the in-flight request never finished")
 	}
 	select {
-	case <-o.done:
-		if o.err != nil {
-			t.Fatalf("exit after SIGTERM: %v, want status 0", o.err)
+	case <-o.proc.Done():
+		if err := o.proc.Err(); err != nil {
+			t.Fatalf("exit after SIGTERM: %v, want status 0", err)
 		}
 	case <-time.After(15 * time.Second):
 		t.Fatal("the origin did not exit after its last request")

@@ -1,14 +1,14 @@
 package replicas
 
 import (
+	"context"
 	"fmt"
 	"os"
-	"os/exec"
 	"path/filepath"
-	"strings"
 	"testing"
 
 	"github.com/craftingapis/todos/origin/postgres/pgtest"
+	"github.com/craftingapis/todos/tests/internal/originproc"
 )
 
 var (
@@ -23,25 +23,16 @@ var (
 func TestMain(m *testing.M) { os.Exit(run(m)) }
 
 func run(m *testing.M) int {
-	out, err := exec.Command("go", "env", "GOMOD").Output()
-	gomod := strings.TrimSpace(string(out))
-	if err != nil || gomod == "" || gomod == os.DevNull {
-		fmt.Fprintln(os.Stderr, "replicas: cannot find the module root:", err)
-		return 1
-	}
 	dir, err := os.MkdirTemp("", "todos-replicas-")
 	if err != nil {
 		fmt.Fprintln(os.Stderr, "replicas:", err)
 		return 1
 	}
 	defer os.RemoveAll(dir)
-	originBin = filepath.Join(dir, "origin")
 	wazeroCache = filepath.Join(dir, "wazero-cache")
-	build := exec.Command("go", "build", "-o", originBin, "./origin/cmd/origin")
-	build.Dir = filepath.Dir(gomod)
-	build.Stdout, build.Stderr = os.Stderr, os.Stderr
-	if err := build.Run(); err != nil {
-		fmt.Fprintln(os.Stderr, "replicas: building the origin binary failed:", err)
+	originBin, _, err = originproc.Build(context.Background(), dir)
+	if err != nil {
+		fmt.Fprintln(os.Stderr, "replicas:", err)
 		return 1
 	}
 	return pgtest.Run(m)

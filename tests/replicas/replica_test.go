@@ -1,8 +1,6 @@
 package replicas
 
 import (
-	"bufio"
-	"bytes"
 	"context"
 	"crypto/rand"
 	"encoding/base64"
@@ -11,15 +9,14 @@ import (
 	"io"
 	"net/http"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"strings"
 	"sync"
-	"syscall"
 	"testing"
 	"time"
 
 	"github.com/craftingapis/todos/edgeauth/edgeauthtest"
+	"github.com/craftingapis/todos/tests/internal/originproc"
 )
 
 // pollInterval is every replica's auth.pollInterval: the bound on how long
@@ -42,24 +39,8 @@ type cluster struct {
 type replica struct {
 	name string
 	base string // http://127.0.0.1:port
-	cmd  *exec.Cmd
-	logs *syncBuffer
-	done chan struct{}
-	err  error
+	proc *originproc.Proc
 }
-
-type syncBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (s *syncBuffer) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.Write(p)
-}
-
-func (s *syncBuffer) String() string { s.mu.Lock(); defer s.mu.Unlock(); return s.b.String() }
 
 // startCluster starts n replicas at once on dbURL, all with the same
 // configuration (issuer, audience, master key), as a deployment would. An
@@ -100,11 +81,11 @@ func startCluster(t testing.TB, dbURL string, n int) *cluster {
 			if r == nil {
 				continue
 			}
-			if err := r.stop(); err != nil {
+			if err := r.proc.Stop(); err != nil {
 				t.Errorf("%s did not shut down cleanly: %v", r.name, err)
 			}
 			if t.Failed() {
-				t.Logf("%s log:\n%s", r.name, r.logs)
+				t.Logf("%s log:\n%s", r.name, r.proc.Logs)
 			}
 		}
 	})
@@ -118,78 +99,18 @@ func startCluster(t testing.TB, dbURL string, n int) *cluster {
 
 // start runs one replica and waits for its "listening" log line.
 func (c *cluster) start(name string) (*replica, error) {
-	r := &replica{name: name, logs: &syncBuffer{}, done: make(chan struct{})}
-	r.cmd = exec.Command(originBin, "serve")
-	r.cmd.Dir = os.TempDir()
-	r.cmd.Env = c.env
-	r.cmd.Stdout = r.logs
-	stderr, err := r.cmd.StderrPipe()
+	p, err := originproc.Start(context.Background(), originproc.Config{Bin: originBin, Dir: os.TempDir(), Env: c.env})
 	if err != nil {
-		return nil, err
+		return nil, fmt.Errorf("%s: %w", name, err)
 	}
-	if err := r.cmd.Start(); err != nil {
-		return nil, err
-	}
-	addr := make(chan string, 1)
-	go func() {
-		sc := bufio.NewScanner(stderr)
-		sc.Buffer(make([]byte, 64<<10), 1<<20)
-		for sc.Scan() {
-			line := sc.Bytes()
-			r.logs.Write(append(append([]byte{}, line...), '\n'))
-			var l struct {
-				Msg  string `json:"msg"`
-				Addr string `json:"addr"`
-			}
-			if json.Unmarshal(line, &l) == nil && l.Msg == "listening" && l.Addr != "" {
-				select {
-				case addr <- l.Addr:
-				default:
-				}
-			}
-		}
-		io.Copy(io.Discard, stderr)
-		r.err = r.cmd.Wait()
-		close(r.done)
-	}()
-	select {
-	case a := <-addr:
-		r.base = "http://" + a
-		return r, nil
-	case <-r.done:
-		return r, fmt.Errorf("%s exited before listening: %v\n%s", name, r.err, r.logs)
-	case <-time.After(60 * time.Second):
-		r.cmd.Process.Kill()
-		return r, fmt.Errorf("%s did not listen within 60s:\n%s", name, r.logs)
-	}
-}
-
-// stop sends SIGTERM and waits for a clean exit.
-func (r *replica) stop() error {
-	r.cmd.Process.Signal(syscall.SIGTERM)
-	select {
-	case <-r.done:
-		return r.err
-	case <-time.After(15 * time.Second):
-		r.cmd.Process.Kill()
-		<-r.done
-		return fmt.Errorf("no exit within 15s of SIGTERM")
-	}
+	return &replica{name: name, base: p.Base, proc: p}, nil
 }
 
 // cli runs another origin command on the cluster's database, as an
 // operator would beside the running replicas.
 func (c *cluster) cli(t testing.TB, args ...string) string {
 	t.Helper()
-	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
-	defer cancel()
-	cmd := exec.CommandContext(ctx, originBin, args...)
-	cmd.Env = c.env
-	out, err := cmd.CombinedOutput()
-	if err != nil {
-		t.Fatalf("origin %s: %v\n%s", strings.Join(args, " "), err, out)
-	}
-	return string(out)
+	return originproc.RunT(t, originBin, "", c.env, args...)
 }
 
 var client = &http.Client{
