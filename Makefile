@@ -94,8 +94,14 @@ fuzz: $(WASM)
 	done
 
 # One table, written to tests/bench/BENCHMARKS.md: native vs wasm per algorithm,
-# caches, compile and start-up, memory, size, and the origin end to end (~14 min).
-bench: build $(JS_STAMP)
+# caches, compile and start-up, memory, size, and the origin end to end beside
+# the seed's Restify + jsonwebtoken + better-sqlite3 stack (~15 min).
+# The seed's own stack, measured beside the origin in the same run.
+SEED_STAMP := tests/bench/seed/node_modules/.package-lock.json
+$(SEED_STAMP): tests/bench/seed/package.json tests/bench/seed/package-lock.json
+	npm ci --prefix tests/bench/seed --no-audit --no-fund
+
+bench: build $(JS_STAMP) $(SEED_STAMP)
 	$(GO) run ./tests/cmd/benchreport
 	node tests/workerd/bench.mjs
 	$(GO) test -run '^$$' -bench EnumerationTiming -benchtime 50x ./origin/httpapi

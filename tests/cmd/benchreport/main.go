@@ -7,7 +7,13 @@
 // Run it from the repository root after `make build` (it needs
 // build/origin and build/edgeauth.wasm):
 //
-//	go run ./tests/cmd/benchreport [-duration 8s] [-quick]
+//	go run ./tests/cmd/benchreport [-duration 8s] [-quick] [-seed tests/bench/seed]
+//
+// The HTTP runs include the seed's stack (tests/bench/seed: Restify,
+// jsonwebtoken, better-sqlite3 on Node), measured in the same rounds as the
+// origin so that the origin/seed ratio is a side-by-side figure; its npm
+// dependencies are installed first if missing (`npm ci`, needs node and
+// npm). -seed "" leaves it out.
 //
 // Figures are printed, never asserted: on a shared 2-core machine they are
 // only as steady as the machine's load (the report records the load average
@@ -41,6 +47,7 @@ func main() {
 
 type options struct {
 	out, origin, module, rawLog string
+	seed                        string // the seed stack's folder; "" skips it
 	duration, warmup            time.Duration
 	concurrency, rounds         int
 	quick, skipMicro, skipE2E   bool
@@ -52,6 +59,7 @@ func run() error {
 	flag.StringVar(&o.origin, "origin", "build/origin", "origin binary (make build)")
 	flag.StringVar(&o.module, "module", "build/edgeauth.wasm", "ABI v1 module (make wasm)")
 	flag.StringVar(&o.rawLog, "raw", "build/bench-raw.txt", "raw go test output")
+	flag.StringVar(&o.seed, "seed", "tests/bench/seed", "the seed stack's server, measured beside the origin (empty: skip it)")
 	flag.DurationVar(&o.duration, "duration", 8*time.Second, "measured window of each HTTP run")
 	flag.DurationVar(&o.warmup, "warmup", time.Second, "unmeasured warmup of each HTTP run")
 	flag.IntVar(&o.concurrency, "c", 32, "HTTP concurrency")
@@ -170,7 +178,18 @@ func (r *report) e2e(ctx context.Context, o options) error {
 		{Name: "wasm with its caches (default)", Tokens: 1},
 	}
 	progress := func(s string) { fmt.Fprintf(os.Stderr, "benchreport: HTTP: %s\n", s) }
-	if r.e2eRuns, err = bench.Interleaved(ctx, eo, scenarios, o.rounds, progress); err != nil {
+	if o.seed == "" {
+		r.e2eRuns, err = bench.Interleaved(ctx, eo, scenarios, o.rounds, progress)
+	} else {
+		// The seed's stack takes its turn in every round, so the
+		// origin/seed ratio is measured under the same machine load.
+		progress("npm dependencies of " + o.seed)
+		if err := bench.EnsureSeedDeps(ctx, o.seed, os.Stderr); err != nil {
+			return err
+		}
+		r.e2eRuns, err = bench.InterleavedWithSeed(ctx, eo, o.seed, scenarios, o.rounds, progress)
+	}
+	if err != nil {
 		return err
 	}
 	pool := eo

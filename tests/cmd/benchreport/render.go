@@ -17,10 +17,6 @@ import (
 //go:embed notes.md
 var notes string
 
-// seedRPS is the seed stack's (Restify, jsonwebtoken, better-sqlite3)
-// authenticated todo list on this machine class, from issue 6.
-const seedRPS = 3200
-
 // row is one line of the table.
 type row struct{ figure, measured, target, met string }
 
@@ -91,7 +87,7 @@ func (r *report) render() string {
 	}
 	add("Module size raw / gzip -9", fmt.Sprintf("%s / %s", fmtBytes(r.moduleRaw), fmtBytes(r.moduleGz)), "≤ 1.2 MB gzipped", yes(r.moduleGz <= 1_200_000))
 
-	var off, cached *bench.E2E
+	var off, cached, seed *bench.E2E
 	for _, e := range r.e2eRuns {
 		res := e.Result
 		p99 := res.Latency.Quantile(0.99)
@@ -102,6 +98,8 @@ func (r *report) render() string {
 		case "wasm with its caches (default)":
 			cached = e
 			target, met = "p99 < 10 ms", yes(p99 < 10*time.Millisecond)
+		case bench.SeedName:
+			seed = e
 		}
 		add("HTTP GET /users/{id}/todos (10 todos), c=32: "+e.Scenario.Name, fmtRun(e), target, met)
 	}
@@ -119,9 +117,21 @@ func (r *report) render() string {
 		cpu := float64(off.CPUPerRequest) / float64(cached.CPUPerRequest)
 		add("Wasm with its caches vs security off (inverse CPU per request)", fmt.Sprintf("%.0f%% (%s vs %s)", 100*cpu, fmtDur(cached.CPUPerRequest), fmtDur(off.CPUPerRequest)), "≥ 90%", yes(cpu >= 0.9))
 	}
-	if cached != nil {
-		ratio := cached.Result.RPS() / seedRPS
-		add(fmt.Sprintf("Wasm with its caches vs the seed's ~%d req/s", seedRPS), fmt.Sprintf("%.1f×", ratio), "≥ 4×", yes(ratio >= 4))
+	if cached != nil && seed != nil && seed.Result.RPS() > 0 {
+		// Both measured in the same rounds of one run (issue 6 had
+		// remembered ~3,200 req/s for the seed on this machine class).
+		ratio := cached.Result.RPS() / seed.Result.RPS()
+		add("Wasm with its caches vs the seed stack (req/s, same run)", fmt.Sprintf("%.2f× (%s vs %s req/s)", ratio, thousands(cached.Result.RPS()), thousands(seed.Result.RPS())), "≥ 4×", yes(ratio >= 4))
+		if cached.CPUPerRequest > 0 {
+			// Node serves from one thread, so req/s also depends on how
+			// the two CPUs are shared with the load generator; server CPU
+			// per request does not.
+			cpu := float64(seed.CPUPerRequest) / float64(cached.CPUPerRequest)
+			add("Wasm with its caches vs the seed stack (inverse CPU per request)", fmt.Sprintf("%.1f× (%s vs %s)", cpu, fmtDur(cached.CPUPerRequest), fmtDur(seed.CPUPerRequest)), "—", nil)
+		}
+	} else if cached != nil {
+		// A target without its figure is shown as such, never dropped.
+		add("Wasm with its caches vs the seed stack (req/s, same run)", "not measured", "≥ 4×", nil)
 	}
 	for _, e := range r.pool {
 		add("Pool sizing, HTTP, c=32: "+e.Scenario.Name, fmtRun(e), "—", nil)
