@@ -52,7 +52,8 @@ type hostBox struct{ h Host }
 // request starts. After Swap returns, every new request is decided by the
 // new Host; requests already inside the old Host finish there, and Swap
 // closes it after them. A request that picked the old Host just as it began
-// closing is retried once on the new one, so a swap costs no request an
+// closing is retried on the new one (and on the next, should that one be
+// swapped out too before it is reached), so a swap costs no request an
 // error.
 //
 // The Swapper remembers the last config the control plane pushed
@@ -83,16 +84,22 @@ func NewSwapper(h Host) *Swapper {
 // during a swap; any error still means "refuse the request".
 func (s *Swapper) Authorize(ctx context.Context, req *edgeauth.Request) (edgeauth.Decision, error) {
 	b := s.cur.Load()
-	d, err := b.h.Authorize(ctx, req)
-	if err != nil && errors.Is(err, wasmhost.ErrClosed) {
-		// The Host closed between our load and its admission: it was
-		// swapped out (or everything is shutting down, in which case the
-		// current Host fails the same way).
-		if next := s.cur.Load(); next != b {
-			return next.h.Authorize(ctx, req)
+	for {
+		d, err := b.h.Authorize(ctx, req)
+		if err == nil || !errors.Is(err, wasmhost.ErrClosed) {
+			return d, err
 		}
+		// The Host closed between our load and its admission: it was
+		// swapped out, and the one after it may have been swapped out too
+		// before we reached it, so follow the swaps until one admits us.
+		// Each turn needs a newer Swap, so this ends; if the current Host
+		// itself is closed, everything is shutting down and its error stands.
+		next := s.cur.Load()
+		if next == b {
+			return d, err
+		}
+		b = next
 	}
-	return d, err
 }
 
 // Configure gives configJSON to the current Host; it is an edge.Sink. It

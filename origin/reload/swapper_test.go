@@ -21,6 +21,10 @@ type fakeHost struct {
 	configs []string
 	refuse  error // Configure's answer
 
+	// admit makes "not closed, so count me in flight" one step, as
+	// wasmhost's admission is: Close cannot slip between the check and the
+	// count and then miss a call still running.
+	admit    sync.Mutex
 	closed   atomic.Bool
 	inflight sync.WaitGroup
 	calls    atomic.Uint64
@@ -45,8 +49,15 @@ func (f *fakeHost) Authorize(ctx context.Context, req *edgeauth.Request) (edgeau
 		if !f.admitted {
 			return edgeauth.Decision{}, fmt.Errorf("fake: %w", wasmhost.ErrClosed)
 		}
-	} else if f.closed.Load() {
-		return edgeauth.Decision{}, fmt.Errorf("fake: %w", wasmhost.ErrClosed)
+	} else {
+		f.admit.Lock()
+		if f.closed.Load() {
+			f.admit.Unlock()
+			return edgeauth.Decision{}, fmt.Errorf("fake: %w", wasmhost.ErrClosed)
+		}
+		f.inflight.Add(1)
+		f.admit.Unlock()
+		defer f.inflight.Done()
 	}
 	f.calls.Add(1)
 	return edgeauth.Decision{Allow: true, Status: 200, Subject: f.name}, nil
@@ -76,7 +87,9 @@ func (f *fakeHost) Stats() wasmhost.Stats {
 }
 
 func (f *fakeHost) Close(ctx context.Context) error {
+	f.admit.Lock()
 	f.closed.Store(true)
+	f.admit.Unlock()
 	done := make(chan struct{})
 	go func() { f.inflight.Wait(); close(done) }()
 	select {
