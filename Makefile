@@ -36,11 +36,13 @@ test: $(WASM) $(JS_STAMP) postgres test-go test-race test-js matrix
 $(JS_STAMP): tests/js/package.json tests/js/package-lock.json
 	npm ci --prefix tests/js --no-audit --no-fund
 
+# After every Go test: the conformance summary lines (hidden by go test
+# unless -v), and a bounded fuzz run with an oracle (an accepted token carries
+# exactly what was signed).
 test-go: $(WASM) $(JS_STAMP)
 	$(GO) vet ./...
 	$(GO) test -count=1 ./...
 	@set -o pipefail; $(GO) test -count=1 -v -run '^TestConformance' ./tests/conformance | grep -E '^(conformance:|--- FAIL|FAIL|ok)'
-	# A bounded fuzz run with an oracle: an accepted token carries exactly what was signed.
 	$(GO) test -run '^$$' -fuzz '^FuzzOracle$$' -fuzztime 15s ./tests/conformance
 
 # The instance pool, the control plane and the store's connections are where
