@@ -19,80 +19,35 @@ import (
 	"encoding/hex"
 	"encoding/json"
 	"time"
-	"unsafe"
+
+	"github.com/craftingapis/todos/wasmhost/internal/testmodules/guestabi"
 )
 
 func main() {}
 
 var (
-	// pinned keeps every buffer handed to the host alive (and findable by
-	// address) until edgeauth_free.
-	pinned = map[uint32][]byte{}
-	// out is the last result; it must stay valid until the next call.
-	out []byte
 	// issuer is the config in force; "" before any config is accepted.
 	issuer string
 	// hog holds memory so the collector cannot reclaim it on /oom.
 	hog [][]byte
 )
 
-//go:wasmexport edgeauth_abi_version
-func abiVersion() int32 { return 1 }
-
-//go:wasmexport edgeauth_alloc
-func alloc(size int32) int32 {
-	if size < 1 {
-		size = 1
-	}
-	b := make([]byte, size)
-	p := uint32(uintptr(unsafe.Pointer(unsafe.SliceData(b))))
-	pinned[p] = b
-	return int32(p)
-}
-
-//go:wasmexport edgeauth_free
-func free(ptr int32) { delete(pinned, uint32(ptr)) }
-
-// input returns the host's bytes; a pointer the module never handed out
-// panics, which the host sees as a trap.
-func input(ptr, n int32) []byte {
-	b, ok := pinned[uint32(ptr)]
-	if !ok || int(n) > len(b) {
-		panic("input outside an allocated buffer")
-	}
-	return b[:n]
-}
-
-func result(v any) int64 {
-	b, err := json.Marshal(v)
-	if err != nil {
-		panic(err)
-	}
-	return pack(b)
-}
-
-func pack(b []byte) int64 {
-	out = b
-	p := uint32(uintptr(unsafe.Pointer(unsafe.SliceData(out))))
-	return int64(uint64(p)<<32 | uint64(uint32(len(out))))
-}
-
 //go:wasmexport edgeauth_configure
 func configure(ptr, n int32) int64 {
 	var c struct {
 		Issuer string `json:"issuer"`
 	}
-	if err := json.Unmarshal(input(ptr, n), &c); err != nil {
-		return result(map[string]any{"ok": false, "error": "config is not JSON"})
+	if err := json.Unmarshal(guestabi.Input(ptr, n), &c); err != nil {
+		return guestabi.Result(map[string]any{"ok": false, "error": "config is not JSON"})
 	}
 	if c.Issuer == "" {
-		return result(map[string]any{"ok": false, "error": "issuer is required"})
+		return guestabi.Result(map[string]any{"ok": false, "error": "issuer is required"})
 	}
 	if c.Issuer == "trap" {
 		panic("configure trap requested")
 	}
 	issuer = c.Issuer
-	return result(map[string]any{"ok": true})
+	return guestabi.Result(map[string]any{"ok": true})
 }
 
 type request struct {
@@ -115,8 +70,8 @@ type decision struct {
 //go:wasmexport edgeauth_authorize
 func authorize(ptr, n int32) int64 {
 	var r request
-	if err := json.Unmarshal(input(ptr, n), &r); err != nil {
-		return result(decision{Status: 400, Error: "invalid_request", WWWAuthenticate: `Bearer realm="api", error="invalid_request"`})
+	if err := json.Unmarshal(guestabi.Input(ptr, n), &r); err != nil {
+		return guestabi.Result(decision{Status: 400, Error: "invalid_request", WWWAuthenticate: `Bearer realm="api", error="invalid_request"`})
 	}
 	switch r.Path {
 	case "/trap":
@@ -129,21 +84,21 @@ func authorize(ptr, n int32) int64 {
 			hog = append(hog, make([]byte, 1<<20))
 		}
 	case "/bad-json":
-		return pack([]byte("{not json"))
+		return guestabi.Raw([]byte("{not json"))
 	case "/bad-status":
-		return result(decision{Allow: true, Status: 401})
+		return guestabi.Result(decision{Allow: true, Status: 401})
 	case "/out-of-bounds":
 		bad := uint64(0xFFFFFF00)<<32 | 0x1000
 		return int64(bad)
 	case "/random":
 		var b [16]byte
 		_, _ = rand.Read(b[:])
-		return result(decision{Allow: true, Status: 200, Subject: hex.EncodeToString(b[:])})
+		return guestabi.Result(decision{Allow: true, Status: 200, Subject: hex.EncodeToString(b[:])})
 	}
 	if issuer == "" {
-		return result(decision{Status: 401, WWWAuthenticate: `Bearer realm="api"`})
+		return guestabi.Result(decision{Status: 401, WWWAuthenticate: `Bearer realm="api"`})
 	}
-	return result(decision{
+	return guestabi.Result(decision{
 		Allow:     true,
 		Status:    200,
 		Subject:   r.Method + " " + r.Path,

@@ -21,56 +21,20 @@ import (
 	"strconv"
 	"strings"
 	"time"
-	"unsafe"
+
+	"github.com/craftingapis/todos/wasmhost/internal/testmodules/guestabi"
 )
 
 func main() {}
 
 var (
-	pinned = map[uint32][]byte{}
-	out    []byte
-	hog    [][]byte
+	hog [][]byte
 )
-
-//go:wasmexport edgeauth_abi_version
-func abiVersion() int32 { return 1 }
-
-//go:wasmexport edgeauth_alloc
-func alloc(size int32) int32 {
-	if size < 1 {
-		size = 1
-	}
-	b := make([]byte, size)
-	p := uint32(uintptr(unsafe.Pointer(unsafe.SliceData(b))))
-	pinned[p] = b
-	return int32(p)
-}
-
-//go:wasmexport edgeauth_free
-func free(ptr int32) { delete(pinned, uint32(ptr)) }
-
-func input(ptr, n int32) []byte {
-	b, ok := pinned[uint32(ptr)]
-	if !ok || int(n) > len(b) {
-		panic("input outside an allocated buffer")
-	}
-	return b[:n]
-}
-
-func result(v any) int64 {
-	b, err := json.Marshal(v)
-	if err != nil {
-		panic(err)
-	}
-	out = b
-	p := uint32(uintptr(unsafe.Pointer(unsafe.SliceData(out))))
-	return int64(uint64(p)<<32 | uint64(uint32(len(out))))
-}
 
 //go:wasmexport edgeauth_configure
 func configure(ptr, n int32) int64 {
-	_ = input(ptr, n)
-	return result(map[string]any{"ok": true})
+	_ = guestabi.Input(ptr, n)
+	return guestabi.Result(map[string]any{"ok": true})
 }
 
 // Report is what the module could see of the world outside.
@@ -194,7 +158,7 @@ type decision struct {
 //go:wasmexport edgeauth_authorize
 func authorize(ptr, n int32) int64 {
 	var r request
-	_ = json.Unmarshal(input(ptr, n), &r)
+	_ = json.Unmarshal(guestabi.Input(ptr, n), &r)
 	if rest, ok := strings.CutPrefix(r.Path, "/probe"); ok {
 		// /probe or /probe/<tcp port>/<udp port>: the ports of the test's
 		// real sockets.
@@ -204,7 +168,7 @@ func authorize(ptr, n int32) int64 {
 			udp = parts[1]
 		}
 		b, _ := json.Marshal(probe(tcp, udp))
-		return result(decision{Allow: true, Status: 200, Subject: string(b)})
+		return guestabi.Result(decision{Allow: true, Status: 200, Subject: string(b)})
 	}
 	switch r.Path {
 	case "/trap":
@@ -217,5 +181,5 @@ func authorize(ptr, n int32) int64 {
 			hog = append(hog, make([]byte, 1<<20))
 		}
 	}
-	return result(decision{Allow: true, Status: 200, Subject: "ok " + r.Path})
+	return guestabi.Result(decision{Allow: true, Status: 200, Subject: "ok " + r.Path})
 }
