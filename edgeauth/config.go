@@ -194,10 +194,14 @@ func (p *policy) compileKeys(v jsonx.Value) error {
 	if list.Kind() != jsonx.Array {
 		return configErr(`keys must be a JWKS object {"keys":[...]}`)
 	}
+	tables := 0 // EdDSA/ES256 keys given a precomputed table so far
 	for it := list.Array(); it.Next(); {
-		k, err := parseJWK(it.Value(), p.algs)
+		k, err := parseJWK(it.Value(), p.algs, tables < maxTablesPerConfig)
 		if err != nil {
 			return err
+		}
+		if k.alg&(algEdDSA|algES256) != 0 {
+			tables++
 		}
 		if _, dup := p.keys[k.kid]; dup {
 			return configErr("keys: two keys share a kid")

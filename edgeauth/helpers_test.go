@@ -207,3 +207,37 @@ func negateModN(s []byte) []byte {
 	n := new(big.Int).SetBytes(p256Order[:])
 	return fixed32(n.Sub(n, new(big.Int).SetBytes(s)))
 }
+
+// appendDERSignature encodes r and s as an ASN.1 ECDSA-Sig-Value: the form
+// crypto/ecdsa verifies, and a shape a JWS ES256 signature must not take.
+func appendDERSignature(dst, r, s []byte) []byte {
+	r, s = trimZeros(r), trimZeros(s)
+	lr, ls := derIntLen(r), derIntLen(s)
+	dst = append(dst, 0x30, byte(2+lr+2+ls))
+	dst = appendDERInt(dst, r, lr)
+	return appendDERInt(dst, s, ls)
+}
+
+func trimZeros(b []byte) []byte {
+	for len(b) > 1 && b[0] == 0 {
+		b = b[1:]
+	}
+	return b
+}
+
+// derIntLen is the content length of a non-negative INTEGER: a leading zero
+// byte keeps a value with its top bit set positive.
+func derIntLen(b []byte) int {
+	if b[0]&0x80 != 0 {
+		return len(b) + 1
+	}
+	return len(b)
+}
+
+func appendDERInt(dst, b []byte, n int) []byte {
+	dst = append(dst, 0x02, byte(n))
+	if n > len(b) {
+		dst = append(dst, 0)
+	}
+	return append(dst, b...)
+}

@@ -1,9 +1,6 @@
 package edgeauth
 
 import (
-	"crypto/ecdsa"
-	"crypto/ed25519"
-	"crypto/elliptic"
 	"crypto/hmac"
 	"crypto/rsa"
 	"crypto/sha256"
@@ -32,8 +29,8 @@ type key struct {
 	kid string
 	alg alg
 
-	ed  ed25519.PublicKey
-	ec  *ecdsa.PublicKey
+	ed  *ed25519Key
+	ec  *p256Key
 	rsa *rsa.PublicKey
 	// macs holds HMAC-SHA256 states keyed with the secret: reusing them
 	// saves the allocations of hmac.New on every HS256 check.
@@ -48,7 +45,7 @@ type jwkFields struct {
 
 // parseJWK validates one JWK against the allow-list. Its errors name the
 // broken rule, never key material.
-func parseJWK(v jsonx.Value, allowed alg) (*key, error) {
+func parseJWK(v jsonx.Value, allowed alg, useTable bool) (*key, error) {
 	if v.Kind() != jsonx.Object {
 		return nil, configErr("keys: every key must be a JSON object")
 	}
@@ -110,9 +107,9 @@ func parseJWK(v jsonx.Value, allowed alg) (*key, error) {
 	var err error
 	switch a {
 	case algEdDSA:
-		err = k.setEd25519(&f)
+		err = k.setEd25519(&f, useTable)
 	case algES256:
-		err = k.setP256(&f)
+		err = k.setP256(&f, useTable)
 	case algRS256, algPS256:
 		err = k.setRSA(&f)
 	case algHS256:
@@ -126,7 +123,9 @@ func parseJWK(v jsonx.Value, allowed alg) (*key, error) {
 
 var errKtyMismatch = configErr("keys: a key's kty (or crv) does not fit its alg")
 
-func (k *key) setEd25519(f *jwkFields) error {
+// setEd25519 and setP256 take useTable: whether the key may get a
+// precomputed table (see comb.go); the Config decides, to bound memory.
+func (k *key) setEd25519(f *jwkFields, useTable bool) error {
 	if f.kty != "OKP" || f.crv != "Ed25519" {
 		return errKtyMismatch
 	}
@@ -134,7 +133,7 @@ func (k *key) setEd25519(f *jwkFields) error {
 		return configErr("keys: a key holds private material")
 	}
 	x, ok := appendB64(nil, f.x)
-	if !ok || len(x) != ed25519.PublicKeySize {
+	if !ok || len(x) != 32 {
 		return configErr("keys: an Ed25519 x must be 32 bytes of base64url")
 	}
 	// SetBytes accepts non-canonical encodings; re-encoding exposes them.
@@ -147,11 +146,11 @@ func (k *key) setEd25519(f *jwkFields) error {
 	if new(edwards25519.Point).MultByCofactor(p).Equal(edwards25519.NewIdentityPoint()) == 1 {
 		return configErr("keys: an Ed25519 key is of low order")
 	}
-	k.ed = ed25519.PublicKey(x)
+	k.ed = newEd25519Key(x, p, useTable)
 	return nil
 }
 
-func (k *key) setP256(f *jwkFields) error {
+func (k *key) setP256(f *jwkFields, useTable bool) error {
 	if f.kty != "EC" || f.crv != "P-256" {
 		return errKtyMismatch
 	}
@@ -167,11 +166,11 @@ func (k *key) setP256(f *jwkFields) error {
 	if !okX || !okY || n != 33 || len(pt) != 65 {
 		return configErr("keys: a P-256 x and y must each be 32 bytes of base64url")
 	}
-	pub, err := ecdsa.ParseUncompressedPublicKey(elliptic.P256(), pt)
+	ec, err := newP256Key(pt, useTable)
 	if err != nil {
 		return configErr("keys: a P-256 key is not on the curve")
 	}
-	k.ec = pub
+	k.ec = ec
 	return nil
 }
 

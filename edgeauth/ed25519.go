@@ -1,0 +1,70 @@
+package edgeauth
+
+import (
+	"crypto/sha512"
+	"sync"
+
+	"filippo.io/edwards25519"
+)
+
+// ed25519Key is a validated Ed25519 public key A (canonical, not of low
+// order; see setEd25519), ready to verify.
+type ed25519Key struct {
+	enc  [32]byte
+	negA edwards25519.Point // −A, decoded once rather than on every check
+
+	useTable bool
+	once     sync.Once
+	table    *combTable[edwards25519.Point, *edwards25519.Point] // multiples of −A, built on first use
+}
+
+func newEd25519Key(enc []byte, a *edwards25519.Point, useTable bool) *ed25519Key {
+	k := &ed25519Key{useTable: useTable}
+	copy(k.enc[:], enc)
+	k.negA.Negate(a)
+	return k
+}
+
+// verify is RFC 8032 section 5.1.7 exactly as crypto/ed25519.Verify does it
+// (a test holds the two to the same answers): S must be canonical (S < L),
+// and the check is the cofactorless [S]B = R + [k]A, computed as
+// R' = [S]B + [k](−A) and compared with R byte for byte, so a
+// non-canonical R never matches.
+func (k *ed25519Key) verify(msg, sig []byte) bool {
+	if len(sig) != 64 {
+		return false
+	}
+	s, err := edwards25519.NewScalar().SetCanonicalBytes(sig[32:])
+	if err != nil {
+		return false
+	}
+	h := sha512.New()
+	h.Write(sig[:32])
+	h.Write(k.enc[:])
+	h.Write(msg)
+	var digest [sha512.Size]byte
+	hk, _ := edwards25519.NewScalar().SetUniformBytes(h.Sum(digest[:0])) // 64 bytes: cannot fail
+
+	var r edwards25519.Point
+	if t := k.precomputed(); t != nil {
+		t.addMult(r.Set(edwards25519.NewIdentityPoint()), digitsLE(hk.Bytes()))
+		var sB edwards25519.Point
+		r.Add(&r, sB.ScalarBaseMult(s))
+	} else {
+		r.VarTimeDoubleScalarBaseMult(hk, &k.negA, s)
+	}
+	return string(r.Bytes()) == string(sig[:32])
+}
+
+// precomputed returns the table of −A, or nil if this key has none.
+func (k *ed25519Key) precomputed() *combTable[edwards25519.Point, *edwards25519.Point] {
+	if !k.useTable {
+		return nil
+	}
+	k.once.Do(func() {
+		k.table = sharedTable("EdDSA:"+string(k.enc[:]), func() *combTable[edwards25519.Point, *edwards25519.Point] {
+			return newCombTable(&k.negA)
+		})
+	})
+	return k.table
+}
