@@ -127,15 +127,21 @@ func (o *opsRuntime) start(ctx context.Context) (stop func(), err error) {
 		// A structured line tests and operators can find a port-0 address in.
 		o.log.Info("metrics listening", "addr", ln.Addr().String(), "path", "/metrics")
 	}
-	wg.Go(func() { o.reloadLoop(ctx) })
+	// Register for SIGHUP before returning, not inside the goroutine: a
+	// SIGHUP that arrives before signal.Notify takes the default action and
+	// terminates the process, and the server is already serving.
+	hup := make(chan os.Signal, 1)
+	signal.Notify(hup, syscall.SIGHUP)
+	wg.Go(func() {
+		defer signal.Stop(hup)
+		o.reloadLoop(ctx, hup)
+	})
 	return func() { cancel(); wg.Wait() }, nil
 }
 
-// reloadLoop reloads on SIGHUP and when the watched files change.
-func (o *opsRuntime) reloadLoop(ctx context.Context) {
-	hup := make(chan os.Signal, 1)
-	signal.Notify(hup, syscall.SIGHUP)
-	defer signal.Stop(hup)
+// reloadLoop reloads on every value from hup (SIGHUP) and when the watched
+// files change.
+func (o *opsRuntime) reloadLoop(ctx context.Context, hup <-chan os.Signal) {
 
 	var ticks <-chan time.Time
 	var watcher *reload.FileWatcher
