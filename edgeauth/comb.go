@@ -91,6 +91,27 @@ const (
 	maxCachedTables    = 8
 )
 
+// keyTable is one key's table: built on first use, and only if the Config
+// allowed the key one (allowed).
+type keyTable[T any, P groupElement[T]] struct {
+	allowed bool
+	once    sync.Once
+	table   *combTable[T, P]
+}
+
+// get returns the table of base, or nil if the key has none. id prefixes
+// the key's encoding enc to name it in the shared cache; it is built once,
+// off the hot path.
+func (kt *keyTable[T, P]) get(id string, enc []byte, base P) *combTable[T, P] {
+	if !kt.allowed {
+		return nil
+	}
+	kt.once.Do(func() {
+		kt.table = sharedTable(id+string(enc), func() *combTable[T, P] { return newCombTable(base) })
+	})
+	return kt.table
+}
+
 // tableCache keeps the most recently built tables, oldest first.
 var tableCache struct {
 	mu    sync.Mutex

@@ -2,7 +2,6 @@ package edgeauth
 
 import (
 	"crypto/sha512"
-	"sync"
 
 	"filippo.io/edwards25519"
 )
@@ -13,13 +12,12 @@ type ed25519Key struct {
 	enc  [32]byte
 	negA edwards25519.Point // −A, decoded once rather than on every check
 
-	useTable bool
-	once     sync.Once
-	table    *combTable[edwards25519.Point, *edwards25519.Point] // multiples of −A, built on first use
+	table keyTable[edwards25519.Point, *edwards25519.Point] // multiples of −A
 }
 
 func newEd25519Key(enc []byte, a *edwards25519.Point, useTable bool) *ed25519Key {
-	k := &ed25519Key{useTable: useTable}
+	k := &ed25519Key{}
+	k.table.allowed = useTable
 	copy(k.enc[:], enc)
 	k.negA.Negate(a)
 	return k
@@ -58,13 +56,5 @@ func (k *ed25519Key) verify(msg, sig []byte) bool {
 
 // precomputed returns the table of −A, or nil if this key has none.
 func (k *ed25519Key) precomputed() *combTable[edwards25519.Point, *edwards25519.Point] {
-	if !k.useTable {
-		return nil
-	}
-	k.once.Do(func() {
-		k.table = sharedTable("EdDSA:"+string(k.enc[:]), func() *combTable[edwards25519.Point, *edwards25519.Point] {
-			return newCombTable(&k.negA)
-		})
-	})
-	return k.table
+	return k.table.get("EdDSA:", k.enc[:], &k.negA)
 }

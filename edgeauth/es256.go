@@ -3,7 +3,6 @@ package edgeauth
 import (
 	"crypto/sha256"
 	"math/big"
-	"sync"
 
 	"filippo.io/nistec"
 )
@@ -28,9 +27,7 @@ type p256Key struct {
 	enc [65]byte // uncompressed SEC 1 encoding
 	q   *nistec.P256Point
 
-	useTable bool
-	once     sync.Once
-	table    *combTable[nistec.P256Point, *nistec.P256Point] // multiples of Q, built on first use
+	table keyTable[nistec.P256Point, *nistec.P256Point] // multiples of Q
 }
 
 // newP256Key decodes an uncompressed point; nistec refuses coordinates
@@ -40,7 +37,8 @@ func newP256Key(enc []byte, useTable bool) (*p256Key, error) {
 	if err != nil {
 		return nil, err
 	}
-	k := &p256Key{q: q, useTable: useTable}
+	k := &p256Key{q: q}
+	k.table.allowed = useTable
 	copy(k.enc[:], enc)
 	return k, nil
 }
@@ -88,15 +86,7 @@ func (k *p256Key) verify(signingInput, sig []byte) bool {
 
 // precomputed returns the table of Q, or nil if this key has none.
 func (k *p256Key) precomputed() *combTable[nistec.P256Point, *nistec.P256Point] {
-	if !k.useTable {
-		return nil
-	}
-	k.once.Do(func() {
-		k.table = sharedTable("ES256:"+string(k.enc[:]), func() *combTable[nistec.P256Point, *nistec.P256Point] {
-			return newCombTable(k.q)
-		})
-	})
-	return k.table
+	return k.table.get("ES256:", k.enc[:], k.q)
 }
 
 // inScalarRange reports whether the 32-byte big-endian v is in [1, n-1].
