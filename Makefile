@@ -48,7 +48,7 @@ test-go: $(WASM) $(JS_STAMP)
 # The instance pool, the control plane and the store's connections are where
 # data races would hide.
 test-race:
-	$(GO) test -count=1 -race ./wasmhost/... ./origin/edge/... ./origin/sqlite/... ./origin/postgres/... ./origin/sqlstore/... ./origin/reload/... ./origin/metrics/... ./origin/todocache/...
+	$(GO) test -count=1 -race ./wasmhost/... ./origin/controlplane/... ./origin/sqlite/... ./origin/postgres/... ./origin/sqlstore/... ./origin/reload/... ./origin/metrics/... ./origin/todocache/...
 
 # The WASI shim, the JS host and the gate; the corpus under Node and workerd;
 # the workerd gate in front of a real origin.

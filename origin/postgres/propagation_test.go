@@ -6,7 +6,7 @@ import (
 	"time"
 
 	"github.com/craftingapis/todos/origin"
-	"github.com/craftingapis/todos/origin/edge"
+	"github.com/craftingapis/todos/origin/controlplane"
 	"github.com/craftingapis/todos/origin/postgres/pgtest"
 )
 
@@ -37,7 +37,7 @@ func TestPollingAloneBoundsPropagation(t *testing.T) {
 	}
 
 	const poll = 200 * time.Millisecond
-	cp, err := edge.New(ctx, edge.Options{Store: reader, Issuer: "https://origin.test", Audiences: []string{"todos"},
+	cp, err := controlplane.New(ctx, controlplane.Options{Store: reader, Issuer: "https://origin.test", Audiences: []string{"todos"},
 		TokenLifetime: time.Hour, PollInterval: poll})
 	if err != nil {
 		t.Fatal(err)

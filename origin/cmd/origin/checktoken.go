@@ -16,7 +16,7 @@ import (
 
 	"github.com/craftingapis/todos/edgeauth"
 	"github.com/craftingapis/todos/origin"
-	"github.com/craftingapis/todos/origin/edge"
+	"github.com/craftingapis/todos/origin/controlplane"
 )
 
 // errDenied: check-token's request would be refused (exit status 1, after
@@ -84,7 +84,7 @@ func runCheckToken(ctx context.Context, args []string, lookupEnv func(string) (s
 	if level, _ := c.logLevel(); level < slog.LevelWarn {
 		log = slog.New(slog.NewJSONHandler(stderr, &slog.HandlerOptions{Level: slog.LevelWarn}))
 	}
-	var sink edge.Sink
+	var sink controlplane.Sink
 	var authorizer origin.Authorizer
 	if c.Auth.Engine == engineNative {
 		sink, authorizer = nativeAuthStep(log)
@@ -101,7 +101,7 @@ func runCheckToken(ctx context.Context, args []string, lookupEnv func(string) (s
 		return err
 	}
 	defer db.Close()
-	if _, err := edge.New(ctx, edge.Options{
+	if _, err := controlplane.New(ctx, controlplane.Options{
 		Store: db.Edge, Sink: sink,
 		Issuer: c.Auth.Issuer, Audiences: c.Auth.Audiences, Realm: c.Auth.Realm,
 		Leeway:        time.Duration(c.Auth.LeewaySeconds) * time.Second,

@@ -16,7 +16,7 @@ import (
 	"time"
 
 	"github.com/craftingapis/todos/origin"
-	"github.com/craftingapis/todos/origin/edge"
+	"github.com/craftingapis/todos/origin/controlplane"
 	"github.com/craftingapis/todos/origin/httpapi"
 	"github.com/craftingapis/todos/origin/metrics"
 	"github.com/craftingapis/todos/origin/reload"
@@ -72,7 +72,7 @@ func newOps(c Config, log *slog.Logger, level *slog.LevelVar, swap *reload.Swapp
 
 // instrument wraps the auth step and its config sink with metrics; both are
 // returned unchanged without metrics or without an auth step.
-func (o *opsRuntime) instrument(sink edge.Sink, a origin.Authorizer) (edge.Sink, origin.Authorizer) {
+func (o *opsRuntime) instrument(sink controlplane.Sink, a origin.Authorizer) (controlplane.Sink, origin.Authorizer) {
 	if o.metrics == nil || a == nil {
 		return sink, a
 	}

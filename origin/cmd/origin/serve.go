@@ -13,7 +13,7 @@ import (
 	"time"
 
 	"github.com/craftingapis/todos/origin"
-	"github.com/craftingapis/todos/origin/edge"
+	"github.com/craftingapis/todos/origin/controlplane"
 	"github.com/craftingapis/todos/origin/httpapi"
 	"github.com/craftingapis/todos/origin/reload"
 	"github.com/craftingapis/todos/origin/tokens"
@@ -54,7 +54,7 @@ func runServe(ctx context.Context, args []string, lookupEnv func(string) (string
 		return err
 	}
 
-	var sink edge.Sink
+	var sink controlplane.Sink
 	var authorizer origin.Authorizer
 	var swap *reload.Swapper
 	if c.Server.EnableSecurity && c.Auth.Engine == engineNative {
@@ -77,7 +77,7 @@ func runServe(ctx context.Context, args []string, lookupEnv func(string) (string
 
 	lifetime := time.Duration(c.Auth.TokenLifetime)
 	leeway := time.Duration(c.Auth.LeewaySeconds) * time.Second
-	cp, err := edge.New(ctx, edge.Options{
+	cp, err := controlplane.New(ctx, controlplane.Options{
 		Store: db.Edge, Sink: sink,
 		Issuer: c.Auth.Issuer, Audiences: c.Auth.Audiences, Realm: c.Auth.Realm,
 		Leeway: leeway, TokenLifetime: lifetime, PollInterval: time.Duration(c.Auth.PollInterval),
@@ -148,7 +148,7 @@ func loadModule(ctx context.Context, c Config, log *slog.Logger) (*wasmhost.Host
 // serveUntilDone serves on ln and runs the control plane's poll loop until
 // ctx is done, then shuts down gracefully: the listener closes at once and
 // in-flight requests get up to grace to finish.
-func serveUntilDone(ctx context.Context, srv *http.Server, ln net.Listener, cp *edge.ControlPlane, grace time.Duration, log *slog.Logger) error {
+func serveUntilDone(ctx context.Context, srv *http.Server, ln net.Listener, cp *controlplane.ControlPlane, grace time.Duration, log *slog.Logger) error {
 	pollCtx, stopPoll := context.WithCancel(context.WithoutCancel(ctx))
 	polled := make(chan struct{})
 	go func() { defer close(polled); cp.Run(pollCtx) }()
