@@ -97,7 +97,7 @@ func (s *server) guard(rule edgeauth.Route, next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		p := PrincipalFromContext(r.Context())
 		if p == nil {
-			s.writeProblem(w, r, problem{
+			s.writeProblem(w, r, Problem{
 				Status: http.StatusUnauthorized, Error: edgeauth.ErrInvalidToken,
 				Detail: "a valid bearer token is required",
 			}, s.challenge("", ""))
@@ -105,7 +105,7 @@ func (s *server) guard(rule edgeauth.Route, next http.Handler) http.Handler {
 		}
 		for _, want := range rule.Scopes {
 			if !slices.Contains(p.Scopes, want) {
-				s.writeProblem(w, r, problem{
+				s.writeProblem(w, r, Problem{
 					Status: http.StatusForbidden, Error: edgeauth.ErrInsufficientScope,
 					Detail: "the token lacks the scope " + strconv.Quote(want),
 				}, s.challenge(edgeauth.ErrInsufficientScope, want))
@@ -134,7 +134,7 @@ func (s *server) challenge(errCode, scope string) map[string]string {
 }
 
 func (s *server) notFound(w http.ResponseWriter, r *http.Request) {
-	s.writeProblem(w, r, problem{Status: http.StatusNotFound, Error: origin.ENOTFOUND, Detail: "no such resource"}, nil)
+	s.writeProblem(w, r, Problem{Status: http.StatusNotFound, Error: origin.ENOTFOUND, Detail: "no such resource"}, nil)
 }
 
 // methodNotAllowed answers 405 with the Allow header RFC 9110 requires,
@@ -153,7 +153,7 @@ func (s *server) methodNotAllowed(w http.ResponseWriter, r *http.Request, rt *mu
 	if len(allow) > 0 {
 		h["Allow"] = strings.Join(allow, ", ")
 	}
-	s.writeProblem(w, r, problem{
+	s.writeProblem(w, r, Problem{
 		Status: http.StatusMethodNotAllowed, Error: "method_not_allowed",
 		Detail: "method " + r.Method + " is not allowed here",
 	}, h)
