@@ -43,7 +43,7 @@ func realAuthServer(tb testing.TB, cost int) http.Handler {
 		tb.Fatal(err)
 	}
 	hs := newHarness(tb, false)
-	return New(Options{Users: users, Todos: hs.todos, Auth: issuer, Control: hs.control})
+	return mustNew(tb, Options{Users: users, Todos: hs.todos, Auth: issuer, Control: hs.control})
 }
 
 func login(h http.Handler, email, password string) *httptest.ResponseRecorder {

@@ -45,7 +45,8 @@ func (s *server) handlers() map[string]http.HandlerFunc {
 // sees the very path the auth step judged: "/users/1/../2" or "/%75sers/1"
 // match no route here, just as they match no rule in the module, instead of
 // being redirected or decoded into a route the module did not check.
-func (s *server) router() *mux.Router {
+// An error means the route tables and the handlers disagree.
+func (s *server) router() (*mux.Router, error) {
 	r := mux.NewRouter().UseEncodedPath().SkipClean(true)
 	r.NotFoundHandler = http.HandlerFunc(s.notFound)
 	r.MethodNotAllowedHandler = http.HandlerFunc(func(w http.ResponseWriter, req *http.Request) {
@@ -64,11 +65,12 @@ func (s *server) router() *mux.Router {
 	})
 
 	hs := s.handlers()
+	var missing []string
 	take := func(method, path string) http.HandlerFunc {
 		k := routeKey(method, path)
 		h, ok := hs[k]
 		if !ok {
-			panic("httpapi: no handler for route " + k)
+			missing = append(missing, k)
 		}
 		delete(hs, k)
 		return h
@@ -79,10 +81,13 @@ func (s *server) router() *mux.Router {
 	for _, rule := range origin.RouteRules {
 		r.Handle(rule.Path, s.guard(rule, take(rule.Method, rule.Path))).Methods(rule.Method)
 	}
-	if len(hs) != 0 {
-		panic(fmt.Sprintf("httpapi: %d handlers without a route rule", len(hs)))
+	if len(missing) != 0 {
+		return nil, fmt.Errorf("httpapi: no handler for the routes %q", missing)
 	}
-	return r
+	if len(hs) != 0 {
+		return nil, fmt.Errorf("httpapi: %d handlers without a route rule", len(hs))
+	}
+	return r, nil
 }
 
 // guard re-checks, in the origin itself, what the auth step already decided

@@ -100,12 +100,15 @@ func runServe(ctx context.Context, args []string, lookupEnv func(string) (string
 		return err
 	}
 	apiTodos, apiUsers := cacheTodoLists(c, db.Todos, users, log)
-	handler := httpapi.New(httpapi.Options{
+	handler, err := httpapi.New(httpapi.Options{
 		Users: apiUsers, Todos: apiTodos, Auth: issuer, Control: cp,
 		Authorizer: authorizer, EnableSecurity: c.Server.EnableSecurity,
 		Realm: c.Auth.Realm, Logger: log, MaxBodyBytes: c.Server.MaxBodyBytes,
 		Limiter: limiter, ClientAddr: clientAddr, Observer: ops.observer(),
 	})
+	if err != nil {
+		return err
+	}
 
 	ln, err := net.Listen("tcp", net.JoinHostPort(c.Server.Host, strconv.Itoa(c.Server.Port)))
 	if err != nil {
