@@ -15,6 +15,7 @@ import (
 
 	"github.com/craftingapis/todos/origin"
 	"github.com/craftingapis/todos/origin/sqlite"
+	"github.com/craftingapis/todos/origin/sqlstore"
 	"github.com/craftingapis/todos/origin/tokens"
 )
 
@@ -28,7 +29,7 @@ func realAuthServer(tb testing.TB, cost int) http.Handler {
 		tb.Fatal(err)
 	}
 	tb.Cleanup(func() { db.Close() })
-	users, keys := sqlite.NewUserService(db), sqlite.NewKeyService(db)
+	users, keys := sqlstore.NewUserService(db.Store, nil), sqlstore.NewKeyService(db.Store, nil)
 	if _, _, err := keys.EnsureActiveKey(ctx, origin.AlgEdDSA); err != nil {
 		tb.Fatal(err)
 	}

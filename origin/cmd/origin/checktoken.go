@@ -102,7 +102,7 @@ func runCheckToken(ctx context.Context, args []string, lookupEnv func(string) (s
 	}
 	defer db.Close()
 	if _, err := controlplane.New(ctx, controlplane.Options{
-		Store: db.Edge, Sink: sink,
+		Store: db.Store, Sink: sink,
 		Issuer: c.Auth.Issuer, Audiences: c.Auth.Audiences, Realm: c.Auth.Realm,
 		Leeway:        time.Duration(c.Auth.LeewaySeconds) * time.Second,
 		TokenLifetime: time.Duration(c.Auth.TokenLifetime),

@@ -16,6 +16,7 @@ import (
 	"github.com/craftingapis/todos/origin/controlplane"
 	"github.com/craftingapis/todos/origin/httpapi"
 	"github.com/craftingapis/todos/origin/reload"
+	"github.com/craftingapis/todos/origin/sqlstore"
 	"github.com/craftingapis/todos/origin/tokens"
 	"github.com/craftingapis/todos/wasmhost"
 )
@@ -37,8 +38,10 @@ func runServe(ctx context.Context, args []string, lookupEnv func(string) (string
 		return err
 	}
 	defer db.Close()
-	keys := db.Keys
-	key, created, err := keys.EnsureActiveKey(ctx, c.Auth.SigningAlg)
+	// The first key is made before the control plane's first build, which
+	// reads it: there is nothing to notify yet.
+	firstKeys := sqlstore.NewKeyService(db.Store, nil)
+	key, created, err := firstKeys.EnsureActiveKey(ctx, c.Auth.SigningAlg)
 	if err != nil {
 		return err
 	}
@@ -50,7 +53,7 @@ func runServe(ctx context.Context, args []string, lookupEnv func(string) (string
 	}
 	// Fail at start, not at the first login, when the key cannot be read
 	// (encrypted at rest and the master key is missing or wrong).
-	if _, err := keys.ActiveKey(ctx); err != nil {
+	if _, err := firstKeys.ActiveKey(ctx); err != nil {
 		return err
 	}
 
@@ -78,7 +81,7 @@ func runServe(ctx context.Context, args []string, lookupEnv func(string) (string
 	lifetime := time.Duration(c.Auth.TokenLifetime)
 	leeway := time.Duration(c.Auth.LeewaySeconds) * time.Second
 	cp, err := controlplane.New(ctx, controlplane.Options{
-		Store: db.Edge, Sink: sink,
+		Store: db.Store, Sink: sink,
 		Issuer: c.Auth.Issuer, Audiences: c.Auth.Audiences, Realm: c.Auth.Realm,
 		Leeway: leeway, TokenLifetime: lifetime, PollInterval: time.Duration(c.Auth.PollInterval),
 		Logger: log,
@@ -86,11 +89,12 @@ func runServe(ctx context.Context, args []string, lookupEnv func(string) (string
 	if err != nil {
 		return err
 	}
-	db.Edge.SetNotifier(cp)
-	users := db.Users
+	// The control plane reads the store; the services that change what the
+	// auth step must see refresh it before they return.
+	users, keys := sqlstore.NewUserService(db.Store, cp), sqlstore.NewKeyService(db.Store, cp)
 	issuer, err := tokens.NewIssuer(tokens.IssuerOptions{
 		Issuer: c.Auth.Issuer, Audiences: c.Auth.Audiences, Lifetime: lifetime, BcryptCost: c.Auth.BcryptCost,
-		Credentials: users, Keys: keys, Subjects: db.Edge, Notifier: cp,
+		Credentials: users, Keys: keys, Subjects: db.Store, Notifier: cp,
 	})
 	if err != nil {
 		return err
@@ -99,7 +103,7 @@ func runServe(ctx context.Context, args []string, lookupEnv func(string) (string
 	if err != nil {
 		return err
 	}
-	apiTodos, apiUsers := cacheTodoLists(c, db.Todos, users, log)
+	apiTodos, apiUsers := cacheTodoLists(c, sqlstore.NewTodoService(db.Store), users, log)
 	handler, err := httpapi.New(httpapi.Options{
 		Users: apiUsers, Todos: apiTodos, Auth: issuer, Control: cp,
 		Authorizer: authorizer, EnableSecurity: c.Server.EnableSecurity,
