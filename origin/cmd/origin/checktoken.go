@@ -89,7 +89,7 @@ func runCheckToken(ctx context.Context, args []string, lookupEnv func(string) (s
 	if c.Auth.Engine == engineNative {
 		sink, authorizer = nativeAuthStep(log)
 	} else {
-		host, err := loadModule(ctx, c, log)
+		host, _, err := loadModule(ctx, c, log)
 		if err != nil {
 			return err
 		}

@@ -70,11 +70,9 @@ func rateLimitSettings() []setting {
 		{key: "rateLimit.accountPerMinute", env: "RATE_LIMIT_ACCOUNT_PER_MINUTE", flag: "rate-limit-account-per-minute", help: "attempts per minute per account from all addresses", set: setFloat(func(c *Config) *float64 { return &c.RateLimit.AccountPerMinute })},
 		{key: "rateLimit.accountBurst", env: "RATE_LIMIT_ACCOUNT_BURST", flag: "rate-limit-account-burst", help: "attempts at once per account from all addresses", set: setInt(func(c *Config) *int { return &c.RateLimit.AccountBurst })},
 		{key: "rateLimit.maxKeys", env: "RATE_LIMIT_MAX_KEYS", flag: "rate-limit-max-keys", help: "buckets kept per kind (clients, pairs, accounts)", set: setInt(func(c *Config) *int { return &c.RateLimit.MaxKeys })},
-		{key: "rateLimit.trustedProxies", env: "RATE_LIMIT_TRUSTED_PROXIES", flag: "trusted-proxies", help: "comma-separated CIDRs of proxies whose X-Forwarded-For is believed", set: func(c *Config, v string) error {
-			if _, err := ratelimit.ParseTrustedProxies(v); err != nil {
-				return err
-			}
-			return setList(func(c *Config) *[]string { return &c.RateLimit.TrustedProxies })(c, v)
-		}},
+		{key: "rateLimit.trustedProxies", env: "RATE_LIMIT_TRUSTED_PROXIES", flag: "trusted-proxies", help: "comma-separated CIDRs of proxies whose X-Forwarded-For is believed", set: setList(func(c *Config) *[]string { return &c.RateLimit.TrustedProxies }).checked(func(v string) error {
+			_, err := ratelimit.ParseTrustedProxies(v)
+			return err
+		})},
 	}
 }

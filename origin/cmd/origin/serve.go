@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"crypto/sha256"
 	"errors"
 	"fmt"
 	"io"
@@ -60,10 +61,12 @@ func runServe(ctx context.Context, args []string, lookupEnv func(string) (string
 	var sink controlplane.Sink
 	var authorizer origin.Authorizer
 	var swap *reload.Swapper
+	var moduleSum [sha256.Size]byte
 	if c.Server.EnableSecurity && c.Auth.Engine == engineNative {
 		sink, authorizer = nativeAuthStep(log)
 	} else if c.Server.EnableSecurity {
-		host, err := loadModule(ctx, c, log)
+		var host *wasmhost.Host
+		host, moduleSum, err = loadModule(ctx, c, log)
 		if err != nil {
 			return err
 		}
@@ -75,7 +78,7 @@ func runServe(ctx context.Context, args []string, lookupEnv func(string) (string
 		log.Warn("SECURITY IS OFF: every route is open and no token is checked; for local development only")
 	}
 	configFile, reloadConfig := configSource(args, lookupEnv)
-	ops := newOps(c, log, logLevel, swap, reloadConfig, configFile)
+	ops := newOps(c, log, logLevel, swap, moduleSum, reloadConfig, configFile)
 	sink, authorizer = ops.instrument(sink, authorizer)
 
 	lifetime := time.Duration(c.Auth.TokenLifetime)
@@ -137,19 +140,38 @@ func runServe(ctx context.Context, args []string, lookupEnv func(string) (string
 	return serveUntilDone(ctx, srv, ln, cp, time.Duration(c.Server.ShutdownTimeout), log)
 }
 
-// loadModule compiles the auth step's module and starts its pool.
-func loadModule(ctx context.Context, c Config, log *slog.Logger) (*wasmhost.Host, error) {
-	module, err := os.ReadFile(c.Auth.Module)
+// moduleFile is an auth module as read from disk: the bytes that are
+// compiled and their SHA-256, so the digest a reload compares with and the
+// metrics show is that of the module serving, not of whatever the file
+// holds later.
+type moduleFile struct {
+	bytes []byte
+	sum   [sha256.Size]byte
+}
+
+// readModule reads the module at path.
+func readModule(path string) (moduleFile, error) {
+	b, err := os.ReadFile(path)
 	if err != nil {
-		return nil, fmt.Errorf("auth module: %w (build it with `make wasm`)", err)
+		return moduleFile{}, err
+	}
+	return moduleFile{bytes: b, sum: sha256.Sum256(b)}, nil
+}
+
+// loadModule compiles the auth step's module and starts its pool. It
+// returns the digest of the bytes it compiled.
+func loadModule(ctx context.Context, c Config, log *slog.Logger) (*wasmhost.Host, [sha256.Size]byte, error) {
+	m, err := readModule(c.Auth.Module)
+	if err != nil {
+		return nil, m.sum, fmt.Errorf("auth module: %w (build it with `make wasm`)", err)
 	}
 	start := time.Now()
-	host, err := wasmhost.New(ctx, module, hostOptions(c, log))
+	host, err := wasmhost.New(ctx, m.bytes, hostOptions(c, log))
 	if err != nil {
-		return nil, fmt.Errorf("auth module %s: %w", c.Auth.Module, err)
+		return nil, m.sum, fmt.Errorf("auth module %s: %w", c.Auth.Module, err)
 	}
-	log.Info("auth module loaded", "module", c.Auth.Module, "bytes", len(module), "took", time.Since(start).String())
-	return host, nil
+	log.Info("auth module loaded", "module", c.Auth.Module, "bytes", len(m.bytes), "took", time.Since(start).String())
+	return host, m.sum, nil
 }
 
 // serveUntilDone serves on ln and runs the control plane's poll loop until
