@@ -10,7 +10,6 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
-	"os"
 	"strings"
 	"time"
 
@@ -22,9 +21,6 @@ import (
 // errDenied: check-token's request would be refused (exit status 1, after
 // the decision is printed).
 var errDenied = errors.New("the auth step denies this request")
-
-// stdin is where `check-token -` reads the token; a variable for tests.
-var stdin io.Reader = os.Stdin
 
 // checkTokenResult is what check-token prints on stdout.
 type checkTokenResult struct {
@@ -48,7 +44,7 @@ type checkTokenResult struct {
 //
 // Opening the database runs its migrations and retires keys past their
 // retire time, as serve would at start; nothing else is written.
-func runCheckToken(ctx context.Context, args []string, lookupEnv func(string) (string, bool), stdout, stderr io.Writer) error {
+func runCheckToken(ctx context.Context, args []string, lookupEnv func(string) (string, bool), stdin io.Reader, stdout, stderr io.Writer) error {
 	var method, path string
 	c, rest, err := parseFlags("check-token", args, lookupEnv, stderr, func(fs *flag.FlagSet) {
 		fs.StringVar(&method, "method", "GET", "method of the request to decide")

@@ -389,10 +389,8 @@ func TestCheckToken(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			stdin = strings.NewReader(tt.stdin)
-			defer func() { stdin = os.Stdin }()
 			var out, errOut bytes.Buffer
-			err := run(context.Background(), append([]string{"check-token"}, tt.args...), envOf(env), &out, &errOut)
+			err := run(context.Background(), append([]string{"check-token"}, tt.args...), envOf(env), strings.NewReader(tt.stdin), &out, &errOut)
 			if tt.err == nil && err != nil || tt.err != nil && !errors.Is(err, tt.err) {
 				t.Fatalf("err = %v, want %v\n%s", err, tt.err, errOut.String())
 			}
@@ -413,7 +411,7 @@ func TestCheckToken(t *testing.T) {
 	}
 	t.Run("security off", func(t *testing.T) {
 		var out, errOut bytes.Buffer
-		err := run(context.Background(), []string{"check-token", "-enable-security=false", tok}, envOf(env), &out, &errOut)
+		err := run(context.Background(), []string{"check-token", "-enable-security=false", tok}, envOf(env), strings.NewReader(""), &out, &errOut)
 		if err != nil || !strings.Contains(errOut.String(), "security is off") {
 			t.Fatalf("err = %v, stderr %q", err, errOut.String())
 		}
