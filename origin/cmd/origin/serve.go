@@ -70,7 +70,7 @@ func runServe(ctx context.Context, args []string, lookupEnv func(string) (string
 		if err != nil {
 			return err
 		}
-		// The swapper owns the host and lets a reload replace it (ops.go).
+		// The swapper owns the host and lets a reload replace it (reconfigure.go).
 		swap = reload.NewSwapper(host)
 		defer swap.Close(context.WithoutCancel(ctx))
 		sink, authorizer = swap.Configure, swap
