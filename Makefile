@@ -7,7 +7,7 @@ WASM  := $(BUILD)/edgeauth.wasm
 # re-preparing on every execution; measured worthwhile on the todo list query.
 export CGO_CFLAGS ?= -O2 -DSQLITE_ENABLE_QPSG
 
-EDGEAUTH_SRC := $(shell find edgeauth -name '*.go' -not -name '*_test.go') go.mod go.sum
+EDGEAUTH_SRC := $(shell find edgeauth wasmhost/meter -name '*.go' -not -name '*_test.go') go.mod go.sum
 # Every test that needs the module uses this one build of it.
 export EDGEAUTH_MODULE := $(abspath $(WASM))
 # npm ci's marker: jose (an independent verifier) and workerd (an edge host).
@@ -17,11 +17,13 @@ JS_STAMP := tests/js/node_modules/.package-lock.json
 
 all: build
 
-# The module: a WASI reactor (exports _initialize + ABI v1), one file for every host.
+# The module: a WASI reactor (exports _initialize + ABI v1), one file for every host,
+# metered so that a call that loops forever traps on any host (ABI.md, "Runaway calls").
 wasm: $(WASM)
 $(WASM): $(EDGEAUTH_SRC)
 	@mkdir -p $(BUILD)
-	GOOS=wasip1 GOARCH=wasm $(GO) build -buildmode=c-shared -trimpath -ldflags='-s -w' -o $@ ./edgeauth/wasm
+	GOOS=wasip1 GOARCH=wasm $(GO) build -buildmode=c-shared -trimpath -ldflags='-s -w' -o $(BUILD)/edgeauth.unmetered.wasm ./edgeauth/wasm
+	$(GO) run ./wasmhost/meter/cmd/wasmmeter $(BUILD)/edgeauth.unmetered.wasm $@
 
 build: $(WASM)
 	$(GO) build -o $(BUILD)/origin ./origin/cmd/origin
