@@ -132,7 +132,7 @@ func (s *server) accessLog(next http.Handler) http.Handler {
 			level = slog.LevelError
 		}
 		took := s.now().Sub(start)
-		s.log.LogAttrs(r.Context(), level, "request",
+		s.requestLog.LogAttrs(r.Context(), level, "request",
 			slog.String("method", r.Method),
 			slog.String("route", route),
 			slog.Int("status", status),

@@ -53,8 +53,12 @@ type Options struct {
 	// Realm is the realm of the WWW-Authenticate challenges the handlers make
 	// themselves (the auth step's challenges come from the module's config).
 	Realm string
-	// Logger receives the access log and every 5xx cause; nil discards.
+	// Logger receives every 5xx cause and warning; nil discards.
 	Logger *slog.Logger
+	// AccessLog receives the one line per request; nil means Logger. A
+	// server may give it a buffered writer: its lines are many and nobody
+	// waits for any single one.
+	AccessLog *slog.Logger
 	// MaxBodyBytes caps request bodies (413 beyond); 0 means DefaultMaxBodyBytes.
 	MaxBodyBytes int64
 	// Now is the clock for request durations; nil means time.Now.
@@ -80,6 +84,7 @@ type server struct {
 	security   bool
 	realm      string
 	log        *slog.Logger
+	requestLog *slog.Logger // the access log
 	maxBody    int64
 	now        func() time.Time
 	mux        *mux.Router // set by New; the access log asks it for route templates
@@ -110,6 +115,7 @@ func New(o Options) (http.Handler, error) {
 		security:   o.EnableSecurity,
 		realm:      o.Realm,
 		log:        o.Logger,
+		requestLog: o.AccessLog,
 		maxBody:    o.MaxBodyBytes,
 		now:        o.Now,
 		observer:   o.Observer,
@@ -120,6 +126,9 @@ func New(o Options) (http.Handler, error) {
 	}
 	if s.log == nil {
 		s.log = slog.New(slog.DiscardHandler)
+	}
+	if s.requestLog == nil {
+		s.requestLog = s.log
 	}
 	if s.maxBody <= 0 {
 		s.maxBody = DefaultMaxBodyBytes

@@ -4,7 +4,6 @@ import (
 	"context"
 	"crypto/sha256"
 	"errors"
-	"io"
 	"log/slog"
 	"net"
 	"net/http"
@@ -21,14 +20,6 @@ import (
 	"github.com/craftingapis/todos/origin/metrics"
 	"github.com/craftingapis/todos/origin/reload"
 )
-
-// newServeLogger is newLogger with a level that a config reload can change.
-func newServeLogger(c Config, w io.Writer) (*slog.Logger, *slog.LevelVar) {
-	level, _ := c.logLevel() // validated by loadConfig
-	v := new(slog.LevelVar)
-	v.Set(level)
-	return slog.New(slog.NewJSONHandler(w, &slog.HandlerOptions{Level: v})), v
-}
 
 // opsRuntime is the operations side of a running origin: metrics, the admin
 // listener and hot reload. serve.go builds it with newOps and hooks it in

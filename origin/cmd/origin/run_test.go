@@ -216,6 +216,13 @@ func TestServeSecurityOff(t *testing.T) {
 		t.Fatal("no warning logged with security off")
 	}
 	s.stop(t)
+	// The access log is buffered; stopping writes every line, before the
+	// last line of all.
+	log := s.log.String()
+	access := strings.Index(log, `"msg":"request","method":"GET","route":"/users/{id}/todos","status":200`)
+	if access < 0 || access > strings.LastIndex(log, `"msg":"stopped"`) {
+		t.Fatalf("the access line of the last request is missing or after the last line:\n%s", log)
+	}
 }
 
 // module returns the ABI v1 module: $EDGEAUTH_MODULE (set by the Makefile)

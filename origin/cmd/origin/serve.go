@@ -24,7 +24,7 @@ import (
 
 // runServe serves the API until ctx is cancelled (SIGINT/SIGTERM), then
 // lets in-flight requests finish within server.shutdownTimeout.
-func runServe(ctx context.Context, args []string, lookupEnv func(string) (string, bool), stderr io.Writer) error {
+func runServe(ctx context.Context, args []string, lookupEnv func(string) (string, bool), stderr io.Writer) (err error) {
 	c, rest, err := parseFlags("serve", args, lookupEnv, stderr, nil)
 	if err != nil {
 		return err
@@ -32,7 +32,10 @@ func runServe(ctx context.Context, args []string, lookupEnv func(string) (string
 	if len(rest) != 0 {
 		return fmt.Errorf("%w: serve takes no arguments, got %q", errUsage, rest)
 	}
-	log, logLevel := newServeLogger(c, stderr)
+	logs := newServeLoggers(c, stderr)
+	// Deferred first, so it runs last: every access line is written.
+	defer func() { err = errors.Join(err, logs.Close()) }()
+	log, logLevel := logs.log, logs.level
 
 	db, err := openStore(ctx, c, lookupEnv, log)
 	if err != nil {
@@ -110,7 +113,7 @@ func runServe(ctx context.Context, args []string, lookupEnv func(string) (string
 	handler, err := httpapi.New(httpapi.Options{
 		Users: apiUsers, Todos: apiTodos, Auth: issuer, Control: cp,
 		Authorizer: authorizer, EnableSecurity: c.Server.EnableSecurity,
-		Realm: c.Auth.Realm, Logger: log, MaxBodyBytes: c.Server.MaxBodyBytes,
+		Realm: c.Auth.Realm, Logger: log, AccessLog: logs.access, MaxBodyBytes: c.Server.MaxBodyBytes,
 		Limiter: limiter, ClientAddr: clientAddr, Observer: ops.observer(),
 	})
 	if err != nil {
