@@ -95,6 +95,9 @@ func (o *opsRuntime) start(ctx context.Context) (stop func(), err error) {
 		}
 		mux := http.NewServeMux()
 		mux.Handle("GET /metrics", o.metrics.Handler())
+		if o.applied.Metrics.Pprof {
+			handlePprof(mux)
+		}
 		srv := &http.Server{
 			Handler:           mux,
 			ReadHeaderTimeout: 5 * time.Second,
@@ -113,7 +116,7 @@ func (o *opsRuntime) start(ctx context.Context) (stop func(), err error) {
 			_ = srv.Shutdown(shut)
 		})
 		// A structured line tests and operators can find a port-0 address in.
-		o.log.Info("metrics listening", "addr", ln.Addr().String(), "path", "/metrics")
+		o.log.Info("metrics listening", "addr", ln.Addr().String(), "path", "/metrics", "pprof", o.applied.Metrics.Pprof)
 	}
 	// Register for SIGHUP before returning, not inside the goroutine: a
 	// SIGHUP that arrives before signal.Notify takes the default action and

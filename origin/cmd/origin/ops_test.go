@@ -517,6 +517,8 @@ func TestOpsConfig(t *testing.T) {
 		{"no port", map[string]string{"METRICS_ADDR": "127.0.0.1"}, false},
 		{"bad port", map[string]string{"METRICS_ADDR": "127.0.0.1:99999"}, false},
 		{"a hostname", map[string]string{"METRICS_ADDR": "metrics.internal:9464"}, false},
+		{"pprof on the admin listener", map[string]string{"METRICS_ADDR": "127.0.0.1:0", "METRICS_PPROF": "true"}, true},
+		{"pprof without an admin listener", map[string]string{"METRICS_PPROF": "true"}, false},
 		{"watch off", map[string]string{"RELOAD_WATCH_INTERVAL": "0"}, true},
 		{"negative watch", map[string]string{"RELOAD_WATCH_INTERVAL": "-1s"}, false},
 		{"watch not a duration", map[string]string{"RELOAD_WATCH_INTERVAL": "often"}, false},

@@ -19,6 +19,10 @@ type MetricsConfig struct {
 	// (the default) serves no metrics and collects none. Port 0 picks a
 	// free port, logged as "metrics listening".
 	Addr string `json:"addr"`
+	// Pprof also serves net/http/pprof's profiles under /debug/pprof/ on
+	// the admin listener (it needs Addr). Off by default: a profile shows
+	// the program's internals and costs CPU while it is taken.
+	Pprof bool `json:"pprof"`
 }
 
 // ReloadConfig is hot reload of the module and the config file.
@@ -40,6 +44,9 @@ func opsSettings() []setting {
 		{key: "metrics.addr", env: "METRICS_ADDR", flag: "metrics-addr",
 			help: "admin listener for GET /metrics, e.g. 127.0.0.1:9464 (empty: no metrics)",
 			set:  setString(func(c *Config) *string { return &c.Metrics.Addr })},
+		{key: "metrics.pprof", env: "METRICS_PPROF", flag: "pprof",
+			help: "also serve /debug/pprof/ on the admin listener (needs metrics.addr)",
+			set:  setBool(func(c *Config) *bool { return &c.Metrics.Pprof }), bool: true},
 		{key: "reload.watchInterval", env: "RELOAD_WATCH_INTERVAL", flag: "watch-interval",
 			help: "how often the module and config files are checked for changes (0: only on SIGHUP)",
 			set:  setDuration(func(c *Config) *Duration { return &c.Reload.WatchInterval })},
@@ -59,6 +66,9 @@ func (c Config) validateOps() error {
 		if host != "" && net.ParseIP(host) == nil && host != "localhost" {
 			return fmt.Errorf("%w: metrics.addr host %q must be an IP address or localhost", errConfig, host)
 		}
+	}
+	if c.Metrics.Pprof && c.Metrics.Addr == "" {
+		return fmt.Errorf("%w: metrics.pprof needs metrics.addr, the admin listener it is served on", errConfig)
 	}
 	if c.Reload.WatchInterval < 0 {
 		return fmt.Errorf("%w: reload.watchInterval must not be negative", errConfig)
