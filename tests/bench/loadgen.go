@@ -46,6 +46,19 @@ type Result struct {
 	Latency  Histogram
 	// FirstError describes the first error seen, for diagnosis.
 	FirstError string
+	// quantiles, when set, are the latencies an external generator
+	// reported (it keeps its own histogram; Latency is empty then).
+	quantiles map[float64]time.Duration
+}
+
+// Quantile returns the q-quantile of the latencies: from Latency, or from
+// an external generator's report (only the quantiles it printed; 0 for
+// another).
+func (r *Result) Quantile(q float64) time.Duration {
+	if r.quantiles != nil {
+		return r.quantiles[q]
+	}
+	return r.Latency.Quantile(q)
 }
 
 // RPS is requests per second over the measured window.

@@ -51,6 +51,8 @@ type options struct {
 	duration, warmup            time.Duration
 	concurrency, rounds         int
 	quick, skipMicro, skipE2E   bool
+	hey, floor                  string // hey's binary ("" skips the hey runs) and the floor server's
+	heyDuration                 time.Duration
 }
 
 func run() error {
@@ -66,16 +68,23 @@ func run() error {
 	flag.IntVar(&o.rounds, "rounds", 3, "interleaved rounds per HTTP scenario (the best is reported)")
 	flag.BoolVar(&o.quick, "quick", false, "shorter runs (a smoke test of the report, not figures)")
 	flag.BoolVar(&o.skipMicro, "skip-micro", false, "skip the go test benchmarks")
-	flag.BoolVar(&o.skipE2E, "skip-e2e", false, "skip the HTTP runs")
+	flag.BoolVar(&o.skipE2E, "skip-e2e", false, "skip the HTTP runs of the project's own load generator")
+	flag.StringVar(&o.hey, "hey", "hey", "hey's binary, for the HTTP runs under hey (empty: skip them)")
+	flag.StringVar(&o.floor, "floor", "build/floor", "the lean floor server (go build -o build/floor ./tests/bench/floor)")
+	flag.DurationVar(&o.heyDuration, "hey-duration", 10*time.Second, "measured window of each hey run (hey -z)")
 	flag.Parse()
 	if o.quick {
-		o.duration, o.warmup, o.rounds = 2*time.Second, 300*time.Millisecond, 1
+		o.duration, o.warmup, o.rounds, o.heyDuration = 2*time.Second, 300*time.Millisecond, 1, 2*time.Second
 	}
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
 	defer stop()
 
 	r := &report{started: time.Now(), loadBefore: loadavg()}
-	for _, p := range []string{o.origin, o.module} {
+	need := []string{o.origin, o.module}
+	if o.hey != "" {
+		need = append(need, o.floor)
+	}
+	for _, p := range need {
 		if _, err := os.Stat(p); err != nil {
 			return fmt.Errorf("%w (run `make build` first)", err)
 		}
@@ -102,6 +111,11 @@ func run() error {
 			return err
 		}
 	}
+	if o.hey != "" {
+		if err := r.runHey(ctx, o); err != nil {
+			return err
+		}
+	}
 	r.loadAfter = loadavg()
 	text := r.render()
 	fmt.Print(text)
@@ -117,6 +131,7 @@ type report struct {
 	moduleRaw, moduleGz   int
 	native, module, host  bench.Metrics // edgeauth native, edgeauth in wazero, wasmhost
 	e2eRuns               []*bench.E2E
+	heyRuns               []*bench.E2E // under hey: the floor, the origins, the seed
 	pool                  []*bench.E2E
 }
 
@@ -203,6 +218,37 @@ func (r *report) e2e(ctx context.Context, o options) error {
 		return err
 	}
 	return nil
+}
+
+// runHey measures the lean floor, the origin and the seed's stack under
+// hey, the Go servers at GOMAXPROCS=1 (see bench.HeyOptions.ServerProcs).
+func (r *report) runHey(ctx context.Context, o options) error {
+	work, err := os.MkdirTemp("", "benchreport-hey-")
+	if err != nil {
+		return err
+	}
+	defer os.RemoveAll(work)
+	abs := func(p string) string { a, _ := filepath.Abs(p); return a }
+	eo := bench.E2EOptions{
+		Origin: abs(o.origin), Module: abs(o.module), WorkDir: work, CacheDir: filepath.Join(work, "wazero-cache"),
+		Concurrency: o.concurrency, Todos: 10,
+	}
+	ho := bench.HeyOptions{
+		Hey:   bench.Hey{Bin: o.hey, Concurrency: o.concurrency, Warmup: o.warmup, Duration: o.heyDuration},
+		Floor: abs(o.floor), Seed: o.seed, ServerProcs: 1,
+	}
+	scenarios := []bench.Scenario{
+		{Name: "security off", Env: map[string]string{"SERVER_ENABLE_SECURITY": "false"}, Tokens: 1},
+		{Name: "wasm with its caches (default)", Tokens: 1},
+	}
+	progress := func(s string) { fmt.Fprintf(os.Stderr, "benchreport: hey: %s\n", s) }
+	if o.seed != "" {
+		if err := bench.EnsureSeedDeps(ctx, o.seed, os.Stderr); err != nil {
+			return err
+		}
+	}
+	r.heyRuns, err = bench.HeyInterleaved(ctx, eo, ho, scenarios, o.rounds, progress)
+	return err
 }
 
 func moduleSize(path string) (raw, gz int, err error) {

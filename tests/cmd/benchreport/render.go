@@ -90,7 +90,7 @@ func (r *report) render() string {
 	var off, cached, seed *bench.E2E
 	for _, e := range r.e2eRuns {
 		res := e.Result
-		p99 := res.Latency.Quantile(0.99)
+		p99 := res.Quantile(0.99)
 		target, met := "—", (*bool)(nil)
 		switch e.Scenario.Name {
 		case "security off":
@@ -133,6 +133,7 @@ func (r *report) render() string {
 		// A target without its figure is shown as such, never dropped.
 		add("Wasm with its caches vs the seed stack (req/s, same run)", "not measured", "≥ 4×", nil)
 	}
+	r.renderHey(add)
 	for _, e := range r.pool {
 		add("Pool sizing, HTTP, c=32: "+e.Scenario.Name, fmtRun(e), "—", nil)
 	}
@@ -161,7 +162,7 @@ func (r *report) render() string {
 func fmtRun(e *bench.E2E) string {
 	res := e.Result
 	s := fmt.Sprintf("%s req/s · p50 %s · p99 %s · %s CPU/req",
-		thousands(res.RPS()), fmtDur(res.Latency.Quantile(0.5)), fmtDur(res.Latency.Quantile(0.99)), fmtDur(e.CPUPerRequest))
+		thousands(res.RPS()), fmtDur(res.Quantile(0.5)), fmtDur(res.Quantile(0.99)), fmtDur(e.CPUPerRequest))
 	if n := len(e.Rounds); n > 1 {
 		s += fmt.Sprintf(" (best of %d rounds; all: %s–%s req/s)", n, thousands(e.Rounds[0].Result.RPS()), thousands(e.Rounds[n-1].Result.RPS()))
 	}
