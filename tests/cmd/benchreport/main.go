@@ -167,16 +167,11 @@ func (r *report) micro(ctx context.Context, o options, raw *os.File) error {
 
 // e2e runs the HTTP scenarios and the pool-size sweep.
 func (r *report) e2e(ctx context.Context, o options) error {
-	work, err := os.MkdirTemp("", "benchreport-")
+	eo, done, err := o.e2eOptions("benchreport-")
 	if err != nil {
 		return err
 	}
-	defer os.RemoveAll(work)
-	abs := func(p string) string { a, _ := filepath.Abs(p); return a }
-	eo := bench.E2EOptions{
-		Origin: abs(o.origin), Module: abs(o.module), WorkDir: work, CacheDir: filepath.Join(work, "wazero-cache"),
-		Concurrency: o.concurrency, Warmup: o.warmup, Duration: o.duration, Todos: 10,
-	}
+	defer done()
 	// More distinct tokens than the module caches of 8 instances hold
 	// (1024 each), cycled in order, with the host cache off: the module's
 	// cache is FIFO, so every check is a full one, whatever the pool size.
@@ -223,16 +218,11 @@ func (r *report) e2e(ctx context.Context, o options) error {
 // runHey measures the lean floor, the origin and the seed's stack under
 // hey, the Go servers at GOMAXPROCS=1 (see bench.HeyOptions.ServerProcs).
 func (r *report) runHey(ctx context.Context, o options) error {
-	work, err := os.MkdirTemp("", "benchreport-hey-")
+	eo, done, err := o.e2eOptions("benchreport-hey-")
 	if err != nil {
 		return err
 	}
-	defer os.RemoveAll(work)
-	abs := func(p string) string { a, _ := filepath.Abs(p); return a }
-	eo := bench.E2EOptions{
-		Origin: abs(o.origin), Module: abs(o.module), WorkDir: work, CacheDir: filepath.Join(work, "wazero-cache"),
-		Concurrency: o.concurrency, Todos: 10,
-	}
+	defer done()
 	ho := bench.HeyOptions{
 		Hey:   bench.Hey{Bin: o.hey, Concurrency: o.concurrency, Warmup: o.warmup, Duration: o.heyDuration},
 		Floor: abs(o.floor), Seed: o.seed, ServerProcs: 1,
@@ -249,6 +239,28 @@ func (r *report) runHey(ctx context.Context, o options) error {
 	}
 	r.heyRuns, err = bench.HeyInterleaved(ctx, eo, ho, scenarios, o.rounds, progress)
 	return err
+}
+
+// e2eOptions are the HTTP runs' settings, with a scratch folder named
+// after prefix that done removes.
+func (o options) e2eOptions(prefix string) (eo bench.E2EOptions, done func(), err error) {
+	work, err := os.MkdirTemp("", prefix)
+	if err != nil {
+		return eo, nil, err
+	}
+	eo = bench.E2EOptions{
+		Origin: abs(o.origin), Module: abs(o.module), WorkDir: work, CacheDir: filepath.Join(work, "wazero-cache"),
+		Concurrency: o.concurrency, Warmup: o.warmup, Duration: o.duration, Todos: 10,
+	}
+	return eo, func() { os.RemoveAll(work) }, nil
+}
+
+func abs(p string) string {
+	a, err := filepath.Abs(p)
+	if err != nil {
+		return p
+	}
+	return a
 }
 
 func moduleSize(path string) (raw, gz int, err error) {
