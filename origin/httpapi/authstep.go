@@ -12,8 +12,13 @@ import (
 // PrincipalFromContext returns the principal the auth step verified for the
 // request, or nil (security off, or a public route called without a token).
 func PrincipalFromContext(ctx context.Context) *origin.Principal {
-	p, _ := ctx.Value(principalKey).(*origin.Principal)
-	return p
+	if p, ok := ctx.Value(principalKey).(*origin.Principal); ok {
+		return p
+	}
+	if info := infoFrom(ctx); info != nil {
+		return info.principal
+	}
+	return nil
 }
 
 // WithPrincipal returns ctx carrying p. It is exported for tests of code that
@@ -34,8 +39,15 @@ func WithPrincipal(ctx context.Context, p *origin.Principal) context.Context {
 // is a 503: the request is refused, never let through.
 func (s *server) authStep(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		req := &edgeauth.Request{Method: r.Method, Path: r.URL.EscapedPath()}
-		if vals := r.Header.Values("Authorization"); len(vals) > 0 {
+		info := infoFrom(r.Context())
+		var req *edgeauth.Request
+		if info != nil {
+			req = &info.authReq // allocated with the request's other state
+		} else {
+			req = new(edgeauth.Request)
+		}
+		req.Method, req.Path = r.Method, r.URL.EscapedPath()
+		if vals := r.Header["Authorization"]; len(vals) > 0 {
 			req.Headers = map[string][]string{"authorization": vals}
 		}
 		d, err := s.authorizer.Authorize(r.Context(), req)
@@ -53,17 +65,27 @@ func (s *server) authStep(next http.Handler) http.Handler {
 			return
 		}
 		if d.Subject != "" {
-			p := &origin.Principal{Subject: d.Subject, Scopes: d.Scopes, JTI: d.JTI}
+			var p *origin.Principal
+			if info != nil {
+				p = &info.principalValue
+			} else {
+				p = new(origin.Principal)
+			}
+			*p = origin.Principal{Subject: d.Subject, Scopes: d.Scopes, JTI: d.JTI}
 			if id, ok := origin.UserIDOf(d.Subject); ok {
 				p.UserID = id
 			}
 			if d.ExpiresAt > 0 {
 				p.ExpiresAt = time.Unix(d.ExpiresAt, 0)
 			}
-			if info := infoFrom(r.Context()); info != nil {
+			// The request's state already travels in its context: the
+			// principal joins it there rather than in a copy of the request.
+			if info != nil {
 				info.subject = p.Subject
+				info.principal = p
+			} else {
+				r = r.WithContext(WithPrincipal(r.Context(), p))
 			}
-			r = r.WithContext(WithPrincipal(r.Context(), p))
 		}
 		next.ServeHTTP(w, r)
 	})

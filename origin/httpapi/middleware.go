@@ -2,8 +2,6 @@ package httpapi
 
 import (
 	"context"
-	"crypto/rand"
-	"encoding/hex"
 	"errors"
 	"log/slog"
 	"net/http"
@@ -11,6 +9,7 @@ import (
 
 	"github.com/gorilla/mux"
 
+	"github.com/craftingapis/todos/edgeauth"
 	"github.com/craftingapis/todos/origin"
 )
 
@@ -30,6 +29,16 @@ type requestInfo struct {
 	id      string
 	route   string // the matched route template, "" when none matched
 	subject string // the principal's subject, "" when none
+	// principal is what the auth step verified, nil when nothing (see
+	// PrincipalFromContext).
+	principal *origin.Principal
+	// authReq and principalValue are the auth step's Request and
+	// principal, allocated here with the rest.
+	authReq        edgeauth.Request
+	principalValue origin.Principal
+	// rec is the answer's writer as the access log and panic recovery see
+	// it: one per request, allocated with the rest of the request's state.
+	rec statusRecorder
 }
 
 func infoFrom(ctx context.Context) *requestInfo {
@@ -62,21 +71,22 @@ func saneRequestID(id string) bool {
 	return true
 }
 
-func newRequestID() string {
-	var b [16]byte
-	_, _ = rand.Read(b[:]) // crypto/rand.Read never fails (Go 1.24+)
-	return hex.EncodeToString(b[:])
-}
+// requestIDKey is RequestIDHeader as net/http keys it: Header.Get and Set
+// would canonicalize it, allocating, on every request.
+var requestIDKey = http.CanonicalHeaderKey(RequestIDHeader)
 
 // requestID gives every request an ID (the client's when sane), echoes it in
 // the response and puts it in the context for logs and problem bodies.
-func requestID(next http.Handler) http.Handler {
+func (s *server) requestID(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		id := r.Header.Get(RequestIDHeader)
-		if !saneRequestID(id) {
-			id = newRequestID()
+		var id string
+		if v := r.Header[requestIDKey]; len(v) > 0 {
+			id = v[0]
 		}
-		w.Header().Set(RequestIDHeader, id)
+		if !saneRequestID(id) {
+			id = s.ids.next()
+		}
+		w.Header()[requestIDKey] = []string{id}
 		ctx := context.WithValue(r.Context(), infoKey, &requestInfo{id: id})
 		next.ServeHTTP(w, r.WithContext(ctx))
 	})
@@ -114,9 +124,10 @@ func (w *statusRecorder) Unwrap() http.ResponseWriter { return w.ResponseWriter 
 func (s *server) accessLog(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		start := s.now()
-		rec := &statusRecorder{ResponseWriter: w}
-		next.ServeHTTP(rec, r)
 		info := infoFrom(r.Context())
+		rec := &info.rec
+		rec.ResponseWriter = w
+		next.ServeHTTP(rec, r)
 		route := info.route
 		if route == "" {
 			// Refused before routing (by the auth step, say): still log
@@ -163,7 +174,12 @@ func (s *server) routeOf(r *http.Request) string {
 // http.ErrAbortHandler is re-raised: it is net/http's way to abort quietly.
 func (s *server) recoverPanics(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		rec := &statusRecorder{ResponseWriter: w}
+		// The access log's recorder, when it is the writer, already knows
+		// whether the answer has begun.
+		rec, ok := w.(*statusRecorder)
+		if !ok {
+			rec = &statusRecorder{ResponseWriter: w}
+		}
 		defer func() {
 			v := recover()
 			if v == nil {
@@ -180,7 +196,7 @@ func (s *server) recoverPanics(next http.Handler) http.Handler {
 			}
 			// Drop whatever the handler had set (a Location, say) but the ID.
 			for k := range w.Header() {
-				if k != http.CanonicalHeaderKey(RequestIDHeader) {
+				if k != requestIDKey {
 					w.Header().Del(k)
 				}
 			}

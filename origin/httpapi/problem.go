@@ -117,8 +117,7 @@ func (s *server) writeJSON(w http.ResponseWriter, r *http.Request, status int, v
 func writeBody(w http.ResponseWriter, status int, contentType string, body []byte) {
 	h := w.Header()
 	h.Set("Content-Type", contentType)
-	h.Set("Cache-Control", "no-store")
-	h.Set("X-Content-Type-Options", "nosniff")
+	h["Cache-Control"], h["X-Content-Type-Options"] = noStore, nosniff
 	h.Set("Content-Length", strconv.Itoa(len(body)+1))
 	w.WriteHeader(status)
 	_, _ = w.Write(body)
@@ -126,6 +125,14 @@ func writeBody(w http.ResponseWriter, status int, contentType string, body []byt
 }
 
 var newline = []byte{'\n'}
+
+// Header values every answer carries, shared rather than allocated per
+// answer: net/http only reads them, and a Set or Add elsewhere replaces the
+// slice or, its length being its capacity, copies it.
+var (
+	noStore = []string{"no-store"}
+	nosniff = []string{"nosniff"}
+)
 
 // writeNoContent answers 204.
 func writeNoContent(w http.ResponseWriter) {

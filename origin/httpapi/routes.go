@@ -52,28 +52,16 @@ func (s *server) router() (*mux.Router, error) {
 	r.MethodNotAllowedHandler = http.HandlerFunc(func(w http.ResponseWriter, req *http.Request) {
 		s.methodNotAllowed(w, req, r)
 	})
-	// Runs only on a match: records the route template for the access log.
-	r.Use(func(next http.Handler) http.Handler {
-		return http.HandlerFunc(func(w http.ResponseWriter, req *http.Request) {
-			if info := infoFrom(req.Context()); info != nil {
-				if tpl, err := mux.CurrentRoute(req).GetPathTemplate(); err == nil {
-					info.route = tpl
-				}
-			}
-			next.ServeHTTP(w, req)
-		})
-	})
-
 	hs := s.handlers()
 	var missing []string
-	take := func(method, path string) http.HandlerFunc {
+	take := func(method, path string) http.Handler {
 		k := routeKey(method, path)
 		h, ok := hs[k]
 		if !ok {
 			missing = append(missing, k)
 		}
 		delete(hs, k)
-		return h
+		return recordRoute(path, h)
 	}
 	for _, p := range origin.PublicRoutes {
 		r.Handle(p.Path, take(p.Method, p.Path)).Methods(p.Method)
@@ -88,6 +76,18 @@ func (s *server) router() (*mux.Router, error) {
 		return nil, fmt.Errorf("httpapi: %d handlers without a route rule", len(hs))
 	}
 	return r, nil
+}
+
+// recordRoute records the route template for the access log, then runs h.
+// (A middleware given to the router's Use would be wrapped anew for every
+// request, and would have to ask the router which route matched.)
+func recordRoute(template string, h http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if info := infoFrom(r.Context()); info != nil {
+			info.route = template
+		}
+		h.ServeHTTP(w, r)
+	})
 }
 
 // guard re-checks, in the origin itself, what the auth step already decided

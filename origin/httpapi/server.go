@@ -90,6 +90,7 @@ type server struct {
 	mux        *mux.Router // set by New; the access log asks it for route templates
 	observer   RequestObserver
 	limits     attemptLimits
+	ids        *requestIDs
 }
 
 // ErrMissingDependency: New was not given a required service (or was given
@@ -120,6 +121,7 @@ func New(o Options) (http.Handler, error) {
 		now:        o.Now,
 		observer:   o.Observer,
 		limits:     attemptLimits{limiter: o.Limiter, clientAddr: o.ClientAddr},
+		ids:        newRequestIDs(),
 	}
 	if s.realm == "" {
 		s.realm = DefaultRealm
@@ -147,6 +149,6 @@ func New(o Options) (http.Handler, error) {
 	}
 	h = s.recoverPanics(h)
 	h = s.accessLog(h)
-	h = requestID(h)
+	h = s.requestID(h)
 	return h, nil
 }

@@ -2,6 +2,7 @@ package httpapi
 
 import (
 	"net/http"
+	"net/url"
 	"strconv"
 
 	"github.com/craftingapis/todos/origin"
@@ -16,7 +17,10 @@ func (s *server) listTodos(w http.ResponseWriter, r *http.Request) {
 	if !ok {
 		return
 	}
-	q := r.URL.Query()
+	var q url.Values // nil (no query) reads as empty; parsing "" would allocate
+	if r.URL.RawQuery != "" {
+		q = r.URL.Query()
+	}
 	limit := 0
 	if vs, ok := q["limit"]; ok {
 		n, err := strconv.Atoi(vs[0])
