@@ -142,16 +142,24 @@ func (s *server) accessLog(next http.Handler) http.Handler {
 		if status >= 500 {
 			level = slog.LevelError
 		}
-		took := s.now().Sub(start)
-		s.requestLog.LogAttrs(r.Context(), level, "request",
-			slog.String("method", r.Method),
-			slog.String("route", route),
-			slog.Int("status", status),
-			slog.Duration("duration", took),
-			slog.Int64("bytes", rec.bytes),
-			slog.String("request_id", info.id),
-			slog.String("subject", info.subject),
-		)
+		end := s.now()
+		took := end.Sub(start)
+		// Straight to the handler: Logger.LogAttrs would also record the
+		// caller's program counter (runtime.Callers, for a source the
+		// access log never shows) on every request.
+		if h := s.requestLog.Handler(); h.Enabled(r.Context(), level) {
+			line := slog.NewRecord(end, level, "request", 0)
+			line.AddAttrs(
+				slog.String("method", r.Method),
+				slog.String("route", route),
+				slog.Int("status", status),
+				slog.Duration("duration", took),
+				slog.Int64("bytes", rec.bytes),
+				slog.String("request_id", info.id),
+				slog.String("subject", info.subject),
+			)
+			_ = h.Handle(r.Context(), line) // a failed write is the handler's writer's to report
+		}
 		if s.observer != nil {
 			s.observer.ObserveRequest(r.Method, route, status, took)
 		}
