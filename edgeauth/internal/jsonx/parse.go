@@ -317,6 +317,22 @@ func plainWord(w uint64) bool {
 	return bad == 0
 }
 
+// PlainPrefix returns the length of the longest prefix of b whose bytes a
+// JSON string holds as they are (printable ASCII other than '"' and '\'):
+// such a run between quotes is a valid string meaning exactly its bytes.
+// It lets a caller recognise a document in a known, simple shape without
+// the general parser.
+func PlainPrefix(b []byte) int {
+	i := 0
+	for i+8 <= len(b) && plainWord(binary.LittleEndian.Uint64(b[i:])) {
+		i += 8
+	}
+	for i < len(b) && plainByte[b[i]] {
+		i++
+	}
+	return i
+}
+
 // plainByte marks the bytes a string may hold as is: printable ASCII other
 // than '"' and '\'. The table keeps the hot loop to one load and one branch,
 // which matters most in wasm, where every byte costs several instructions.

@@ -53,3 +53,21 @@ func FuzzPlainWord(f *testing.F) {
 		}
 	})
 }
+
+// TestPlainPrefix holds PlainPrefix to the byte table: every byte value at
+// every position of a run long enough for the word loop.
+func TestPlainPrefix(t *testing.T) {
+	for c := 0; c < 256; c++ {
+		for pos := 0; pos < 20; pos++ {
+			b := []byte("abcdefghijklmnopqrstuvwxyz")
+			b[pos] = byte(c)
+			want := len(b)
+			if !plainByte[c] {
+				want = pos
+			}
+			if got := PlainPrefix(b); got != want {
+				t.Fatalf("byte %#x at %d: PlainPrefix = %d, want %d", c, pos, got, want)
+			}
+		}
+	}
+}
