@@ -64,20 +64,11 @@ var (
 	openHosts    []*wasmhost.Host
 )
 
-// modulePath is $EDGEAUTH_MODULE when set (to test a module built
-// elsewhere), else a fresh build of ./edgeauth/wasm.
-func modulePath(tb testing.TB) string {
-	if p := os.Getenv("EDGEAUTH_MODULE"); p != "" {
-		return p
-	}
-	return edgeauthtest.ModulePath(tb)
-}
-
 // newWazeroEngine starts a Host with one instance, so that every vector
 // runs on the same instance after the previous one's Configure.
 func newWazeroEngine(tb testing.TB) *wazeroEngine {
 	tb.Helper()
-	path := modulePath(tb)
+	path := edgeauthtest.ModulePath(tb)
 	wazeroOnce.Do(func() { wazeroModule, wazeroErr = os.ReadFile(path) })
 	if wazeroErr != nil {
 		tb.Fatal(wazeroErr)

@@ -22,6 +22,7 @@ import (
 	"github.com/prometheus/common/model"
 
 	"github.com/craftingapis/todos/edgeauth"
+	"github.com/craftingapis/todos/edgeauth/edgeauthtest"
 	"github.com/craftingapis/todos/origin/metrics"
 )
 
@@ -235,7 +236,7 @@ func writeAtomically(t *testing.T, path string, b []byte) {
 // changes (log level applied, a listener change reported as needing a
 // restart) and another process rotates the key. No request may fail.
 func TestHotReloadUnderLoad(t *testing.T) {
-	base, err := os.ReadFile(module(t))
+	base, err := os.ReadFile(edgeauthtest.ModulePath(t))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -331,7 +332,7 @@ func TestHotReloadUnderLoad(t *testing.T) {
 // off): the replaced module is swapped in. serve has registered for SIGHUP,
 // so the signal cannot terminate the test binary.
 func TestSIGHUPReloads(t *testing.T) {
-	base, err := os.ReadFile(module(t))
+	base, err := os.ReadFile(edgeauthtest.ModulePath(t))
 	if err != nil {
 		t.Fatal(err)
 	}

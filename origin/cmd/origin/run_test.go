@@ -11,7 +11,6 @@ import (
 	"io"
 	"net/http"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"regexp"
 	"strings"
@@ -19,6 +18,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/craftingapis/todos/edgeauth/edgeauthtest"
 	"github.com/craftingapis/todos/origin/tokens"
 )
 
@@ -218,31 +218,9 @@ func TestServeSecurityOff(t *testing.T) {
 	s.stop(t)
 }
 
-// module returns the ABI v1 module: $EDGEAUTH_MODULE (set by the Makefile)
-// or build/edgeauth.wasm when `make wasm` made it, else a fresh build (the
-// Go build cache makes that quick).
-func module(t *testing.T) string {
-	t.Helper()
-	if p := os.Getenv("EDGEAUTH_MODULE"); p != "" && fileExists(p) {
-		return p
-	}
-	if p, _ := filepath.Abs("../../../build/edgeauth.wasm"); fileExists(p) {
-		return p
-	}
-	out := filepath.Join(t.TempDir(), "edgeauth.wasm")
-	cmd := exec.Command("go", "build", "-buildmode=c-shared", "-trimpath", "-o", out, "../../../edgeauth/wasm")
-	cmd.Env = append(os.Environ(), "GOOS=wasip1", "GOARCH=wasm")
-	if b, err := cmd.CombinedOutput(); err != nil {
-		t.Fatalf("building the module: %v\n%s", err, b)
-	}
-	return out
-}
-
-func fileExists(p string) bool { _, err := os.Stat(p); return err == nil }
-
 func securedEnv(t *testing.T) map[string]string {
 	env := baseEnv(t)
-	env["AUTH_MODULE"] = module(t)
+	env["AUTH_MODULE"] = edgeauthtest.ModulePath(t)
 	env["AUTH_CACHE_DIR"] = filepath.Join(os.TempDir(), "origin-test-wazero-cache")
 	env["AUTH_POLL_INTERVAL"] = "50ms"
 	env["AUTH_POOL_SIZE"] = "2"
