@@ -113,10 +113,19 @@ func wazeroEngines(tb testing.TB) conformance.Engines {
 	}
 }
 
+// TestConformanceWazero runs the corpus under wasmhost, the origin's host,
+// and records its decisions to build/conformance/wazero.json: the reference
+// row of the host matrix (tests/node/matrix.mjs).
 func TestConformanceWazero(t *testing.T) {
 	files := loadCorpus(t)
+	if err := conformance.RemoveRecord(recordDir, "wazero"); err != nil {
+		t.Fatal(err)
+	}
 	res := conformance.Run(t, files, wazeroEngines(t))
-	summarize("wazero %s", res)
+	if err := res.Record("wazero").WriteFile(recordDir); err != nil {
+		t.Fatal(err)
+	}
+	summarize("wazero %s (recorded for the host matrix)", res)
 }
 
 // TestConformanceEnginesAgree runs every vector natively and under wazero

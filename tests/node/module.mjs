@@ -1,54 +1,64 @@
-// Finds the edgeauth module for the JS runners by the rule every Go test
-// follows (edgeauth/edgeauthtest):
-//   - $EDGEAUTH_MODULE when set, relative to the repository root unless
-//     absolute (the Makefile sets build/edgeauth.wasm, which make keeps up
-//     to date); a path that does not exist is an error, never replaced by
-//     another build;
-//   - else a build of ./edgeauth/wasm with the flags of `make wasm`, once
-//     per process, into the per-checkout temp directory edgeauthtest uses
-//     (a private file renamed into place), so a runner started by hand never
-//     tests a stale file.
+// Finds the WASI modules the JS runners load, by the rule every Go test
+// follows for the edgeauth module (edgeauth/edgeauthtest):
+//   - an environment variable, when set, names the file, relative to the
+//     repository root unless absolute (the Makefile sets them to its builds
+//     in build/, which make keeps up to date); a path that does not exist
+//     is an error, never replaced by another build;
+//   - else a build from the working tree, once per process, into the
+//     per-checkout temp directory edgeauthtest uses (a private file renamed
+//     into place), so a runner started by hand never tests a stale file.
 
 import { createHash } from "node:crypto";
 import { execFileSync } from "node:child_process";
 import { existsSync, mkdirSync, mkdtempSync, renameSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
-import { join, resolve } from "node:path";
+import { dirname, join, resolve } from "node:path";
+import { fileURLToPath } from "node:url";
 
-import { repoRoot } from "./corpus.mjs";
+/** The repository root. */
+export const repoRoot = resolve(dirname(fileURLToPath(import.meta.url)), "../..");
 
-/** The environment variable that names the module under test. */
-export const ENV_MODULE = "EDGEAUTH_MODULE";
+const found = new Map();
 
-let built = null;
-
-/** The absolute path of the module to test. */
-export function modulePath() {
-  const env = process.env[ENV_MODULE];
-  if (env) {
-    const p = resolve(repoRoot, env);
-    if (!existsSync(p)) throw new Error(`${ENV_MODULE}=${p}: no such file (run \`make wasm\`, or unset it to build the module)`);
+/**
+ * @param {string} env the environment variable that may name the file
+ * @param {string} pkg the Go main package to build otherwise
+ * @param {string} name the built file's name
+ * @param {string[]} flags go build flags
+ */
+function find(env, pkg, name, flags) {
+  const named = process.env[env];
+  if (named) {
+    const p = resolve(repoRoot, named);
+    if (!existsSync(p)) throw new Error(`${env}=${p}: no such file (run \`make\`, or unset it to build the module)`);
     return p;
   }
-  if (built === null) built = build();
-  return built;
+  if (!found.has(name)) found.set(name, build(pkg, name, flags));
+  return found.get(name);
 }
 
-function build() {
+function build(pkg, name, flags) {
   const id = createHash("sha256").update(repoRoot).digest("hex").slice(0, 12);
   const dir = join(tmpdir(), `edgeauthtest-${id}`);
   mkdirSync(dir, { recursive: true });
-  const tmp = join(mkdtempSync(join(dir, "build-")), "edgeauth.wasm");
+  const tmpDir = mkdtempSync(join(dir, "build-"));
   try {
-    execFileSync("go", ["build", "-buildmode=c-shared", "-trimpath", "-ldflags=-s -w", "-o", tmp, "./edgeauth/wasm"], {
+    const tmp = join(tmpDir, name);
+    execFileSync("go", ["build", "-buildmode=c-shared", "-trimpath", ...flags, "-o", tmp, pkg], {
       cwd: repoRoot,
       env: { ...process.env, GOOS: "wasip1", GOARCH: "wasm" },
       stdio: ["ignore", "ignore", "inherit"],
     });
-    const path = join(dir, "edgeauth.wasm");
+    const path = join(dir, name);
     renameSync(tmp, path);
     return path;
   } finally {
-    rmSync(join(tmp, ".."), { recursive: true, force: true });
+    rmSync(tmpDir, { recursive: true, force: true });
   }
 }
+
+/** The absolute path of the edgeauth module to test: $EDGEAUTH_MODULE or ./edgeauth/wasm built as `make wasm` does. */
+export const modulePath = () => find("EDGEAUTH_MODULE", "./edgeauth/wasm", "edgeauth.wasm", ["-ldflags=-s -w"]);
+
+/** The absolute path of the conformance judge: $CONFORMANCE_JUDGE or ./tests/cmd/judge built. */
+export const judgePath = () => find("CONFORMANCE_JUDGE", "./tests/cmd/judge", "judge.wasm", []);
