@@ -44,22 +44,45 @@ export function runOriginCommand(bin, env, args) {
 
 /**
  * Starts `origin serve`; resolves once it logs `"msg":"listening"`.
- * @returns {Promise<{url: string, logs: () => object[], stop: () => Promise<void>}>}
+ * waitLog(pred) resolves with the first log line (parsed) pred accepts, as
+ * soon as the origin writes it.
+ * @returns {Promise<{url: string, logs: () => object[], waitLog: (pred: (line: object) => boolean, timeoutMs?: number) => Promise<object>, stop: () => Promise<void>}>}
  */
 export async function startOrigin(bin, env, { startTimeoutMs = 30_000, lifetimeMs = 300_000 } = {}) {
   const lines = [];
+  const waiters = new Set();
   const { value: addr, stop } = await startChild(bin, ["serve"], {
     name: "origin",
     env,
     startTimeoutMs,
     lifetimeMs,
-    onLine: (line) => lines.push(parseLine(line)),
+    onLine: (line) => {
+      const l = parseLine(line);
+      lines.push(l);
+      for (const w of waiters) w(l);
+    },
     ready: () => {
       const l = lines.at(-1);
       return l.msg === "listening" && l.addr ? l.addr : undefined;
     },
   });
-  return { url: `http://${addr}`, logs: () => lines, stop };
+  const waitLog = (pred, timeoutMs = 10_000) =>
+    new Promise((res, rej) => {
+      const hit = lines.find(pred);
+      if (hit) return res(hit);
+      const w = (l) => {
+        if (!pred(l)) return;
+        clearTimeout(timer);
+        waiters.delete(w);
+        res(l);
+      };
+      const timer = setTimeout(() => {
+        waiters.delete(w);
+        rej(new Error(`the origin logged no such line within ${timeoutMs} ms`));
+      }, timeoutMs);
+      waiters.add(w);
+    });
+  return { url: `http://${addr}`, logs: () => lines, waitLog, stop };
 }
 
 // A JSON log line, or {raw} for anything else.
