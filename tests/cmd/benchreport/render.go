@@ -144,7 +144,7 @@ func (r *report) render() string {
 
 	var b strings.Builder
 	fmt.Fprintf(&b, "# Benchmarks\n\n")
-	fmt.Fprintf(&b, "Written by `make bench` (`go run ./tests/cmd/benchreport`) on %s.\n\n", r.started.UTC().Format("2006-01-02 15:04 MST"))
+	fmt.Fprintf(&b, "Written by `make bench` (`go run ./tests/cmd/benchreport`, to build/bench/BENCHMARKS.md) on %s.\n\n", r.started.UTC().Format("2006-01-02 15:04 MST"))
 	fmt.Fprintf(&b, "Machine: %d CPUs (nproc), %s; %s %s/%s. Load average before: %s; after: %s.\n",
 		runtime.NumCPU(), cpuModel(), goVersion(), runtime.GOOS, runtime.GOARCH, r.loadBefore, r.loadAfter)
 	fmt.Fprintf(&b, "The load generator (tests/bench) and the origin share these CPUs, so absolute req/s are compressed;\n"+
