@@ -73,7 +73,7 @@ test-js: $(WASM) $(JUDGE) $(JS_STAMP)
 matrix: test-go test-js $(JUDGE)
 	node tests/node/matrix.mjs $(CONFORMANCE_HOSTS)
 
-# --- PostgreSQL for tests (issue 8) -----------------------------------------
+# --- PostgreSQL for tests ----------------------------------------------------
 # The PostgreSQL store suite and tests/replicas start a throwaway cluster
 # themselves (origin/postgres/pgtest: initdb and postgres in a temporary
 # folder, Unix socket only, run as the postgres user under root, stopped and
