@@ -44,7 +44,7 @@ func TestRequestJSON(t *testing.T) {
 					t.Fatalf("ParseRequestJSON = %+v, %v; want ErrMalformedRequest", got, err)
 				}
 				d, err := ParseDecisionJSON(a.AuthorizeJSON(nil, []byte(tt.in)))
-				if err != nil || d.Status != 400 || d.Error != ErrInvalidRequest {
+				if err != nil || d.Status != 400 || d.Error != CodeInvalidRequest {
 					t.Fatalf("AuthorizeJSON = %+v, %v; want 400 invalid_request", d, err)
 				}
 				return

@@ -96,8 +96,8 @@ func TestReasonOfForeignDecision(t *testing.T) {
 		name string
 		d    Decision
 	}{
-		{"other wording", Decision{Status: 401, Error: ErrInvalidToken, ErrorDescription: "token bad"}},
-		{"known wording, other status", Decision{Status: 403, Error: ErrInvalidToken, ErrorDescription: "the token has expired"}},
+		{"other wording", Decision{Status: 401, Error: CodeInvalidToken, ErrorDescription: "token bad"}},
+		{"known wording, other status", Decision{Status: 403, Error: CodeInvalidToken, ErrorDescription: "the token has expired"}},
 		{"empty denial", Decision{}},
 	}
 	for _, tt := range tests {

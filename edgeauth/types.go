@@ -107,10 +107,12 @@ type Decision struct {
 	WWWAuthenticate  string `json:"www_authenticate,omitempty"`
 }
 
-// Error codes of a denied Decision (RFC 6750 section 3.1, plus not_found).
+// Codes of a denied Decision's error member (RFC 6750 section 3.1, plus
+// not_found). They are strings a client reads, not Go errors: the package's
+// errors are the Err* sentinels of errors.go.
 const (
-	ErrInvalidRequest    = "invalid_request"
-	ErrInvalidToken      = "invalid_token"
-	ErrInsufficientScope = "insufficient_scope"
-	ErrNotFound          = "not_found"
+	CodeInvalidRequest    = "invalid_request"
+	CodeInvalidToken      = "invalid_token"
+	CodeInsufficientScope = "insufficient_scope"
+	CodeNotFound          = "not_found"
 )

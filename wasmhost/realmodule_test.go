@@ -145,10 +145,10 @@ func TestRealModule(t *testing.T) {
 		{"EdDSA owner", todosOf(1, mint(t, "EdDSA", 1, "a", time.Hour)), 200, ""},
 		{"ES256 owner", todosOf(2, mint(t, "ES256", 2, "b", time.Hour)), 200, ""},
 		{"HS256 owner", todosOf(3, mint(t, "HS256", 3, "c", time.Hour)), 200, ""},
-		{"expired (real clock)", todosOf(1, mint(t, "EdDSA", 1, "d", -time.Hour)), 401, edgeauth.ErrInvalidToken},
-		{"stranger", todosOf(2, mint(t, "EdDSA", 1, "e", time.Hour)), 404, edgeauth.ErrNotFound},
+		{"expired (real clock)", todosOf(1, mint(t, "EdDSA", 1, "d", -time.Hour)), 401, edgeauth.CodeInvalidToken},
+		{"stranger", todosOf(2, mint(t, "EdDSA", 1, "e", time.Hour)), 404, edgeauth.CodeNotFound},
 		{"no token", todosOf(1, ""), 401, ""},
-		{"tampered", todosOf(1, mint(t, "EdDSA", 1, "f", time.Hour)+"A"), 401, edgeauth.ErrInvalidToken},
+		{"tampered", todosOf(1, mint(t, "EdDSA", 1, "f", time.Hour)+"A"), 401, edgeauth.CodeInvalidToken},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

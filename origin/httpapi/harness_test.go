@@ -62,13 +62,13 @@ func fakeModule(req *edgeauth.Request) (edgeauth.Decision, error) {
 	}
 	vals := req.Headers["authorization"]
 	if len(vals) == 0 {
-		return edgeauth.Decision{Status: 401, Error: edgeauth.ErrInvalidRequest,
+		return edgeauth.Decision{Status: 401, Error: edgeauth.CodeInvalidRequest,
 			ErrorDescription: "no bearer token", WWWAuthenticate: `Bearer realm="test"`}, nil
 	}
 	if d, ok := fakeTokens[strings.TrimPrefix(vals[0], "Bearer ")]; ok && len(vals) == 1 {
 		return d, nil
 	}
-	return edgeauth.Decision{Status: 401, Error: edgeauth.ErrInvalidToken,
+	return edgeauth.Decision{Status: 401, Error: edgeauth.CodeInvalidToken,
 		ErrorDescription: "the token is not valid", WWWAuthenticate: `Bearer realm="test", error="invalid_token"`}, nil
 }
 

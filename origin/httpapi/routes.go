@@ -103,7 +103,7 @@ func (s *server) guard(rule edgeauth.Route, next http.Handler) http.Handler {
 		p := PrincipalFromContext(r.Context())
 		if p == nil {
 			s.writeProblem(w, r, Problem{
-				Status: http.StatusUnauthorized, Error: edgeauth.ErrInvalidToken,
+				Status: http.StatusUnauthorized, Error: edgeauth.CodeInvalidToken,
 				Detail: "a valid bearer token is required",
 			}, s.challenge("", ""))
 			return
@@ -111,9 +111,9 @@ func (s *server) guard(rule edgeauth.Route, next http.Handler) http.Handler {
 		for _, want := range rule.Scopes {
 			if !slices.Contains(p.Scopes, want) {
 				s.writeProblem(w, r, Problem{
-					Status: http.StatusForbidden, Error: edgeauth.ErrInsufficientScope,
+					Status: http.StatusForbidden, Error: edgeauth.CodeInsufficientScope,
 					Detail: "the token lacks the scope " + strconv.Quote(want),
-				}, s.challenge(edgeauth.ErrInsufficientScope, want))
+				}, s.challenge(edgeauth.CodeInsufficientScope, want))
 				return
 			}
 		}
