@@ -23,6 +23,10 @@ type Authorizer struct {
 	now     func() time.Time
 	policy  atomic.Pointer[policy]
 	scratch sync.Pool
+	// tables holds the keys' precomputed tables across Configs (comb.go):
+	// state of this Authorizer, not of the process, so that two Authorizers
+	// never share memory or bounds.
+	tables tableCache
 }
 
 // NewAuthorizer returns an Authorizer with no Config: until Configure
@@ -40,7 +44,7 @@ func NewAuthorizer(opts Options) *Authorizer {
 // previous Config stays in force; the error wraps ErrInvalidConfig and names
 // the broken rule without echoing key material.
 func (a *Authorizer) Configure(configJSON []byte) error {
-	p, err := parseConfig(configJSON)
+	p, err := parseConfig(configJSON, &a.tables)
 	if err != nil {
 		return err
 	}

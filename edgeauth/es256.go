@@ -31,14 +31,15 @@ type p256Key struct {
 }
 
 // newP256Key decodes an uncompressed point; nistec refuses coordinates
-// outside the field and points off the curve.
-func newP256Key(enc []byte, useTable bool) (*p256Key, error) {
+// outside the field and points off the curve. tables is where its
+// precomputed table is kept, nil for a key that gets none.
+func newP256Key(enc []byte, tables *tableCache) (*p256Key, error) {
 	q, err := nistec.NewP256Point().SetBytes(enc)
 	if err != nil {
 		return nil, err
 	}
 	k := &p256Key{q: q}
-	k.table.allowed = useTable
+	k.table.cache = tables
 	copy(k.enc[:], enc)
 	return k, nil
 }
