@@ -247,6 +247,48 @@ func TestDecisionCacheRealModule(t *testing.T) {
 	}
 }
 
+// TestDecisionCachePanicSparesInstances breaks the decision cache so that
+// storing a Decision panics, after the instance that made it went back to
+// the pool. That call must fail closed without a panic escaping, and no
+// instance may be discarded: the one that answered is healthy and may
+// already be serving another call.
+func TestDecisionCachePanicSparesInstances(t *testing.T) {
+	ctx := context.Background()
+	h := newHost(t, loadRealModule(t), Options{PoolSize: 1})
+	if err := h.Configure(ctx, realConfig(t)); err != nil {
+		t.Fatal(err)
+	}
+	c := h.decisions.Load()
+	if c == nil {
+		t.Fatal("no decision cache")
+	}
+	for i := range c.shards {
+		c.shards[i].entries = nil // a lookup still misses; an insertion panics
+	}
+	req := todosOf(1, mint(t, "EdDSA", 1, "cache-panic", time.Hour))
+	d, err := func() (d edgeauth.Decision, err error) {
+		defer func() {
+			if r := recover(); r != nil {
+				t.Fatalf("Authorize panicked: %v", r)
+			}
+		}()
+		return h.Authorize(ctx, req)
+	}()
+	if err == nil || d.Allow || d.Status != 0 {
+		t.Fatalf("Authorize with a failing cache = %+v, %v; want an error and the zero Decision", d, err)
+	}
+	// Checked before anything waits on the pool: a wrongly discarded
+	// instance would leave its replacement blocked on a full pool.
+	if s := h.Stats(); s.Replaced != 0 {
+		t.Fatalf("Replaced = %d after a cache panic, want 0: a healthy instance was discarded", s.Replaced)
+	}
+	// The one instance still answers; a request without a token is not
+	// cached, so it does not reach the broken cache.
+	if d, err := h.Authorize(ctx, todosOf(1, "")); err != nil || d.Status != 401 {
+		t.Fatalf("next call: %+v, %v; want 401 from the same instance", d, err)
+	}
+}
+
 // TestDecisionCacheConfigureRace revokes a token while many callers repeat
 // it: once Configure returns, no call may be allowed, whatever was in
 // flight when it began (an old-generation decision must not reach the new
