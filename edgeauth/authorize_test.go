@@ -98,7 +98,7 @@ func TestPublicDecisionHasNoSubject(t *testing.T) {
 	a := newTestAuthorizer(t, baseConfig(t))
 	d := a.Authorize(request("POST", "/authenticate", "Bearer "+validToken(t, "EdDSA")))
 	js := string(AppendDecisionJSON(nil, &d))
-	if js != `{"allow":true,"status":200}` {
+	if js != `{"allow":true,"status":200,"reason":"public"}` {
 		t.Fatalf("public decision %s", js)
 	}
 }
@@ -265,5 +265,5 @@ func equalDecision(a, b Decision) bool {
 	return a.Allow == b.Allow && a.Status == b.Status && a.Subject == b.Subject &&
 		strings.Join(a.Scopes, " ") == strings.Join(b.Scopes, " ") && (a.Scopes == nil) == (b.Scopes == nil) &&
 		a.JTI == b.JTI && a.ExpiresAt == b.ExpiresAt && a.Error == b.Error &&
-		a.ErrorDescription == b.ErrorDescription && a.WWWAuthenticate == b.WWWAuthenticate
+		a.ErrorDescription == b.ErrorDescription && a.WWWAuthenticate == b.WWWAuthenticate && a.Reason == b.Reason
 }

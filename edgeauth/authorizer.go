@@ -124,7 +124,7 @@ func decide[S ~string | ~[]byte](p *policy, method, path S, nAuth int, auth []by
 	// 1. Public routes, then the route rule (or the default).
 	for i := range p.public {
 		if _, ok := match(&p.public[i], method, path, -1); ok {
-			return Decision{Allow: true, Status: 200}
+			return Decision{Allow: true, Status: 200, Reason: ReasonPublic}
 		}
 	}
 	var rt *route
@@ -172,7 +172,7 @@ func decide[S ~string | ~[]byte](p *policy, method, path S, nAuth int, auth []by
 			}
 		}
 	}
-	return Decision{Allow: true, Status: 200, Subject: t.sub, Scopes: t.scopes, JTI: t.jti, ExpiresAt: t.exp}
+	return Decision{Allow: true, Status: 200, Subject: t.sub, Scopes: t.scopes, JTI: t.jti, ExpiresAt: t.exp, Reason: ReasonValidToken}
 }
 
 // cutSpace splits an Authorization value at its first space.

@@ -84,7 +84,7 @@ func newChallenges(realm string) *challenges {
 	var c challenges
 	for d := denyBadRequest; d < numDenials; d++ {
 		info := denials[d]
-		c[d] = Decision{Status: info.status, Error: info.code, ErrorDescription: info.desc}
+		c[d] = Decision{Status: info.status, Error: info.code, ErrorDescription: info.desc, Reason: denialReasons[d]}
 		if info.status != 404 {
 			c[d].WWWAuthenticate = challenge(realm, info.code, info.desc, nil)
 		}

@@ -105,6 +105,12 @@ type Decision struct {
 	Error            string `json:"error,omitempty"`
 	ErrorDescription string `json:"error_description,omitempty"`
 	WWWAuthenticate  string `json:"www_authenticate,omitempty"`
+
+	// Reason is why: one of the labels of Reasons(), stable and meant for
+	// machines (metrics, logs), set on every Decision this package makes.
+	// Another ABI v1 module may leave it out; read it through Reason,
+	// which falls back when it is absent.
+	Reason string `json:"reason,omitempty"`
 }
 
 // Codes of a denied Decision's error member (RFC 6750 section 3.1, plus

@@ -191,7 +191,7 @@ func (s *decisionShard) remove(k string, e *edgeauth.Decision) {
 
 // decisionSize approximates the bytes an entry holds.
 func decisionSize[S ~string | ~[]byte](key S, d *edgeauth.Decision) int {
-	n := decisionEntryOverhead + len(key) + len(d.Subject) + len(d.JTI) + 16*len(d.Scopes)
+	n := decisionEntryOverhead + len(key) + len(d.Subject) + len(d.JTI) + len(d.Reason) + 16*len(d.Scopes)
 	for _, s := range d.Scopes {
 		n += len(s)
 	}
