@@ -7,8 +7,9 @@ import "sync"
 // thousands of tokens, so precomputing its multiples once turns that
 // multiplication from ~253 doublings plus ~50 additions into at most 64
 // additions. Doublings are what a Go wasm build does worst (no 64×64→128-bit
-// multiply), so this halves an EdDSA check and thirds an ES256 check in wasm;
-// natively it gains about as much.
+// multiply), and that multiplication is most of an EdDSA or ES256 check's
+// time in wasm; the table speeds native checks about as much ("Signature
+// verification" in tests/bench/BENCHMARKS.md).
 //
 // The group arithmetic stays in the well-kept libraries (filippo.io/edwards25519
 // and filippo.io/nistec, the upstreams of Go's own crypto internals): a table

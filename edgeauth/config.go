@@ -4,7 +4,8 @@ import (
 	"github.com/craftingapis/todos/edgeauth/internal/jsonx"
 )
 
-// Defaults and bounds of a Config (issue 2; ABI.md lists them too).
+// Defaults and bounds of a Config. ABI.md lists them too, for hosts: a
+// change here is a change to ABI v1 and must be made there.
 const (
 	defaultRealm         = "api"
 	defaultLeeway        = 30

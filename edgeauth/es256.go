@@ -9,9 +9,10 @@ import (
 
 // ES256 is ECDSA over P-256 with SHA-256 (RFC 7518 section 3.4), verified
 // here on filippo.io/nistec rather than crypto/ecdsa: crypto/ecdsa links
-// every NIST curve and its FIPS self-tests into the module (~350 KB of the
-// gzipped module for one curve we use), and its constant-time scalar
-// inversion is slow in wasm. A verifier handles only public values, so
+// every NIST curve and its FIPS self-tests into the module (a large part of
+// the gzipped module, for the one curve we use; "Module size" in
+// tests/bench/BENCHMARKS.md), and its constant-time scalar inversion is slow
+// in wasm. A verifier handles only public values, so
 // variable time is fine. A test holds this to crypto/ecdsa's answers.
 
 // p256Order is n, the order of the P-256 group, big-endian.

@@ -188,9 +188,9 @@ func realConfigWith(tb testing.TB, edit func(cfg map[string]any)) []byte {
 }
 
 // TestDecisionCacheRealModule checks, against the real module, that a
-// repeated token is answered by the host-side cache, and that every change
-// the issue names — revocation, subjects_valid_after, key retirement — takes
-// effect on the very next call.
+// repeated token is answered by the host-side cache, and that every Config
+// change that withdraws a token — revocation, subjects_valid_after, key
+// retirement — takes effect on the very next call.
 func TestDecisionCacheRealModule(t *testing.T) {
 	ctx := context.Background()
 	tests := []struct {

@@ -25,7 +25,7 @@ var (
 	// once. It persists across runs (wazero keys entries by module hash,
 	// wazero version, CPU features and the deadline setting, so a stale
 	// entry cannot be used): a rerun, notably under -race where compiling
-	// is ~15x slower, skips compiling altogether.
+	// is far slower, skips compiling altogether.
 	cacheDir = filepath.Join(os.TempDir(), "wasmhost-test-wazero-cache")
 )
 
