@@ -169,9 +169,12 @@ func TestAuthorizeInputTooLarge(t *testing.T) {
 }
 
 // Inputs larger than the first 4 KiB guest buffer make the host free it and
-// allocate a larger one; the module must see every byte.
+// allocate a larger one; the module must see every byte. The fake module
+// decodes the largest input with encoding/json, slow in wasm and slower
+// under -race on a loaded machine: the deadline is far above the default so
+// that the test judges the bytes, not the speed.
 func TestAuthorizeGrowsInputBuffer(t *testing.T) {
-	h := newFakeHost(t, Options{PoolSize: 1}, "iss")
+	h := newFakeHost(t, Options{PoolSize: 1, CallTimeout: time.Minute}, "iss")
 	for _, n := range []int{10, 4 << 10, 5 << 10, 100 << 10, 600 << 10, 64} {
 		value := strings.Repeat("v", n-1) + "!"
 		req := get(fmt.Sprintf("/grow/%d", n))
