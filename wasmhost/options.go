@@ -24,12 +24,13 @@ type Options struct {
 	// The cap reserves nothing: an instance uses what its heap needs.
 	// 0 means DefaultMemoryLimitMB; at most 4096.
 	MemoryLimitMB uint32
-	// CallTimeout bounds every call into the module; a call past it is
+	// CallTimeout bounds every call into a module that is not metered (a
+	// metered one is bounded by CallFuel instead); a call past it is
 	// stopped and its instance replaced. 0 means DefaultCallTimeout.
 	//
 	// Negative disables the deadline. That makes every call faster, much
-	// faster for cheap ones, because the only way wazero can stop running
-	// wasm is a check at every loop back-edge that exits to Go
+	// faster for cheap ones, because wazero stops a call on a deadline by a
+	// check at every loop back-edge that exits to Go
 	// (WithCloseOnContextDone), so the deadline's cost grows with the work
 	// done in wasm (tests/bench/BENCHMARKS.md, "call deadline on / off").
 	// But without it a module that loops forever holds its instance, its
