@@ -200,8 +200,8 @@ func TestAuthorizeSurvivesModuleFailure(t *testing.T) {
 		name   string
 		module []byte
 	}{
-		{"deadline", fakeModule},
-		{"fuel", meteredFakeModule},
+		{"deadline", unmeteredFakeModule},
+		{"fuel", fakeModule},
 	}
 	tests := []struct {
 		path    string
