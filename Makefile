@@ -3,6 +3,7 @@ SHELL := /bin/bash
 GO    ?= go
 BUILD := build
 WASM  := $(BUILD)/edgeauth.wasm
+EMBED_WASM := origin/cmd/origin/module/edgeauth.wasm
 # SQLITE_ENABLE_QPSG keeps prepared statements' query plans stable instead of
 # re-preparing on every execution; measured worthwhile on the todo list query.
 export CGO_CFLAGS ?= -O2 -DSQLITE_ENABLE_QPSG
@@ -18,12 +19,18 @@ JS_STAMP := tests/js/node_modules/.package-lock.json
 all: build
 
 # The module: a WASI reactor (exports _initialize + ABI v1), one file for every host.
-wasm: $(WASM)
+wasm: $(WASM) $(EMBED_WASM)
 $(WASM): $(EDGEAUTH_SRC)
 	@mkdir -p $(BUILD)
 	GOOS=wasip1 GOARCH=wasm $(GO) build -buildmode=c-shared -trimpath -ldflags='-s -w' -o $@ ./edgeauth/wasm
 
-build: $(WASM)
+# The origin embeds the module it finds in origin/cmd/origin/module/ (see the
+# README there): a copy of this build, never committed, so that a plain
+# `go build` or `go install` still compiles (and then needs auth.module).
+$(EMBED_WASM): $(WASM)
+	cp $(WASM) $@
+
+build: $(WASM) $(EMBED_WASM)
 	$(GO) build -o $(BUILD)/origin ./origin/cmd/origin
 
 run: build

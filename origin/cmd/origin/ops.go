@@ -59,7 +59,7 @@ func newOps(c Config, log *slog.Logger, level *slog.LevelVar, swap *reload.Swapp
 	if swap != nil {
 		// The module serving now is the one serve.go just loaded from this
 		// path; its hash is the baseline a reload compares with.
-		if b, err := os.ReadFile(c.Auth.Module); err == nil {
+		if b, _, err := readModule(c.Auth.Module); err == nil {
 			o.moduleSum = sha256.Sum256(b)
 		}
 		if o.metrics != nil {

@@ -9,7 +9,6 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
-	"os"
 	"reflect"
 	"strings"
 	"time"
@@ -113,7 +112,8 @@ func (o *opsRuntime) reloadModule(ctx context.Context, c Config, force bool) err
 		}
 		return err
 	}
-	b, err := os.ReadFile(path)
+	b, name, err := readModule(path)
+	path = name
 	if err != nil {
 		return fail(err)
 	}

@@ -29,6 +29,8 @@ Usage:
                                     TOKEN (- reads it from stdin) on METHOD PATH
                                     (default GET /users/<id of its sub>), and why;
                                     exit status 1 when denied
+  origin version                    print the version, VCS revision, Go version and
+                                    the embedded auth module's SHA-256
   origin help                       this text
 
 A running origin picks up key changes made by another process within
@@ -71,6 +73,8 @@ func run(ctx context.Context, args []string, lookupEnv func(string) (string, boo
 		return runConfigPrint(rest[1:], lookupEnv, stdout, stderr)
 	case "check-token":
 		return runCheckToken(ctx, rest, lookupEnv, stdout, stderr)
+	case "version":
+		return runVersion(rest, stdout)
 	case "help", "-h", "-help", "--help":
 		printHelp(stdout)
 		return nil

@@ -8,7 +8,6 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
-	"os"
 	"strconv"
 	"time"
 
@@ -132,16 +131,17 @@ func runServe(ctx context.Context, args []string, lookupEnv func(string) (string
 
 // loadModule compiles the auth step's module and starts its pool.
 func loadModule(ctx context.Context, c Config, log *slog.Logger) (*wasmhost.Host, error) {
-	module, err := os.ReadFile(c.Auth.Module)
+	module, name, err := readModule(c.Auth.Module)
 	if err != nil {
-		return nil, fmt.Errorf("auth module: %w (build it with `make wasm`)", err)
+		return nil, err
 	}
 	start := time.Now()
 	host, err := wasmhost.New(ctx, module, hostOptions(c, log))
 	if err != nil {
-		return nil, fmt.Errorf("auth module %s: %w", c.Auth.Module, err)
+		return nil, fmt.Errorf("auth module %s: %w", name, err)
 	}
-	log.Info("auth module loaded", "module", c.Auth.Module, "bytes", len(module), "took", time.Since(start).String())
+	log.Info("auth module loaded", "module", name, "bytes", len(module), "sha256", sha256Hex(module)[:12],
+		"took", time.Since(start).String())
 	return host, nil
 }
 
