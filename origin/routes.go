@@ -10,6 +10,8 @@ var PublicRoutes = []edgeauth.PublicRoute{
 	{Method: "POST", Path: "/authenticate"},
 	{Method: "GET", Path: "/.well-known/jwks.json"},
 	{Method: "GET", Path: "/.well-known/edgeauth.json"},
+	{Method: "GET", Path: "/.well-known/oauth-authorization-server"},
+	{Method: "GET", Path: "/.well-known/oauth-protected-resource"},
 	{Method: "GET", Path: "/healthz"},
 	{Method: "GET", Path: "/openapi.json"},
 }

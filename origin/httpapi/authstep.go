@@ -90,7 +90,7 @@ func (s *server) deny(w http.ResponseWriter, r *http.Request, d edgeauth.Decisio
 	var h map[string]string
 	switch {
 	case d.WWWAuthenticate != "":
-		h = map[string]string{"WWW-Authenticate": d.WWWAuthenticate}
+		h = map[string]string{"WWW-Authenticate": s.withResourceMetadata(d.WWWAuthenticate)}
 	case d.Status == http.StatusUnauthorized: // RFC 9110 requires a challenge
 		h = s.challenge(d.Error, "")
 	}

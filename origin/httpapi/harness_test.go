@@ -72,7 +72,9 @@ func fakeModule(req *edgeauth.Request) (edgeauth.Decision, error) {
 		ErrorDescription: "the token is not valid", WWWAuthenticate: `Bearer realm="test", error="invalid_token"`}, nil
 }
 
-func newHarness(t testing.TB, security bool) *harness {
+// newHarness builds the API over fakes; each edit changes the Options
+// before New.
+func newHarness(t testing.TB, security bool, edits ...func(*Options)) *harness {
 	t.Helper()
 	users := newFakeUsers()
 	hs := &harness{
@@ -92,6 +94,9 @@ func newHarness(t testing.TB, security bool) *harness {
 	}
 	if security {
 		o.Authorizer = hs.authz
+	}
+	for _, edit := range edits {
+		edit(&o)
 	}
 	hs.h = New(o)
 	return hs

@@ -25,6 +25,8 @@ func (s *server) handlers() map[string]http.HandlerFunc {
 		routeKey("POST", "/authenticate"):                s.authenticate,
 		routeKey("GET", "/.well-known/jwks.json"):        s.jwks,
 		routeKey("GET", "/.well-known/edgeauth.json"):    s.edgeConfig,
+		routeKey("GET", AuthorizationServerMetadataPath): s.authorizationServer,
+		routeKey("GET", ProtectedResourceMetadataPath):   s.protectedResource,
 		routeKey("GET", "/healthz"):                      s.healthz,
 		routeKey("GET", "/openapi.json"):                 s.openAPI,
 		routeKey("DELETE", "/authenticate"):              s.logout,
@@ -130,7 +132,7 @@ func (s *server) challenge(errCode, scope string) map[string]string {
 	if scope != "" {
 		v += ", scope=" + strconv.Quote(scope)
 	}
-	return map[string]string{"WWW-Authenticate": v}
+	return map[string]string{"WWW-Authenticate": s.withResourceMetadata(v)}
 }
 
 func (s *server) notFound(w http.ResponseWriter, r *http.Request) {

@@ -51,6 +51,10 @@ type Options struct {
 	// Realm is the realm of the WWW-Authenticate challenges the handlers make
 	// themselves (the auth step's challenges come from the module's config).
 	Realm string
+	// Issuer is the API's base URL (scheme://host[:port]) and its tokens'
+	// iss: the discovery documents (discovery.go) are built from it and
+	// every bearer challenge points at them. Empty publishes none.
+	Issuer string
 	// Logger receives the access log and every 5xx cause; nil discards.
 	Logger *slog.Logger
 	// MaxBodyBytes caps request bodies (413 beyond); 0 means DefaultMaxBodyBytes.
@@ -83,6 +87,7 @@ type server struct {
 	mux        *mux.Router // set by New; the access log asks it for route templates
 	observer   RequestObserver
 	limits     attemptLimits
+	discovery  discovery
 }
 
 // New returns the API's handler. It panics when a required service is nil
@@ -108,6 +113,7 @@ func New(o Options) http.Handler {
 		now:        o.Now,
 		observer:   o.Observer,
 		limits:     attemptLimits{limiter: o.Limiter, clientAddr: o.ClientAddr},
+		discovery:  newDiscovery(o.Issuer),
 	}
 	if s.realm == "" {
 		s.realm = DefaultRealm

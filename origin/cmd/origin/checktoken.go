@@ -74,6 +74,9 @@ func runCheckToken(ctx context.Context, args []string, lookupEnv func(string) (s
 	if !strings.HasPrefix(path, "/") {
 		return fmt.Errorf("%w: -path must start with /", errUsage)
 	}
+	if c.Auth.Issuer == "" && c.Server.Port == 0 {
+		return fmt.Errorf("%w: auth.issuer is unset and server.port is 0, so the server's issuer is the port it chose at start; set auth.issuer (AUTH_ISSUER) to that URL", errUsage)
+	}
 	if !c.Server.EnableSecurity {
 		fmt.Fprintln(stderr, "security is off (server.enableSecurity=false): the server checks no token and allows every request")
 		return nil
@@ -103,7 +106,7 @@ func runCheckToken(ctx context.Context, args []string, lookupEnv func(string) (s
 	defer db.Close()
 	if _, err := edge.New(ctx, edge.Options{
 		Store: db.Edge, Sink: sink,
-		Issuer: c.Auth.Issuer, Audiences: c.Auth.Audiences, Realm: c.Auth.Realm,
+		Issuer: c.issuerFor(c.Server.Port), Audiences: c.Auth.Audiences, Realm: c.Auth.Realm,
 		Leeway:        time.Duration(c.Auth.LeewaySeconds) * time.Second,
 		TokenLifetime: time.Duration(c.Auth.TokenLifetime),
 		Logger:        log,

@@ -112,7 +112,8 @@ func (d *Duration) UnmarshalJSON(b []byte) error {
 }
 
 // defaultConfig needs no file: a secured API on 127.0.0.1:3000 with SQLite
-// at ./data/origin.db.
+// at ./data/origin.db (relative to the working folder), the embedded auth
+// module, and an issuer that follows the listener.
 func defaultConfig() Config {
 	return Config{
 		Server: ServerConfig{
@@ -123,7 +124,7 @@ func defaultConfig() Config {
 		},
 		Database: DatabaseConfig{Path: "./data/origin.db"},
 		Auth: AuthConfig{
-			Issuer: "http://127.0.0.1:3000", Audiences: []string{"todos"}, Realm: "todos",
+			Issuer: "", Audiences: []string{"todos"}, Realm: "todos",
 			TokenLifetime: Duration(time.Hour), LeewaySeconds: 30, SigningAlg: origin.AlgEdDSA,
 			Module: "", Engine: engineWasm, PoolSize: 0, CacheDir: "",
 			BcryptCost: 12, PollInterval: Duration(time.Second),
@@ -164,7 +165,7 @@ func settings() []setting {
 		{key: "server.maxBodyBytes", env: "SERVER_MAX_BODY_BYTES", flag: "max-body-bytes", help: "request body limit", set: setInt64(func(c *Config) *int64 { return &c.Server.MaxBodyBytes })},
 		{key: "database.path", env: "DATABASE_PATH", flag: "db", help: "SQLite file (its folder is created)", set: setString(func(c *Config) *string { return &c.Database.Path })},
 		{key: "database.url", env: "DATABASE_URL", flag: "database-url", help: "PostgreSQL URL; when set, used instead of SQLite (replicas share it)", set: setString(func(c *Config) *string { return &c.Database.URL })},
-		{key: "auth.issuer", env: "AUTH_ISSUER", flag: "issuer", help: "iss of issued tokens", set: setString(func(c *Config) *string { return &c.Auth.Issuer })},
+		{key: "auth.issuer", env: "AUTH_ISSUER", flag: "issuer", help: "iss of issued tokens and the API's base URL (empty: http://host:port of the listener)", set: setString(func(c *Config) *string { return &c.Auth.Issuer })},
 		{key: "auth.audiences", env: "AUTH_AUDIENCES", flag: "audiences", help: "aud of issued tokens, comma-separated", set: setList(func(c *Config) *[]string { return &c.Auth.Audiences })},
 		{key: "auth.realm", env: "AUTH_REALM", flag: "realm", help: "realm in WWW-Authenticate", set: setString(func(c *Config) *string { return &c.Auth.Realm })},
 		{key: "auth.tokenLifetime", env: "AUTH_TOKEN_LIFETIME", flag: "token-lifetime", help: "lifetime of issued tokens", set: setDuration(func(c *Config) *Duration { return &c.Auth.TokenLifetime })},
@@ -312,8 +313,6 @@ func (c Config) validate() error {
 		return bad("server.maxBodyBytes must be positive")
 	case c.Database.Path == "" && c.Database.URL == "":
 		return bad("database.path is empty")
-	case c.Auth.Issuer == "":
-		return bad("auth.issuer is empty")
 	case len(c.Auth.Audiences) == 0:
 		return bad("auth.audiences is empty")
 	case time.Duration(c.Auth.TokenLifetime) < time.Second || time.Duration(c.Auth.TokenLifetime)%time.Second != 0:
@@ -333,6 +332,11 @@ func (c Config) validate() error {
 	}
 	if _, err := c.logLevel(); err != nil {
 		return err
+	}
+	if c.Auth.Issuer != "" {
+		if err := validateIssuer(c.Auth.Issuer); err != nil {
+			return err
+		}
 	}
 	if err := c.validateOps(); err != nil {
 		return err

@@ -359,6 +359,9 @@ func TestSIGHUPReloads(t *testing.T) {
 
 func TestCheckToken(t *testing.T) {
 	env := securedEnv(t)
+	// The server listens on port 0 and check-token has no listener: they
+	// agree on the issuer only when it is set.
+	env["AUTH_ISSUER"] = "https://origin.test"
 	s := startServe(t, env)
 	s.signUp(t, "a@example.com")
 	s.signUp(t, "b@example.com")

@@ -130,10 +130,17 @@ func runConfigPrint(args []string, lookupEnv func(string) (string, bool), stdout
 	if v, ok := lookupEnv(envMasterKey); ok && v != "" {
 		master = "set (redacted)"
 	}
+	// Derived says where the values that have a derived default came from.
+	derived := map[string]string{"auth.issuer": c.issuerSource()}
+	c.Auth.Issuer = c.issuerFor(c.Server.Port)
+	if c.Auth.Module == "" {
+		derived["auth.module"] = "the module embedded in this binary: " + currentBuild().Auth
+	}
 	out := struct {
 		Config
+		Derived map[string]string `json:"derived"`
 		Secrets map[string]string `json:"secrets"`
-	}{c, map[string]string{envMasterKey: master}}
+	}{c, derived, map[string]string{envMasterKey: master}}
 	enc := json.NewEncoder(stdout)
 	enc.SetIndent("", "  ")
 	return enc.Encode(out)

@@ -74,11 +74,21 @@ func runServe(ctx context.Context, args []string, lookupEnv func(string) (string
 	ops := newOps(c, log, logLevel, swap, reloadConfig, configFile)
 	sink, authorizer = ops.instrument(sink, authorizer)
 
+	// Listen before anything takes the issuer: unset, it is the listener's
+	// own URL, port 0 resolved. Connections wait in the backlog until Serve.
+	ln, err := net.Listen("tcp", net.JoinHostPort(c.Server.Host, strconv.Itoa(c.Server.Port)))
+	if err != nil {
+		return err
+	}
+	defer ln.Close() // Serve closes it too; a second Close is harmless
+	iss := c.issuerFor(ln.Addr().(*net.TCPAddr).Port)
+	logIssuer(c, iss, log)
+
 	lifetime := time.Duration(c.Auth.TokenLifetime)
 	leeway := time.Duration(c.Auth.LeewaySeconds) * time.Second
 	cp, err := edge.New(ctx, edge.Options{
 		Store: db.Edge, Sink: sink,
-		Issuer: c.Auth.Issuer, Audiences: c.Auth.Audiences, Realm: c.Auth.Realm,
+		Issuer: iss, Audiences: c.Auth.Audiences, Realm: c.Auth.Realm,
 		Leeway: leeway, TokenLifetime: lifetime, PollInterval: time.Duration(c.Auth.PollInterval),
 		Logger: log,
 	})
@@ -88,7 +98,7 @@ func runServe(ctx context.Context, args []string, lookupEnv func(string) (string
 	db.Edge.SetNotifier(cp)
 	users := db.Users
 	issuer, err := tokens.NewIssuer(tokens.IssuerOptions{
-		Issuer: c.Auth.Issuer, Audiences: c.Auth.Audiences, Lifetime: lifetime, BcryptCost: c.Auth.BcryptCost,
+		Issuer: iss, Audiences: c.Auth.Audiences, Lifetime: lifetime, BcryptCost: c.Auth.BcryptCost,
 		Credentials: users, Keys: keys, Subjects: db.Edge, Notifier: cp,
 	})
 	if err != nil {
@@ -102,14 +112,10 @@ func runServe(ctx context.Context, args []string, lookupEnv func(string) (string
 	handler := httpapi.New(httpapi.Options{
 		Users: apiUsers, Todos: apiTodos, Auth: issuer, Control: cp,
 		Authorizer: authorizer, EnableSecurity: c.Server.EnableSecurity,
-		Realm: c.Auth.Realm, Logger: log, MaxBodyBytes: c.Server.MaxBodyBytes,
+		Realm: c.Auth.Realm, Issuer: iss, Logger: log, MaxBodyBytes: c.Server.MaxBodyBytes,
 		Limiter: limiter, ClientAddr: clientAddr, Observer: ops.observer(),
 	})
 
-	ln, err := net.Listen("tcp", net.JoinHostPort(c.Server.Host, strconv.Itoa(c.Server.Port)))
-	if err != nil {
-		return err
-	}
 	srv := &http.Server{
 		Handler:           handler,
 		ReadHeaderTimeout: min(time.Duration(c.Server.ReadTimeout), 5*time.Second),
@@ -122,7 +128,6 @@ func runServe(ctx context.Context, args []string, lookupEnv func(string) (string
 	defer startWatch(ctx, db, cp.Poll, log)()
 	stopOps, err := ops.start(ctx)
 	if err != nil {
-		ln.Close()
 		return err
 	}
 	defer stopOps()
@@ -175,4 +180,19 @@ func serveUntilDone(ctx context.Context, srv *http.Server, ln net.Listener, cp *
 	}
 	log.Info("stopped")
 	return nil
+}
+
+// logIssuer says which issuer tokens will carry and warns where one that
+// follows the listener is likely wrong.
+func logIssuer(c Config, iss string, log *slog.Logger) {
+	log.Info("issuer", "issuer", iss, "from", c.issuerSource())
+	if c.Auth.Issuer != "" {
+		return
+	}
+	if wildcardHost(c.Server.Host) {
+		log.Warn("auth.issuer is unset and server.host listens on every address: set auth.issuer to the URL clients use", "issuer", iss)
+	}
+	if c.Database.URL != "" {
+		log.Warn("auth.issuer is unset with a shared database: replicas must share one issuer, set auth.issuer", "issuer", iss)
+	}
 }
