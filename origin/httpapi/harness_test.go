@@ -98,8 +98,18 @@ func newHarness(t testing.TB, security bool, edits ...func(*Options)) *harness {
 	for _, edit := range edits {
 		edit(&o)
 	}
-	hs.h = New(o)
+	hs.h = mustNew(t, o)
 	return hs
+}
+
+// mustNew is New for options a test knows to be complete.
+func mustNew(t testing.TB, o Options) http.Handler {
+	t.Helper()
+	h, err := New(o)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return h
 }
 
 // do sends one request; body, when not "", is sent as application/json.

@@ -38,20 +38,31 @@ func embeddedModule() []byte {
 	return b
 }
 
-// readModule returns the bytes of the auth module config path names: the
-// file, or the embedded module when path is "". name is what logs call it.
-func readModule(path string) (b []byte, name string, err error) {
+// moduleFile is an auth module as read: the bytes that are compiled, their
+// SHA-256 (so the digest a reload compares with and the metrics show is
+// that of the module serving, not of whatever the file holds later), and
+// what logs call it (the path, or embeddedModuleName).
+type moduleFile struct {
+	bytes []byte
+	sum   [sha256.Size]byte
+	name  string
+}
+
+// readModule reads the auth module config path names: the file, or the
+// module embedded in the binary when path is "".
+func readModule(path string) (moduleFile, error) {
 	if path == "" {
-		if b = embeddedModule(); b == nil {
-			return nil, embeddedModuleName, errNoEmbeddedModule
+		b := embeddedModule()
+		if b == nil {
+			return moduleFile{name: embeddedModuleName}, errNoEmbeddedModule
 		}
-		return b, embeddedModuleName, nil
+		return moduleFile{bytes: b, sum: sha256.Sum256(b), name: embeddedModuleName}, nil
 	}
-	b, err = os.ReadFile(path)
+	b, err := os.ReadFile(path)
 	if err != nil {
-		return nil, path, fmt.Errorf("auth module: %w", err)
+		return moduleFile{name: path}, fmt.Errorf("auth module: %w", err)
 	}
-	return b, path, nil
+	return moduleFile{bytes: b, sum: sha256.Sum256(b), name: path}, nil
 }
 
 // sha256Hex is the hex SHA-256 of b.

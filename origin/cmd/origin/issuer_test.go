@@ -108,7 +108,7 @@ func TestCheckTokenNeedsIssuerWithPortZero(t *testing.T) {
 	env := baseEnv(t)
 	env["SERVER_PORT"] = "0"
 	var out, errOut strings.Builder
-	err := run(context.Background(), []string{"check-token", "-path", "/healthz", "x.y.z"}, envOf(env), &out, &errOut)
+	err := run(context.Background(), []string{"check-token", "-path", "/healthz", "x.y.z"}, envOf(env), strings.NewReader(""), &out, &errOut)
 	if !errors.Is(err, errUsage) || !strings.Contains(err.Error(), "auth.issuer") {
 		t.Errorf("err = %v, want a usage error naming auth.issuer", err)
 	}

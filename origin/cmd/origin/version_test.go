@@ -1,6 +1,7 @@
 package main
 
 import (
+	"encoding/hex"
 	"errors"
 	"runtime"
 	"strings"
@@ -66,19 +67,19 @@ func TestResolveCacheDir(t *testing.T) {
 	}
 }
 
-// TestReadModule: with auth.module unset, a binary without an
-// embedded module fails to load the auth step with a message saying what
-// to set, instead of a file-not-found.
+// TestReadModule: with auth.module unset, a binary without an embedded
+// module fails to load the auth step with a message saying what to set,
+// instead of a file-not-found.
 func TestReadModule(t *testing.T) {
-	b, name, err := readModule("")
+	m, err := readModule("")
 	if embeddedModule() == nil {
 		if !errors.Is(err, errNoEmbeddedModule) || !strings.Contains(err.Error(), "auth.module") {
 			t.Errorf("no embedded module: err %v", err)
 		}
-	} else if err != nil || name != embeddedModuleName || len(b) == 0 {
-		t.Errorf("embedded module: %d bytes, name %q, err %v", len(b), name, err)
+	} else if err != nil || m.name != embeddedModuleName || len(m.bytes) == 0 || sha256Hex(m.bytes) != hex.EncodeToString(m.sum[:]) {
+		t.Errorf("embedded module: %d bytes, name %q, err %v", len(m.bytes), m.name, err)
 	}
-	if _, name, err := readModule("/nonexistent/edgeauth.wasm"); err == nil || name != "/nonexistent/edgeauth.wasm" {
-		t.Errorf("missing file: name %q, err %v", name, err)
+	if m, err := readModule("/nonexistent/edgeauth.wasm"); err == nil || m.name != "/nonexistent/edgeauth.wasm" {
+		t.Errorf("missing file: name %q, err %v", m.name, err)
 	}
 }
