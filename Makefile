@@ -32,15 +32,32 @@ $(WASM): $(EDGEAUTH_SRC)
 $(EMBED_WASM): $(WASM)
 	cp $(WASM) $@
 
-build: $(WASM) $(EMBED_WASM)
+build: $(WASM) $(EMBED_WASM) docs-ui
 	$(GO) build -o $(BUILD)/origin ./origin/cmd/origin
+
+# The API reference at GET /docs: Swagger UI at the version pinned in
+# $(SWAGGER_UI)/package-lock.json (npm ci, install scripts off), copied into
+# origin/httpapi/docs/, which the origin embeds (never committed; see the
+# README there). Without it the page says Swagger UI is not included.
+SWAGGER_UI := origin/httpapi/swaggerui
+SWAGGER_UI_STAMP := $(SWAGGER_UI)/node_modules/.package-lock.json
+SWAGGER_UI_FILES := swagger-ui-bundle.js swagger-ui.css swagger-ui-bundle.js.LICENSE.txt LICENSE NOTICE
+DOCS_ASSETS := $(addprefix origin/httpapi/docs/,$(SWAGGER_UI_FILES) swagger-ui-dist.json)
+.PHONY: docs-ui
+docs-ui: $(DOCS_ASSETS)
+$(SWAGGER_UI_STAMP): $(SWAGGER_UI)/package.json $(SWAGGER_UI)/package-lock.json
+	npm ci --prefix $(SWAGGER_UI) --ignore-scripts --no-audit --no-fund
+origin/httpapi/docs/swagger-ui-dist.json: $(SWAGGER_UI_STAMP)
+	cp $(SWAGGER_UI)/node_modules/swagger-ui-dist/package.json $@
+$(addprefix origin/httpapi/docs/,$(SWAGGER_UI_FILES)): origin/httpapi/docs/%: $(SWAGGER_UI_STAMP)
+	cp $(SWAGGER_UI)/node_modules/swagger-ui-dist/$* $@
 
 run: build
 	./$(BUILD)/origin serve
 
 # test-go runs first: it warms the build cache for the origin binary that the
 # JS end-to-end tests build, and records wazero's decisions for the matrix.
-test: $(WASM) $(JS_STAMP) postgres test-go test-race test-js matrix
+test: $(WASM) $(JS_STAMP) postgres chromium test-go test-race test-js matrix
 
 $(JS_STAMP): tests/js/package.json tests/js/package-lock.json
 	npm ci --prefix tests/js --no-audit --no-fund
@@ -48,7 +65,7 @@ $(JS_STAMP): tests/js/package.json tests/js/package-lock.json
 # After every Go test: the conformance summary lines (hidden by go test
 # unless -v), and a bounded fuzz run with an oracle (an accepted token carries
 # exactly what was signed).
-test-go: $(WASM) $(JS_STAMP)
+test-go: $(WASM) $(EMBED_WASM) docs-ui $(JS_STAMP)
 	$(GO) vet ./...
 	$(GO) test -count=1 ./...
 	@set -o pipefail; $(GO) test -count=1 -v -run '^TestConformance' ./tests/conformance | grep -E '^(conformance:|--- FAIL|FAIL|ok)'
@@ -60,9 +77,10 @@ test-race:
 	$(GO) test -count=1 -race ./wasmhost/... ./origin/controlplane/... ./origin/sqlite/... ./origin/postgres/... ./origin/sqlstore/... ./origin/reload/... ./origin/metrics/... ./origin/todocache/...
 
 # The WASI shim, the JS host and the gate; the corpus under Node and workerd;
-# the workerd gate in front of a real origin.
-test-js: $(WASM) $(JS_STAMP)
-	node --test edgeauth/js/ tests/node/ tests/workerd/
+# the workerd gate in front of a real origin; the API reference at /docs in
+# headless Chromium.
+test-js: $(WASM) $(EMBED_WASM) docs-ui $(JS_STAMP) chromium
+	node --test edgeauth/js/ tests/node/ tests/workerd/ tests/browser/
 
 # hosts x vectors, from the decisions each host recorded in build/conformance/.
 matrix:
@@ -89,6 +107,20 @@ postgres:
 		exit 1; \
 	fi
 # --- end PostgreSQL ----------------------------------------------------------
+
+# Debian's Chromium for the browser test of /docs (tests/browser, driven by
+# playwright-core from tests/js), installed like PostgreSQL when missing;
+# CHROMIUM_PATH names another one.
+.PHONY: chromium
+chromium:
+	@if [ -n "$$CHROMIUM_PATH" ] || [ -x /usr/bin/chromium ]; then \
+		exit 0; \
+	elif [ "$$(id -u)" = 0 ]; then \
+		apt-get update && DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends chromium fonts-liberation; \
+	else \
+		echo "Chromium not found: run 'apt-get install chromium' as root, or set CHROMIUM_PATH" >&2; \
+		exit 1; \
+	fi
 
 # Longer fuzzing than make test's; FUZZTIME per target.
 FUZZTIME ?= 30s

@@ -14,6 +14,8 @@ var PublicRoutes = []edgeauth.PublicRoute{
 	{Method: "GET", Path: "/.well-known/oauth-protected-resource"},
 	{Method: "GET", Path: "/healthz"},
 	{Method: "GET", Path: "/openapi.json"},
+	{Method: "GET", Path: "/docs"},
+	{Method: "GET", Path: "/docs/{file}"},
 }
 
 // RouteRules are the scope and ownership rules of the authenticated routes.

@@ -29,6 +29,8 @@ func (s *server) handlers() map[string]http.HandlerFunc {
 		routeKey("GET", ProtectedResourceMetadataPath):   s.protectedResource,
 		routeKey("GET", "/healthz"):                      s.healthz,
 		routeKey("GET", "/openapi.json"):                 s.openAPI,
+		routeKey("GET", docsPath):                        s.docsPage,
+		routeKey("GET", docsPath+"/{file}"):              s.docsAsset,
 		routeKey("DELETE", "/authenticate"):              s.logout,
 		routeKey("GET", "/users/{id}"):                   s.getUser,
 		routeKey("PATCH", "/users/{id}"):                 s.updateUser,

@@ -90,6 +90,7 @@ type server struct {
 	observer   RequestObserver
 	limits     attemptLimits
 	discovery  discovery
+	docs       map[string]*docAsset // "" is the page, else a file of docsAssets
 }
 
 // ErrMissingDependency: New was not given a required service (or was given
@@ -120,6 +121,7 @@ func New(o Options) (http.Handler, error) {
 		observer:   o.Observer,
 		limits:     attemptLimits{limiter: o.Limiter, clientAddr: o.ClientAddr},
 		discovery:  newDiscovery(o.Issuer),
+		docs:       newDocAssets(),
 	}
 	if s.realm == "" {
 		s.realm = DefaultRealm

@@ -5,6 +5,8 @@ import (
 	"io"
 	"runtime"
 	"runtime/debug"
+
+	"github.com/craftingapis/todos/origin/httpapi"
 )
 
 // buildInfo is what `origin version` reports; a function of its inputs so
@@ -14,6 +16,7 @@ type buildInfo struct {
 	Revision string // the VCS revision, its time and "+modified", or "unknown"
 	Go       string // the toolchain that built the binary
 	Auth     string // the embedded auth module: its size and SHA-256, or why there is none
+	Docs     string // the Swagger UI serving /docs, or that there is none
 }
 
 // currentBuild reads the running binary's build information
@@ -51,6 +54,10 @@ func currentBuild() buildInfo {
 	} else {
 		b.Auth = "none embedded (set auth.module)"
 	}
+	b.Docs = "no Swagger UI embedded (/docs says so; /openapi.json is served)"
+	if v := httpapi.SwaggerUIVersion(); v != "" {
+		b.Docs = "Swagger UI " + v + " (swagger-ui-dist) at /docs"
+	}
 	return b
 }
 
@@ -60,7 +67,7 @@ func runVersion(args []string, stdout io.Writer) error {
 		return fmt.Errorf("%w: version takes no arguments", errUsage)
 	}
 	b := currentBuild()
-	_, err := fmt.Fprintf(stdout, "origin:      %s\nrevision:    %s\ngo:          %s\nauth module: %s\n",
-		b.Module, b.Revision, b.Go, b.Auth)
+	_, err := fmt.Fprintf(stdout, "origin:      %s\nrevision:    %s\ngo:          %s\nauth module: %s\napi docs:    %s\n",
+		b.Module, b.Revision, b.Go, b.Auth, b.Docs)
 	return err
 }

@@ -8,7 +8,7 @@ import (
 	"testing"
 )
 
-// TestVersion: `origin version` prints the four facts, one per line, and
+// TestVersion: `origin version` prints the five facts, one per line, and
 // the auth module line is the SHA-256 of the module this binary embeds (or
 // says there is none, in a build made without make).
 func TestVersion(t *testing.T) {
@@ -17,7 +17,7 @@ func TestVersion(t *testing.T) {
 		t.Fatal(err)
 	}
 	lines := strings.Split(strings.TrimSuffix(out, "\n"), "\n")
-	keys := []string{"origin:", "revision:", "go:", "auth module:"}
+	keys := []string{"origin:", "revision:", "go:", "auth module:", "api docs:"}
 	if len(lines) != len(keys) {
 		t.Fatalf("version printed %d lines, want %d:\n%s", len(lines), len(keys), out)
 	}
