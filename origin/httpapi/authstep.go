@@ -49,6 +49,12 @@ func (s *server) authStep(next http.Handler) http.Handler {
 			return
 		}
 		if !d.Allow {
+			// A served path asked with another method is 405 whoever asks,
+			// with a token or not: the method is wrong before anything else.
+			if s.wrongMethod(r) {
+				s.methodNotAllowed(w, r)
+				return
+			}
 			s.deny(w, r, d)
 			return
 		}

@@ -44,6 +44,9 @@ type ServerConfig struct {
 	// after SIGINT/SIGTERM.
 	ShutdownTimeout Duration `json:"shutdownTimeout"`
 	MaxBodyBytes    int64    `json:"maxBodyBytes"`
+	// CORSOrigins are the origins whose browser apps may call the API
+	// (CORS); empty, the default, sends no CORS header (cors.go).
+	CORSOrigins []string `json:"corsOrigins"`
 }
 
 // DatabaseConfig chooses the store: PostgreSQL when URL is set (replicas
@@ -164,6 +167,7 @@ func settings() []setting {
 		{key: "server.idleTimeout", env: "SERVER_IDLE_TIMEOUT", flag: "idle-timeout", help: "keep-alive idle time", set: setDuration(func(c *Config) *Duration { return &c.Server.IdleTimeout })},
 		{key: "server.shutdownTimeout", env: "SERVER_SHUTDOWN_TIMEOUT", flag: "shutdown-timeout", help: "grace period for in-flight requests on shutdown", set: setDuration(func(c *Config) *Duration { return &c.Server.ShutdownTimeout })},
 		{key: "server.maxBodyBytes", env: "SERVER_MAX_BODY_BYTES", flag: "max-body-bytes", help: "request body limit", set: setInt64(func(c *Config) *int64 { return &c.Server.MaxBodyBytes })},
+		{key: "server.corsOrigins", env: "SERVER_CORS_ORIGINS", flag: "cors-origins", help: "origins whose browser apps may call the API, comma-separated (empty: no CORS)", set: setList(func(c *Config) *[]string { return &c.Server.CORSOrigins })},
 		{key: "database.path", env: "DATABASE_PATH", flag: "db", help: "SQLite file (its folder is created)", set: setString(func(c *Config) *string { return &c.Database.Path })},
 		{key: "database.url", env: "DATABASE_URL", flag: "database-url", help: "PostgreSQL URL; when set, used instead of SQLite (replicas share it)", set: setString(func(c *Config) *string { return &c.Database.URL })},
 		{key: "auth.issuer", env: "AUTH_ISSUER", flag: "issuer", help: "iss of issued tokens and the API's base URL (empty: http://host:port of the listener)", set: setString(func(c *Config) *string { return &c.Auth.Issuer })},
@@ -338,6 +342,9 @@ func (c Config) validate() error {
 		if err := validateIssuer(c.Auth.Issuer); err != nil {
 			return err
 		}
+	}
+	if err := validateCORSOrigins(c.Server.CORSOrigins); err != nil {
+		return err
 	}
 	if err := c.validateOps(); err != nil {
 		return err

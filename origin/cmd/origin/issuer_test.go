@@ -113,3 +113,32 @@ func TestCheckTokenNeedsIssuerWithPortZero(t *testing.T) {
 		t.Errorf("err = %v, want a usage error naming auth.issuer", err)
 	}
 }
+
+func TestValidateCORSOrigins(t *testing.T) {
+	tests := []struct {
+		origin string
+		ok     bool
+	}{
+		{"https://app.example", true},
+		{"http://localhost:5173", true},
+		{"http://[::1]:8080", true},
+		{"*", false},
+		{"null", false},
+		{"https://app.example/", false},
+		{"https://app.example/path", false},
+		{"https://App.example", false},
+		{"https://app.example:443", false},
+		{"http://app.example:80", false},
+		{"app.example", false},
+		{"ftp://app.example", false},
+	}
+	for _, tt := range tests {
+		err := validateCORSOrigins([]string{"https://ok.example", tt.origin})
+		if (err == nil) != tt.ok || err != nil && !errors.Is(err, errConfig) {
+			t.Errorf("validateCORSOrigins(%q) = %v, want ok %v", tt.origin, err, tt.ok)
+		}
+	}
+	if validateCORSOrigins(nil) != nil {
+		t.Error("an empty list (CORS off) must be valid")
+	}
+}
