@@ -17,6 +17,7 @@ var PublicRoutes = []edgeauth.PublicRoute{
 	{Method: "GET", Path: "/.well-known/oauth-authorization-server"},
 	{Method: "GET", Path: "/.well-known/oauth-protected-resource"},
 	{Method: "GET", Path: "/healthz"},
+	{Method: "GET", Path: "/readyz"},
 	{Method: "GET", Path: "/openapi.json"},
 	{Method: "GET", Path: "/docs"},
 	{Method: "GET", Path: "/docs/{file}"},

@@ -21,6 +21,7 @@ const (
 	jwksPath                      = "/.well-known/jwks.json"
 	tokenPath                     = "/authenticate"
 	docsPath                      = "/docs"
+	readyzPath                    = "/readyz"
 )
 
 // AccessTokenAlgs are the JWS algorithms of the access tokens this origin

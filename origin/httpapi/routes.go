@@ -29,6 +29,7 @@ func (s *server) handlers() map[string]http.HandlerFunc {
 		routeKey("GET", AuthorizationServerMetadataPath): s.authorizationServer,
 		routeKey("GET", ProtectedResourceMetadataPath):   s.protectedResource,
 		routeKey("GET", "/healthz"):                      s.healthz,
+		routeKey("GET", readyzPath):                      s.readyz,
 		routeKey("GET", "/openapi.json"):                 s.openAPI,
 		routeKey("GET", docsPath):                        s.docsPage,
 		routeKey("GET", docsPath+"/{file}"):              s.docsAsset,

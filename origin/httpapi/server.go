@@ -53,6 +53,9 @@ type Options struct {
 	// Realm is the realm of the WWW-Authenticate challenges the handlers make
 	// themselves (the auth step's challenges come from the module's config).
 	Realm string
+	// Readiness are the dependencies GET /readyz checks besides the auth
+	// step (readyz.go): the database, in a server.
+	Readiness []ReadinessCheck
 	// CORSOrigins are the origins (scheme://host[:port], as browsers send
 	// them in Origin) whose browser apps may call the API; empty sends no
 	// CORS header at all (cors.go).
@@ -97,6 +100,7 @@ type server struct {
 	docs       map[string]*docAsset // "" is the page, else a file of docsAssets
 	// corsOrigins are the origins whose browser apps may call the API (cors.go).
 	corsOrigins map[string]bool
+	readiness   []ReadinessCheck
 }
 
 // ErrMissingDependency: New was not given a required service (or was given
@@ -128,6 +132,7 @@ func New(o Options) (http.Handler, error) {
 		limits:     attemptLimits{limiter: o.Limiter, clientAddr: o.ClientAddr},
 		discovery:  newDiscovery(o.Issuer),
 		docs:       newDocAssets(),
+		readiness:  o.Readiness,
 	}
 	for _, o := range o.CORSOrigins {
 		if s.corsOrigins == nil {

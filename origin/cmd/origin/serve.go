@@ -121,6 +121,8 @@ func runServe(ctx context.Context, args []string, lookupEnv func(string) (string
 		Users: apiUsers, Todos: apiTodos, Auth: issuer, Control: cp,
 		Authorizer: authorizer, EnableSecurity: c.Server.EnableSecurity,
 		Realm: c.Auth.Realm, Issuer: iss, CORSOrigins: c.Server.CORSOrigins,
+		Readiness: []httpapi.ReadinessCheck{{Name: "database", Down: "the database is unreachable",
+			Check: func(ctx context.Context) error { _, err := db.ChangeVersion(ctx); return err }}},
 		Logger: log, MaxBodyBytes: c.Server.MaxBodyBytes,
 		Limiter: limiter, ClientAddr: clientAddr, Observer: ops.observer(),
 	})
