@@ -91,7 +91,7 @@ func (s *server) deny(w http.ResponseWriter, r *http.Request, d edgeauth.Decisio
 	case d.Status == http.StatusUnauthorized: // no credentials: RFC 6750 gives no error code
 		detail = "a valid bearer token is required"
 	default:
-		detail = http.StatusText(d.Status)
+		detail = StatusTitle(d.Status)
 	}
 	var h map[string]string
 	switch {

@@ -152,8 +152,11 @@ func mustProblem(t *testing.T, rec *httptest.ResponseRecorder, status int, code 
 	if err := dec.Decode(&p); err != nil {
 		t.Fatalf("problem body: %v", err)
 	}
-	if p.Type != "about:blank" || p.Status != status || p.Title != http.StatusText(status) || p.Detail == "" {
+	if p.Type != "about:blank" || p.Status != status || p.Title != StatusTitle(status) || p.Detail == "" {
 		t.Fatalf("problem = %+v: want type about:blank, status %d, its title and a detail", p, status)
+	}
+	if status == http.StatusNotFound && p.Detail != NotFoundDetail {
+		t.Fatalf("404 detail %q, want the one detail %q", p.Detail, NotFoundDetail)
 	}
 	if code != "" && p.Error != code {
 		t.Fatalf("problem error = %q, want %q (detail %q)", p.Error, code, p.Detail)

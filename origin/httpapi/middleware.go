@@ -136,7 +136,7 @@ func (s *server) accessLog(next http.Handler) http.Handler {
 			slog.String("method", r.Method),
 			slog.String("route", route),
 			slog.Int("status", status),
-			slog.Duration("duration", took),
+			slog.Float64("duration_ms", float64(took.Microseconds())/1000),
 			slog.Int64("bytes", rec.bytes),
 			slog.String("request_id", info.id),
 			slog.String("subject", info.subject),

@@ -143,7 +143,7 @@ func (s *server) challenge(errCode, scope string) map[string]string {
 }
 
 func (s *server) notFound(w http.ResponseWriter, r *http.Request) {
-	s.writeProblem(w, r, Problem{Status: http.StatusNotFound, Error: origin.ENOTFOUND, Detail: "no such resource"}, nil)
+	s.writeProblem(w, r, Problem{Status: http.StatusNotFound, Error: origin.ENOTFOUND, Detail: NotFoundDetail}, nil)
 }
 
 // withHead is method, and HEAD with GET: HEAD is served wherever GET is
