@@ -123,9 +123,9 @@ func (s *TodoService) UpdateTodo(ctx context.Context, userID, todoID int64, upd 
 	var t *origin.Todo
 	err = s.db.write(ctx, func(q querier) error {
 		// updated_at moves only when a value does: an update that changes
-	// nothing (PATCH {}) modified nothing. SET expressions read the row as
-	// it was, so the comparisons see the old values.
-	t, err = s.scanTodo(q.QueryRowContext(ctx, s.db.q(`UPDATE todos SET
+		// nothing (PATCH {}) modified nothing. SET expressions read the row as
+		// it was, so the comparisons see the old values.
+		t, err = s.scanTodo(q.QueryRowContext(ctx, s.db.q(`UPDATE todos SET
 				title = CASE WHEN ? THEN ? ELSE title END,
 				completed = CASE WHEN ? THEN ? ELSE completed END,
 				updated_at = CASE WHEN (? AND title <> ?) OR (? AND completed <> ?) THEN ? ELSE updated_at END
