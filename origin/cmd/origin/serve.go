@@ -57,6 +57,7 @@ func runServe(ctx context.Context, args []string, lookupEnv func(string) (string
 	if _, err := firstKeys.ActiveKey(ctx); err != nil {
 		return err
 	}
+	warnPlainKeys(lookupEnv, log)
 
 	var sink controlplane.Sink
 	var authorizer origin.Authorizer
