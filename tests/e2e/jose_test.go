@@ -25,7 +25,11 @@ func TestJoseVerifiesOriginTokens(t *testing.T) {
 	}
 }
 
-func joseCheck(t *testing.T, alg string) {
+// joseRunner returns a function that runs a script of tests/js with args
+// and a token on stdin, and gives its stdout, or an error carrying its
+// stderr. It fails t when node or jose is missing.
+func joseRunner(t *testing.T) func(token, script string, args ...string) (string, error) {
+	t.Helper()
 	node, err := exec.LookPath("node")
 	if err != nil {
 		t.Fatal("node is required for the jose check: ", err)
@@ -34,6 +38,21 @@ func joseCheck(t *testing.T, alg string) {
 	if _, err := os.Stat(filepath.Join(jsDir, "node_modules", "jose", "package.json")); err != nil {
 		t.Fatal("jose is not installed: run `npm ci --prefix tests/js` first")
 	}
+	return func(token, script string, args ...string) (string, error) {
+		cmd := exec.Command(node, append([]string{filepath.Join(jsDir, script)}, args...)...)
+		cmd.Dir = jsDir
+		cmd.Stdin = strings.NewReader(token)
+		var stdout, stderr bytes.Buffer
+		cmd.Stdout, cmd.Stderr = &stdout, &stderr
+		if err := cmd.Run(); err != nil {
+			return "", fmt.Errorf("%w: %s", err, stderr.String())
+		}
+		return stdout.String(), nil
+	}
+}
+
+func joseCheck(t *testing.T, alg string) {
+	run := joseRunner(t)
 	o := startOrigin(t, func(env map[string]string) { env["AUTH_SIGNING_ALG"] = alg })
 	u := o.register(t, "jose")
 	tok := o.login(t, u, "todos:read")
@@ -48,15 +67,7 @@ func joseCheck(t *testing.T, alg string) {
 	jwksURL := o.base + "/.well-known/jwks.json"
 
 	verify := func(token, issuer, audience string) (string, error) {
-		cmd := exec.Command(node, filepath.Join(jsDir, "verify-jose.mjs"), jwksURL, issuer, audience)
-		cmd.Dir = jsDir
-		cmd.Stdin = strings.NewReader(token)
-		var stdout, stderr bytes.Buffer
-		cmd.Stdout, cmd.Stderr = &stdout, &stderr
-		if err := cmd.Run(); err != nil {
-			return "", fmt.Errorf("%w: %s", err, stderr.String())
-		}
-		return stdout.String(), nil
+		return run(token, "verify-jose.mjs", jwksURL, issuer, audience)
 	}
 
 	out, err := verify(tok, cfg.Issuer, cfg.Audiences[0])
@@ -116,14 +127,7 @@ func joseCheck(t *testing.T, alg string) {
 // own reason.
 func TestJoseVerifiesFromIssuerURL(t *testing.T) {
 	t.Parallel()
-	node, err := exec.LookPath("node")
-	if err != nil {
-		t.Fatal("node is required for the jose check: ", err)
-	}
-	jsDir := filepath.Join(repoRoot, "tests", "js")
-	if _, err := os.Stat(filepath.Join(jsDir, "node_modules", "jose", "package.json")); err != nil {
-		t.Fatal("jose is not installed: run `npm ci --prefix tests/js` first")
-	}
+	run := joseRunner(t)
 	o := startOrigin(t) // no AUTH_ISSUER: the issuer is the listener's URL
 	u := o.register(t, "discovery")
 	tok := o.login(t, u, "")
@@ -131,15 +135,7 @@ func TestJoseVerifiesFromIssuerURL(t *testing.T) {
 		t.Fatalf("iss = %v, want the origin's URL %s", iss, o.base)
 	}
 	verify := func(token, issuer string) (string, error) {
-		cmd := exec.Command(node, filepath.Join(jsDir, "verify-from-issuer.mjs"), issuer, "todos")
-		cmd.Dir = jsDir
-		cmd.Stdin = strings.NewReader(token)
-		var stdout, stderr bytes.Buffer
-		cmd.Stdout, cmd.Stderr = &stdout, &stderr
-		if err := cmd.Run(); err != nil {
-			return "", fmt.Errorf("%w: %s", err, stderr.String())
-		}
-		return stdout.String(), nil
+		return run(token, "verify-from-issuer.mjs", issuer, "todos")
 	}
 
 	out, err := verify(tok, o.base)
