@@ -4,6 +4,10 @@ import (
 	"bytes"
 	"context"
 	"encoding/base64"
+	"errors"
+	"io/fs"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 )
@@ -79,5 +83,21 @@ func TestMasterKeyWarning(t *testing.T) {
 	e, err := stderrOf(sealed, "serve", "-port", "0")
 	if err == nil || strings.Contains(e, warning) {
 		t.Errorf("serve on sealed keys without the master key: err %v, stderr %q: a failure and no warning wanted", err, e)
+	}
+}
+
+// TestServeWithoutModuleCreatesNothing: a serve that cannot load its auth
+// module (none embedded and none named, or a missing file) fails before it
+// creates a database and a signing key in the working folder.
+func TestServeWithoutModuleCreatesNothing(t *testing.T) {
+	env := baseEnv(t)
+	env["AUTH_MODULE"] = filepath.Join(t.TempDir(), "missing.wasm")
+	var errOut bytes.Buffer
+	err := run(context.Background(), []string{"serve", "-port", "0"}, envOf(env), strings.NewReader(""), &bytes.Buffer{}, &errOut)
+	if err == nil || !strings.Contains(err.Error(), "missing.wasm") {
+		t.Fatalf("serve = %v, want the module's error", err)
+	}
+	if _, err := os.Stat(filepath.Dir(env["DATABASE_PATH"])); !errors.Is(err, fs.ErrNotExist) {
+		t.Errorf("the database folder exists after the failed start (%v)", err)
 	}
 }

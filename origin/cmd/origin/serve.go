@@ -34,6 +34,27 @@ func runServe(ctx context.Context, args []string, lookupEnv func(string) (string
 	}
 	log, logLevel := newServeLogger(c, stderr)
 
+	// The auth step first: a binary that cannot run it (no module embedded
+	// and none named) must say so before it creates a database and a key.
+	var sink controlplane.Sink
+	var authorizer origin.Authorizer
+	var swap *reload.Swapper
+	var moduleSum [sha256.Size]byte
+	if c.Server.EnableSecurity && c.Auth.Engine == engineNative {
+		sink, authorizer = nativeAuthStep(log)
+	} else if c.Server.EnableSecurity {
+		var host *wasmhost.Host
+		host, moduleSum, err = loadModule(ctx, c, log)
+		if err != nil {
+			return err
+		}
+		// The swapper owns the host and lets a reload replace it (reconfigure.go).
+		swap = reload.NewSwapper(host)
+		defer swap.Close(context.WithoutCancel(ctx))
+		sink, authorizer = swap.Configure, swap
+	} else {
+		log.Warn("SECURITY IS OFF: every route is open and no token is checked; for local development only")
+	}
 	db, err := openStore(ctx, c, lookupEnv, log)
 	if err != nil {
 		return err
@@ -59,25 +80,6 @@ func runServe(ctx context.Context, args []string, lookupEnv func(string) (string
 	}
 	warnPlainKeys(lookupEnv, log)
 
-	var sink controlplane.Sink
-	var authorizer origin.Authorizer
-	var swap *reload.Swapper
-	var moduleSum [sha256.Size]byte
-	if c.Server.EnableSecurity && c.Auth.Engine == engineNative {
-		sink, authorizer = nativeAuthStep(log)
-	} else if c.Server.EnableSecurity {
-		var host *wasmhost.Host
-		host, moduleSum, err = loadModule(ctx, c, log)
-		if err != nil {
-			return err
-		}
-		// The swapper owns the host and lets a reload replace it (reconfigure.go).
-		swap = reload.NewSwapper(host)
-		defer swap.Close(context.WithoutCancel(ctx))
-		sink, authorizer = swap.Configure, swap
-	} else {
-		log.Warn("SECURITY IS OFF: every route is open and no token is checked; for local development only")
-	}
 	configFile, reloadConfig := configSource(args, lookupEnv)
 	ops := newOps(c, log, logLevel, swap, moduleSum, reloadConfig, configFile)
 	sink, authorizer = ops.instrument(sink, authorizer)
