@@ -38,7 +38,8 @@ func TestPublishedRoutes(t *testing.T) {
 			options[p.Path]++
 		}
 	}
-	for _, p := range append(pathsOf(origin.PublicRoutes), pathsOfRules(origin.RouteRules)...) {
+	publicPaths := pathsOf(origin.PublicRoutes, func(r edgeauth.PublicRoute) string { return r.Path })
+	for _, p := range append(publicPaths, pathsOf(origin.RouteRules, func(r edgeauth.Route) string { return r.Path })...) {
 		if options[p] != 1 {
 			t.Errorf("OPTIONS %s is published %d times, want once", p, options[p])
 		}
@@ -85,21 +86,12 @@ func sameRule(a, b edgeauth.Route) bool {
 	return a.Method == b.Method && a.Path == b.Path && a.Owner == b.Owner && slices.Equal(a.Scopes, b.Scopes)
 }
 
-func pathsOf(rs []edgeauth.PublicRoute) []string {
+// pathsOf lists the distinct paths of routes, in order.
+func pathsOf[R edgeauth.PublicRoute | edgeauth.Route](routes []R, path func(R) string) []string {
 	var out []string
-	for _, r := range rs {
-		if !slices.Contains(out, r.Path) {
-			out = append(out, r.Path)
-		}
-	}
-	return out
-}
-
-func pathsOfRules(rs []edgeauth.Route) []string {
-	var out []string
-	for _, r := range rs {
-		if !slices.Contains(out, r.Path) {
-			out = append(out, r.Path)
+	for _, r := range routes {
+		if p := path(r); !slices.Contains(out, p) {
+			out = append(out, p)
 		}
 	}
 	return out
