@@ -89,8 +89,9 @@ test("the API reference renders every operation and can call POST /users", async
   });
   assert.equal(login.status, 200);
 
-  await op.locator(".responses-wrapper").scrollIntoViewIfNeeded();
-  await page.evaluate(() => window.scrollBy(0, 350)); // the live response below the curl line
+  // The live answer at the top of the view: its heading, 201, body and headers.
+  await status.evaluate((el) => el.scrollIntoView({ block: "start" }));
+  await page.evaluate(() => window.scrollBy(0, -90));
   await page.screenshot({ path: SCREENSHOTS.tryIt });
   assert.deepEqual(problems, []);
   console.log(`docs: ${rendered.length} operations rendered, POST /users from the page -> 201; screenshots ${Object.values(SCREENSHOTS).join(", ")}`);
