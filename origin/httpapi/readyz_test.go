@@ -44,7 +44,7 @@ func TestReadyz(t *testing.T) {
 
 	// The auth step refuses public routes (a module without its config).
 	hs.authz.fn = func(*edgeauth.Request) (edgeauth.Decision, error) {
-		return edgeauth.Decision{Status: 401, Error: edgeauth.ErrInvalidToken, ErrorDescription: "no configuration is loaded"}, nil
+		return edgeauth.Decision{Status: 401, Error: edgeauth.CodeInvalidToken, ErrorDescription: "no configuration is loaded"}, nil
 	}
 	hs.h = mustNew(t, Options{Users: hs.users, Todos: hs.todos, Auth: hs.auth, Control: hs.control,
 		Authorizer: authorizerAllowing("/readyz", hs.authz), EnableSecurity: true, Readiness: []ReadinessCheck{db}})
