@@ -135,6 +135,10 @@ type report struct {
 	loadBefore, loadAfter string
 	moduleRaw, moduleGz   int
 	native, module, host  bench.Metrics // edgeauth native, edgeauth in wazero, wasmhost
+	// full checks: the module through wasmhost with its bound (fuel) and
+	// the minimal native check, measured in turn; bound: the same without
+	// the module's fuel, under wazero's deadline and with no bound
+	full, bound bench.Metrics
 	e2eRuns               []*bench.E2E
 	heyRuns               []*bench.E2E // under hey: the floor, the origins, the seed
 	pool                  []*bench.E2E
@@ -158,6 +162,30 @@ func (r *report) micro(ctx context.Context, o options, raw *os.File) error {
 	step("wasmhost: calls, caches, instance start-up")
 	if r.host, err = bench.GoBench(ctx, ".", "./wasmhost/", `^Benchmark(Authorize|HostCacheHit|InstanceStart|PoolSize)$`, benchtime, 1, raw); err != nil {
 		return err
+	}
+	// The Targets' ratio: a full check in wasm, bound on as the origin runs
+	// it, against the minimal native check, in turn, keeping each one's
+	// fastest run.
+	r.full = bench.Metrics{}
+	for i := range count {
+		step(fmt.Sprintf("full checks: the module with fuel / the minimal native check (%d/%d)", i+1, count))
+		w, err := bench.GoBench(ctx, ".", "./wasmhost/", `^BenchmarkAuthorize$/^fuel$/^serial$/^miss-`, benchtime, 1, raw)
+		if err != nil {
+			return err
+		}
+		n, err := bench.GoBench(ctx, ".", "./tests/bench/minimalcheck/", `^BenchmarkCheck$`, benchtime, 1, raw)
+		if err != nil {
+			return err
+		}
+		r.full.Merge(w)
+		r.full.Merge(n)
+	}
+	if unmetered := strings.TrimSuffix(o.module, ".wasm") + ".unmetered.wasm"; fileExists(unmetered) {
+		step("the runaway bound: fuel, wazero's deadline, none (the module before make wasm meters it)")
+		if r.bound, err = bench.GoBench(ctx, ".", "./wasmhost/", `^BenchmarkAuthorize$/./^serial$/^miss-`, benchtime, 1, raw,
+			"EDGEAUTH_MODULE="+abs(unmetered)); err != nil {
+			return err
+		}
 	}
 	step("wasmhost: compile cold and from the cache")
 	n, err := bench.GoBench(ctx, ".", "./wasmhost/", `^BenchmarkNew$`, "3x", 1, raw)
@@ -259,6 +287,8 @@ func (o options) e2eOptions(prefix string) (eo bench.E2EOptions, done func(), er
 	}
 	return eo, func() { os.RemoveAll(work) }, nil
 }
+
+func fileExists(p string) bool { _, err := os.Stat(p); return err == nil }
 
 func abs(p string) string {
 	a, err := filepath.Abs(p)
