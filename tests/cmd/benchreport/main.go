@@ -139,9 +139,9 @@ type report struct {
 	// the minimal native check, measured in turn; bound: the same without
 	// the module's fuel, under wazero's deadline and with no bound
 	full, bound bench.Metrics
-	e2eRuns               []*bench.E2E
-	heyRuns               []*bench.E2E // under hey: the floor, the origins, the seed
-	pool                  []*bench.E2E
+	e2eRuns     []*bench.E2E
+	heyRuns     []*bench.E2E // under hey: the floor, the origins, the seed
+	pool        []*bench.E2E
 }
 
 // micro runs the go test benchmarks.
