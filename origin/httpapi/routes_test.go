@@ -2,6 +2,7 @@ package httpapi
 
 import (
 	"net/http"
+	"regexp"
 	"slices"
 	"testing"
 
@@ -102,5 +103,29 @@ func TestParseID(t *testing.T) {
 				t.Errorf("parseID(%q) = %d, %v; want %d, %v", tc.in, got, ok, tc.want, tc.ok)
 			}
 		})
+	}
+}
+
+// TestNoTwoRoutesOverlap holds what lets the router try routes in any
+// order: no request matches two routes (a method and a path template).
+func TestNoTwoRoutesOverlap(t *testing.T) {
+	type route struct{ method, path string }
+	var routes []route
+	for _, p := range origin.PublicRoutes {
+		routes = append(routes, route{p.Method, p.Path})
+	}
+	for _, r := range origin.RouteRules {
+		routes = append(routes, route{r.Method, r.Path})
+	}
+	pattern := func(tpl string) *regexp.Regexp {
+		return regexp.MustCompile("^" + regexp.MustCompile(`\\\{[^}]+\\\}`).ReplaceAllString(regexp.QuoteMeta(tpl), `[^/]+`) + "$")
+	}
+	for i, a := range routes {
+		sample := regexp.MustCompile(`\{[^}]+\}`).ReplaceAllString(a.path, "1")
+		for j, b := range routes {
+			if i != j && a.method == b.method && pattern(b.path).MatchString(sample) {
+				t.Errorf("%s %s (as %s) also matches %s %s", a.method, a.path, sample, b.method, b.path)
+			}
+		}
 	}
 }
