@@ -79,8 +79,8 @@ $(JS_STAMP): tests/js/package.json tests/js/package-lock.json
 # After every Go test: the conformance summary lines (hidden by go test
 # unless -v), a bounded fuzz run with an oracle (an accepted token carries
 # exactly what was signed), and short differential runs: the signature code
-# against the standard library, the Request's fast path against the strict
-# parser.
+# against the standard library, the Request's and the header's fast paths
+# against the general ones.
 test-go: $(WASM) $(EMBED_WASM) docs-ui $(JS_STAMP) postgres
 	$(GO) vet ./...
 	$(GO) test -count=1 ./...
@@ -88,6 +88,7 @@ test-go: $(WASM) $(EMBED_WASM) docs-ui $(JS_STAMP) postgres
 	$(GO) test -run '^$$' -fuzz '^FuzzOracle$$' -fuzztime 15s ./tests/conformance
 	$(GO) test -run '^$$' -fuzz '^FuzzSignatures$$' -fuzztime 5s ./edgeauth
 	$(GO) test -run '^$$' -fuzz '^FuzzCanonicalRequest$$' -fuzztime 5s ./edgeauth
+	$(GO) test -run '^$$' -fuzz '^FuzzCanonicalHeader$$' -fuzztime 5s ./edgeauth
 
 # The instance pool, the control plane and the store's connections are where
 # data races would hide.
@@ -145,7 +146,7 @@ chromium: postgres
 # Longer fuzzing than make test's; FUZZTIME per target.
 FUZZTIME ?= 30s
 FUZZ_TARGETS := \
-	./edgeauth:FuzzParseToken ./edgeauth:FuzzConfigure ./edgeauth:FuzzRequestJSON ./edgeauth:FuzzCanonicalRequest ./edgeauth:FuzzSignatures \
+	./edgeauth:FuzzParseToken ./edgeauth:FuzzConfigure ./edgeauth:FuzzRequestJSON ./edgeauth:FuzzCanonicalRequest ./edgeauth:FuzzCanonicalHeader ./edgeauth:FuzzSignatures \
 	./edgeauth/internal/jsonx:FuzzJSON ./edgeauth/internal/jsonx:FuzzPlainWord ./wasmhost:FuzzParseDecision \
 	./tests/conformance:FuzzParse ./tests/conformance:FuzzCheck ./tests/conformance:FuzzOracle ./origin/httpapi:FuzzDecodeStrict \
 	./origin/internal/cursor:FuzzDecode ./origin/sqlstore:FuzzRebind ./origin/tokens:FuzzNarrowScope ./origin:FuzzNormalizeEmail \

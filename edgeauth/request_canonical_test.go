@@ -77,3 +77,28 @@ func FuzzCanonicalRequest(f *testing.F) {
 		}
 	})
 }
+
+// FuzzCanonicalHeader holds the header's fast path to the general one:
+// the same key and the same denial for any header the fast path reads.
+func FuzzCanonicalHeader(f *testing.F) {
+	a := newTestAuthorizer(f, baseConfig(f))
+	p := a.policy.Load()
+	for _, h := range []string{
+		`{"alg":"EdDSA","kid":"ed","typ":"at+jwt"}`, `{"alg":"HS256","kid":"hs","typ":"AT+JWT"}`,
+		`{"alg":"none","kid":"ed","typ":"at+jwt"}`, `{"alg":"ES256","kid":"ed","typ":"at+jwt"}`,
+		`{"alg":"EdDSA","kid":"nope","typ":"JWT"}`, `{"alg":"EdDSA","kid":"ed","typ":"application/at+jwt"}`,
+		`{"alg":"EdDSA","kid":"ed","typ":"at+jwt","crit":[]}`, `{"alg":"Ed\u0044SA","kid":"ed","typ":"at+jwt"}`,
+	} {
+		f.Add([]byte(h))
+	}
+	f.Fuzz(func(t *testing.T, header []byte) {
+		if _, _, _, ok := canonicalHeader(header); !ok {
+			return
+		}
+		k1, d1 := p.checkHeader(header, new(scratch))
+		k2, d2 := p.checkHeaderGeneral(header, new(scratch))
+		if k1 != k2 || d1 != d2 {
+			t.Fatalf("%s: fast path %p %v, general %p %v", header, k1, d1, k2, d2)
+		}
+	})
+}

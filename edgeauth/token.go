@@ -95,6 +95,55 @@ func (p *policy) verifyToken(tok []byte, now int64, s *scratch) (*tokenInfo, den
 
 // checkHeader applies the header rules and returns the one key named by kid.
 func (p *policy) checkHeader(header []byte, s *scratch) (*key, denial) {
+	if alg, kid, typ, ok := canonicalHeader(header); ok {
+		return p.headerOf(alg, kid, typ)
+	}
+	return p.checkHeaderGeneral(header, s)
+}
+
+// canonicalHeader reads a header of exactly the shape issuers write —
+// {"alg":"…","kid":"…","typ":"…"}, in that order, every string plain
+// ASCII (jsonx.PlainPrefix) — and reports false for anything else. Such a
+// header is valid JSON meaning exactly those three strings, so judging
+// them in that order (headerOf) decides as the general path does; a fuzz
+// target holds the two to the same answers.
+func canonicalHeader(b []byte) (alg, kid, typ []byte, ok bool) {
+	fields := [3]*[]byte{&alg, &kid, &typ}
+	for i, prefix := range [3]string{`{"alg":"`, `","kid":"`, `","typ":"`} {
+		if b, ok = bytes.CutPrefix(b, []byte(prefix)); !ok {
+			return nil, nil, nil, false
+		}
+		n := jsonx.PlainPrefix(b)
+		*fields[i], b = b[:n], b[n:]
+	}
+	if string(b) != `"}` {
+		return nil, nil, nil, false
+	}
+	return alg, kid, typ, true
+}
+
+// headerOf judges a header holding exactly alg, kid and typ, in that order,
+// as checkHeaderGeneral's loop and final checks do.
+func (p *policy) headerOf(alg, kid, typ []byte) (*key, denial) {
+	a := parseAlg(alg)
+	switch {
+	case a == 0 || a&p.algs == 0:
+		return nil, denyAlg
+	case !isAccessTokenType(typ):
+		return nil, denyType
+	}
+	k := p.keys[string(kid)]
+	switch {
+	case k == nil:
+		return nil, denyKey
+	case k.alg != a:
+		return nil, denyAlg
+	}
+	return k, denyNone
+}
+
+// checkHeaderGeneral reads any header with the strict parser.
+func (p *policy) checkHeaderGeneral(header []byte, s *scratch) (*key, denial) {
 	hv, err := jsonx.Parse(header)
 	if err != nil || hv.Kind() != jsonx.Object {
 		return nil, denyMalformed
