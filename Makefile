@@ -168,8 +168,12 @@ fuzz: $(WASM)
 # tests/bench/BENCHMARKS.md.
 # The seed's own stack, measured beside the origin in the same run.
 SEED_STAMP := tests/bench/seed/node_modules/.package-lock.json
+# An npm that runs no install scripts by default (allowScripts) leaves
+# better-sqlite3 without its native part: rebuild builds it (once; a no-op
+# when it is there).
 $(SEED_STAMP): tests/bench/seed/package.json tests/bench/seed/package-lock.json
 	npm ci --prefix tests/bench/seed --no-audit --no-fund
+	cd tests/bench/seed && npm rebuild better-sqlite3
 
 # hey (Debian's package) is the external load generator of the runs beside
 # the project's own; the lean floor server is what the origin is judged by.
