@@ -3,6 +3,8 @@ SHELL := /bin/bash
 GO    ?= go
 BUILD := build
 WASM  := $(BUILD)/edgeauth.wasm
+# The same rules as an http-wasm middleware guest (Traefik, Dapr).
+HTTPWASM := $(BUILD)/edgeauth-httpwasm.wasm
 # SQLITE_ENABLE_QPSG keeps prepared statements' query plans stable instead of
 # re-preparing on every execution; measured worthwhile on the todo list query.
 export CGO_CFLAGS ?= -O2 -DSQLITE_ENABLE_QPSG
@@ -10,6 +12,7 @@ export CGO_CFLAGS ?= -O2 -DSQLITE_ENABLE_QPSG
 EDGEAUTH_SRC := $(shell find edgeauth -name '*.go' -not -name '*_test.go') go.mod go.sum
 # Every test that needs the module uses this one build of it.
 export EDGEAUTH_MODULE := $(abspath $(WASM))
+export EDGEAUTH_HTTPWASM_MODULE := $(abspath $(HTTPWASM))
 # npm ci's marker: jose (an independent verifier) and workerd (an edge host).
 JS_STAMP := tests/js/node_modules/.package-lock.json
 
@@ -18,10 +21,13 @@ JS_STAMP := tests/js/node_modules/.package-lock.json
 all: build
 
 # The module: a WASI reactor (exports _initialize + ABI v1), one file for every host.
-wasm: $(WASM)
+wasm: $(WASM) $(HTTPWASM)
 $(WASM): $(EDGEAUTH_SRC)
 	@mkdir -p $(BUILD)
 	GOOS=wasip1 GOARCH=wasm $(GO) build -buildmode=c-shared -trimpath -ldflags='-s -w' -o $@ ./edgeauth/wasm
+$(HTTPWASM): $(EDGEAUTH_SRC)
+	@mkdir -p $(BUILD)
+	GOOS=wasip1 GOARCH=wasm $(GO) build -buildmode=c-shared -trimpath -ldflags='-s -w' -o $@ ./edgeauth/httpwasm/wasm
 
 build: $(WASM)
 	$(GO) build -o $(BUILD)/origin ./origin/cmd/origin
@@ -39,7 +45,7 @@ $(JS_STAMP): tests/js/package.json tests/js/package-lock.json
 # After every Go test: the conformance summary lines (hidden by go test
 # unless -v), and a bounded fuzz run with an oracle (an accepted token carries
 # exactly what was signed).
-test-go: $(WASM) $(JS_STAMP)
+test-go: $(WASM) $(HTTPWASM) $(JS_STAMP)
 	$(GO) vet ./...
 	$(GO) test -count=1 ./...
 	@set -o pipefail; $(GO) test -count=1 -v -run '^TestConformance' ./tests/conformance | grep -E '^(conformance:|--- FAIL|FAIL|ok)'
