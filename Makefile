@@ -13,7 +13,7 @@ EDGEAUTH_SRC := $(shell find edgeauth -name '*.go' -not -name '*_test.go') go.mo
 # Every test that needs the module uses this one build of it.
 export EDGEAUTH_MODULE := $(abspath $(WASM))
 export EDGEAUTH_HTTPWASM_MODULE := $(abspath $(HTTPWASM))
-# npm ci's marker: jose (an independent verifier) and workerd (an edge host).
+# npm ci's marker: jose (an independent verifier) and the edge hosts workerd, deno and bun.
 JS_STAMP := tests/js/node_modules/.package-lock.json
 
 .PHONY: all run build wasm test test-go test-race test-js matrix fuzz bench clean
@@ -56,10 +56,10 @@ test-go: $(WASM) $(HTTPWASM) $(JS_STAMP)
 test-race:
 	$(GO) test -count=1 -race ./wasmhost/... ./origin/edge/... ./origin/sqlite/... ./origin/postgres/... ./origin/sqlstore/... ./origin/reload/... ./origin/metrics/... ./origin/todocache/...
 
-# The WASI shim, the JS host and the gate; the corpus under Node and workerd;
+# The WASI shim, the JS host and the gate; the corpus under Node, workerd, Deno and Bun;
 # the workerd gate in front of a real origin.
 test-js: $(WASM) $(JS_STAMP)
-	node --test edgeauth/js/ tests/node/ tests/workerd/
+	node --test edgeauth/js/ tests/node/ tests/workerd/ tests/jshosts/
 
 # hosts x vectors, from the decisions each host recorded in build/conformance/.
 matrix:
