@@ -91,7 +91,7 @@ postgres:
 FUZZTIME ?= 30s
 FUZZ_TARGETS := \
 	./edgeauth:FuzzParseToken ./edgeauth:FuzzConfigure ./edgeauth:FuzzRequestJSON ./edgeauth:FuzzSignatures \
-	./edgeauth/internal/jsonx:FuzzJSON ./edgeauth/internal/jsonx:FuzzPlainWord ./wasmhost:FuzzParseDecision \
+	./edgeauth/httpwasm:FuzzConfig ./edgeauth/internal/jsonx:FuzzJSON ./edgeauth/internal/jsonx:FuzzPlainWord ./wasmhost:FuzzParseDecision \
 	./tests/conformance:FuzzParse ./tests/conformance:FuzzCheck ./tests/conformance:FuzzOracle ./origin/httpapi:FuzzDecodeStrict \
 	./origin/internal/cursor:FuzzDecode ./origin/sqlstore:FuzzRebind ./origin/tokens:FuzzNarrowScope ./origin:FuzzNormalizeEmail
 fuzz: $(WASM)

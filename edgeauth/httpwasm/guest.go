@@ -42,7 +42,7 @@ type Host interface {
 	// RequestHeaderValues returns every value of the named request header.
 	RequestHeaderValues(name string) ([]string, bool)
 	// RequestHeaderNames returns the request's header names, lower-cased.
-	RequestHeaderNames() []string
+	RequestHeaderNames() ([]string, bool)
 	RemoveRequestHeader(name string)
 	SetRequestHeader(name, value string)
 	SetResponseHeader(name, value string)
@@ -82,11 +82,20 @@ func (g *Guest) HandleRequest(h Host) (next bool) {
 		}
 	}()
 	d := g.decide(h)
+	var names []string
+	if d.Allow {
+		var ok bool
+		if names, ok = h.RequestHeaderNames(); !ok {
+			// The client's X-Auth-* headers could not all be found, so
+			// the request cannot be passed on safely.
+			d = g.auth.Authorize(nil)
+		}
+	}
 	if !d.Allow {
 		g.answer(h, d.Status, d.Error, d.ErrorDescription, d.WWWAuthenticate)
 		return false
 	}
-	for _, name := range h.RequestHeaderNames() {
+	for _, name := range names {
 		if strings.HasPrefix(name, ClientHeaderPrefix) {
 			h.RemoveRequestHeader(name)
 		}

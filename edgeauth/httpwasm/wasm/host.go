@@ -159,17 +159,11 @@ func (host) RequestHeaderValues(name string) ([]string, bool) {
 	return split(count, list), ok
 }
 
-func (host) RequestHeaderNames() []string {
+func (host) RequestHeaderNames() ([]string, bool) {
 	count, list, ok := readList(func(p unsafe.Pointer, limit uint32) uint64 {
 		return hostGetHeaderNames(kindRequest, p, limit)
 	})
-	if !ok {
-		// Names longer than MaxRead in all: the request was refused before
-		// this is asked, so this cannot happen with a host that keeps to
-		// the ABI. Fail closed rather than skip the stripping.
-		panic("edgeauth: request header names exceed the read bound")
-	}
-	return split(count, list)
+	return split(count, list), ok
 }
 
 func (host) RemoveRequestHeader(name string) {
