@@ -52,9 +52,10 @@ test-go: $(WASM) $(HTTPWASM) $(JS_STAMP)
 	$(GO) test -run '^$$' -fuzz '^FuzzOracle$$' -fuzztime 15s ./tests/conformance
 
 # The instance pool, the control plane and the store's connections are where
-# data races would hide.
-test-race:
+# data races would hide; so is the http-wasm host library's pool of guests.
+test-race: $(HTTPWASM)
 	$(GO) test -count=1 -race ./wasmhost/... ./origin/edge/... ./origin/sqlite/... ./origin/postgres/... ./origin/sqlstore/... ./origin/reload/... ./origin/metrics/... ./origin/todocache/...
+	$(GO) test -count=1 -race -run '^TestMiddleware' ./tests/httpwasm
 
 # The WASI shim, the JS host and the gate; the corpus under Node, workerd, Deno and Bun;
 # the workerd gate in front of a real origin.

@@ -9,8 +9,6 @@ import (
 	"path/filepath"
 	"testing"
 
-	"github.com/tetratelabs/wazero"
-
 	"github.com/craftingapis/todos/tests/conformance"
 )
 
@@ -29,12 +27,11 @@ func TestConformanceHTTPWasm(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	cache := wazero.NewCompilationCache()
-	engines := conformance.Engines{Main: newEngine(t, cache)}
+	engines := conformance.Engines{Main: newEngine(t, compiled)}
 	var fresh *engine // never configured; a rejected config changes nothing
 	engines.Fresh = func(testing.TB) conformance.Engine {
 		if fresh == nil {
-			fresh = newEngine(t, cache)
+			fresh = newEngine(t, compiled)
 		}
 		return fresh
 	}

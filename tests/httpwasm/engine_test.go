@@ -60,7 +60,7 @@ func (e *engine) build(guestConfig []byte) *stack {
 		e.forwarded = r.Header.Clone()
 		w.WriteHeader(http.StatusNoContent)
 	})
-	s, err := newStack(e.tb, e.cache, mc, guestConfig, next)
+	s, err := newStack(e.tb, wazero.NewRuntimeConfig().WithCompilationCache(e.cache), mc, guestConfig, next)
 	if err != nil {
 		// Not a rejection: the host could not load the guest at all.
 		e.tb.Fatalf("wasm.NewMiddleware: %v", err)

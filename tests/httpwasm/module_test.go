@@ -18,6 +18,11 @@ import (
 
 const repoRoot = "../.."
 
+// compiled is the compilation cache every middleware of these tests shares,
+// as Traefik shares one between the middlewares of a plugin: the module is
+// compiled once per test process.
+var compiled = wazero.NewCompilationCache()
+
 var (
 	moduleOnce  sync.Once
 	moduleBytes []byte
@@ -93,19 +98,18 @@ func (l *logRecorder) configRejection() string {
 }
 
 // stack is one middleware, built as Traefik builds one: a wazero runtime
-// sharing a compilation cache, the guest config, the module config and a
-// logger, wrapped around next.
+// (Traefik's has a compilation cache and nothing else), the guest config,
+// the module config and a logger, wrapped around next.
 type stack struct {
 	mw      wasm.Middleware
 	handler http.Handler
 	log     *logRecorder
 }
 
-func newStack(tb testing.TB, cache wazero.CompilationCache, mc wazero.ModuleConfig, guestConfig []byte, next http.Handler) (*stack, error) {
+func newStack(tb testing.TB, rc wazero.RuntimeConfig, mc wazero.ModuleConfig, guestConfig []byte, next http.Handler) (*stack, error) {
 	tb.Helper()
 	ctx := context.Background()
 	s := &stack{log: &logRecorder{}}
-	rc := wazero.NewRuntimeConfig().WithCompilationCache(cache)
 	opts := []handler.Option{
 		handler.ModuleConfig(mc),
 		handler.Logger(s.log),
@@ -131,7 +135,7 @@ func (s *stack) close() { _ = s.mw.Close(context.Background()) }
 // closed at the end of the test.
 func mustStack(tb testing.TB, mc wazero.ModuleConfig, guestConfig []byte, next http.Handler) *stack {
 	tb.Helper()
-	s, err := newStack(tb, wazero.NewCompilationCache(), mc, guestConfig, next)
+	s, err := newStack(tb, wazero.NewRuntimeConfig().WithCompilationCache(compiled), mc, guestConfig, next)
 	if err != nil {
 		tb.Fatalf("wasm.NewMiddleware: %v", err)
 	}
