@@ -104,15 +104,19 @@ fuzz: $(WASM)
 
 # One table, written to tests/bench/BENCHMARKS.md: native vs wasm per algorithm,
 # caches, compile and start-up, memory, size, and the origin end to end beside
-# the seed's Restify + jsonwebtoken + better-sqlite3 stack (~15 min).
+# the seed's Restify + jsonwebtoken + better-sqlite3 stack (~15 min). Then the
+# module's budget on each host (edgeauth/DEPLOY.md's host table): the JS hosts
+# by tests/jshosts/bench.mjs, wazero and http-wasm by BenchmarkBudget.
 # The seed's own stack, measured beside the origin in the same run.
 SEED_STAMP := tests/bench/seed/node_modules/.package-lock.json
 $(SEED_STAMP): tests/bench/seed/package.json tests/bench/seed/package-lock.json
 	npm ci --prefix tests/bench/seed --no-audit --no-fund
 
-bench: build $(JS_STAMP) $(SEED_STAMP)
+bench: build $(HTTPWASM) $(JS_STAMP) $(SEED_STAMP)
 	$(GO) run ./tests/cmd/benchreport
 	node tests/workerd/bench.mjs
+	node tests/jshosts/bench.mjs
+	$(GO) test -run '^$$' -bench '^BenchmarkBudget$$' ./tests/httpwasm
 	$(GO) test -run '^$$' -bench EnumerationTiming -benchtime 50x ./origin/httpapi
 	$(GO) test -run '^$$' -bench BenchmarkReplicas -benchtime 3s ./tests/replicas
 

@@ -17,9 +17,7 @@ import { readFileSync } from "node:fs";
 import { EdgeAuth } from "../../edgeauth/js/edgeauth.mjs";
 import { modulePath } from "../node/module.mjs";
 import { runAndRecord } from "../node/record.mjs";
-
-/** The runtime running this script. */
-export const runtime = typeof Deno !== "undefined" ? "deno" : typeof Bun !== "undefined" ? "bun" : "node";
+import { runtime } from "./runtime.mjs";
 
 function engine(auth) {
   return {
