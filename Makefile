@@ -3,8 +3,6 @@ SHELL := /bin/bash
 GO    ?= go
 BUILD := build
 WASM  := $(BUILD)/edgeauth.wasm
-# The same rules as an http-wasm middleware guest (Traefik, Dapr).
-HTTPWASM := $(BUILD)/edgeauth-httpwasm.wasm
 # SQLITE_ENABLE_QPSG keeps prepared statements' query plans stable instead of
 # re-preparing on every execution; measured worthwhile on the todo list query.
 export CGO_CFLAGS ?= -O2 -DSQLITE_ENABLE_QPSG
@@ -12,8 +10,7 @@ export CGO_CFLAGS ?= -O2 -DSQLITE_ENABLE_QPSG
 EDGEAUTH_SRC := $(shell find edgeauth -name '*.go' -not -name '*_test.go') go.mod go.sum
 # Every test that needs the module uses this one build of it.
 export EDGEAUTH_MODULE := $(abspath $(WASM))
-export EDGEAUTH_HTTPWASM_MODULE := $(abspath $(HTTPWASM))
-# npm ci's marker: jose (an independent verifier) and the edge hosts workerd, deno and bun.
+# npm ci's marker: jose (an independent verifier) and workerd (an edge host).
 JS_STAMP := tests/js/node_modules/.package-lock.json
 
 .PHONY: all run build wasm test test-go test-race test-js matrix fuzz bench clean
@@ -21,13 +18,10 @@ JS_STAMP := tests/js/node_modules/.package-lock.json
 all: build
 
 # The module: a WASI reactor (exports _initialize + ABI v1), one file for every host.
-wasm: $(WASM) $(HTTPWASM)
+wasm: $(WASM)
 $(WASM): $(EDGEAUTH_SRC)
 	@mkdir -p $(BUILD)
 	GOOS=wasip1 GOARCH=wasm $(GO) build -buildmode=c-shared -trimpath -ldflags='-s -w' -o $@ ./edgeauth/wasm
-$(HTTPWASM): $(EDGEAUTH_SRC)
-	@mkdir -p $(BUILD)
-	GOOS=wasip1 GOARCH=wasm $(GO) build -buildmode=c-shared -trimpath -ldflags='-s -w' -o $@ ./edgeauth/httpwasm/wasm
 
 build: $(WASM)
 	$(GO) build -o $(BUILD)/origin ./origin/cmd/origin
@@ -45,22 +39,21 @@ $(JS_STAMP): tests/js/package.json tests/js/package-lock.json
 # After every Go test: the conformance summary lines (hidden by go test
 # unless -v), and a bounded fuzz run with an oracle (an accepted token carries
 # exactly what was signed).
-test-go: $(WASM) $(HTTPWASM) $(JS_STAMP)
+test-go: $(WASM) $(JS_STAMP)
 	$(GO) vet ./...
 	$(GO) test -count=1 ./...
 	@set -o pipefail; $(GO) test -count=1 -v -run '^TestConformance' ./tests/conformance | grep -E '^(conformance:|--- FAIL|FAIL|ok)'
 	$(GO) test -run '^$$' -fuzz '^FuzzOracle$$' -fuzztime 15s ./tests/conformance
 
 # The instance pool, the control plane and the store's connections are where
-# data races would hide; so is the http-wasm host library's pool of guests.
-test-race: $(HTTPWASM)
+# data races would hide.
+test-race:
 	$(GO) test -count=1 -race ./wasmhost/... ./origin/edge/... ./origin/sqlite/... ./origin/postgres/... ./origin/sqlstore/... ./origin/reload/... ./origin/metrics/... ./origin/todocache/...
-	$(GO) test -count=1 -race -run '^TestMiddleware' ./tests/httpwasm
 
-# The WASI shim, the JS host and the gate; the corpus under Node, workerd, Deno and Bun;
+# The WASI shim, the JS host and the gate; the corpus under Node and workerd;
 # the workerd gate in front of a real origin.
 test-js: $(WASM) $(JS_STAMP)
-	node --test edgeauth/js/ tests/node/ tests/workerd/ tests/jshosts/
+	node --test edgeauth/js/ tests/node/ tests/workerd/
 
 # hosts x vectors, from the decisions each host recorded in build/conformance/.
 matrix:
@@ -92,7 +85,7 @@ postgres:
 FUZZTIME ?= 30s
 FUZZ_TARGETS := \
 	./edgeauth:FuzzParseToken ./edgeauth:FuzzConfigure ./edgeauth:FuzzRequestJSON ./edgeauth:FuzzSignatures \
-	./edgeauth/httpwasm:FuzzConfig ./edgeauth/internal/jsonx:FuzzJSON ./edgeauth/internal/jsonx:FuzzPlainWord ./wasmhost:FuzzParseDecision \
+	./edgeauth/internal/jsonx:FuzzJSON ./edgeauth/internal/jsonx:FuzzPlainWord ./wasmhost:FuzzParseDecision \
 	./tests/conformance:FuzzParse ./tests/conformance:FuzzCheck ./tests/conformance:FuzzOracle ./origin/httpapi:FuzzDecodeStrict \
 	./origin/internal/cursor:FuzzDecode ./origin/sqlstore:FuzzRebind ./origin/tokens:FuzzNarrowScope ./origin:FuzzNormalizeEmail
 fuzz: $(WASM)
@@ -104,21 +97,52 @@ fuzz: $(WASM)
 
 # One table, written to tests/bench/BENCHMARKS.md: native vs wasm per algorithm,
 # caches, compile and start-up, memory, size, and the origin end to end beside
-# the seed's Restify + jsonwebtoken + better-sqlite3 stack (~15 min). Then the
-# module's budget on each host (edgeauth/DEPLOY.md's host table): the JS hosts
-# by tests/jshosts/bench.mjs, wazero and http-wasm by BenchmarkBudget.
+# the seed's Restify + jsonwebtoken + better-sqlite3 stack (~15 min).
 # The seed's own stack, measured beside the origin in the same run.
 SEED_STAMP := tests/bench/seed/node_modules/.package-lock.json
 $(SEED_STAMP): tests/bench/seed/package.json tests/bench/seed/package-lock.json
 	npm ci --prefix tests/bench/seed --no-audit --no-fund
 
-bench: build $(HTTPWASM) $(JS_STAMP) $(SEED_STAMP)
+bench: build $(JS_STAMP) $(SEED_STAMP)
 	$(GO) run ./tests/cmd/benchreport
 	node tests/workerd/bench.mjs
-	node tests/jshosts/bench.mjs
-	$(GO) test -run '^$$' -bench '^BenchmarkBudget$$' ./tests/httpwasm
 	$(GO) test -run '^$$' -bench EnumerationTiming -benchtime 50x ./origin/httpapi
 	$(GO) test -run '^$$' -bench BenchmarkReplicas -benchtime 3s ./tests/replicas
 
 clean:
 	rm -rf $(BUILD)
+
+# --- The http-wasm build and the other edge hosts --------------------------
+# build/edgeauth-httpwasm.wasm is the same rules as an http-wasm middleware
+# guest (Traefik, Dapr; edgeauth/DEPLOY.md). Its tests (tests/httpwasm, run by
+# test-go) find it through EDGEAUTH_HTTPWASM_MODULE, as the others find the
+# module through EDGEAUTH_MODULE. Deno and Bun come from the npm lock file
+# (JS_STAMP). Each rule below adds to a target defined above.
+HTTPWASM := $(BUILD)/edgeauth-httpwasm.wasm
+export EDGEAUTH_HTTPWASM_MODULE := $(abspath $(HTTPWASM))
+$(HTTPWASM): $(EDGEAUTH_SRC)
+	@mkdir -p $(BUILD)
+	GOOS=wasip1 GOARCH=wasm $(GO) build -buildmode=c-shared -trimpath -ldflags='-s -w' -o $@ ./edgeauth/httpwasm/wasm
+wasm test-go: $(HTTPWASM)
+
+# The host library's pool of guests under concurrent requests.
+test-race: test-race-httpwasm
+test-race-httpwasm: $(HTTPWASM)
+	$(GO) test -count=1 -race -run '^TestMiddleware' ./tests/httpwasm
+
+# The corpus under Deno and Bun, through the JS host and its WASI shim.
+test-js: test-jshosts
+test-jshosts: $(WASM) $(JS_STAMP)
+	node --test tests/jshosts/
+
+# The module's budget on every host (edgeauth/DEPLOY.md's host table): the JS
+# hosts by tests/jshosts/bench.mjs, wazero and http-wasm by BenchmarkBudget.
+bench: bench-hosts
+bench-hosts: $(WASM) $(HTTPWASM) $(JS_STAMP)
+	node tests/jshosts/bench.mjs
+	$(GO) test -run '^$$' -bench '^BenchmarkBudget$$' ./tests/httpwasm
+
+FUZZ_TARGETS += ./edgeauth/httpwasm:FuzzConfig
+
+.PHONY: test-race-httpwasm test-jshosts bench-hosts
+# --- end http-wasm and edge hosts --------------------------------------------
