@@ -144,5 +144,8 @@ bench-hosts: $(WASM) $(HTTPWASM) $(JS_STAMP)
 
 FUZZ_TARGETS += ./edgeauth/httpwasm:FuzzConfig
 
+# Columns of the conformance matrix, after the reference hosts.
+CONFORMANCE_HOSTS += deno bun http-wasm
+
 .PHONY: test-race-httpwasm test-jshosts bench-hosts
 # --- end http-wasm and edge hosts --------------------------------------------

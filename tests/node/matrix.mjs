@@ -1,8 +1,7 @@
 #!/usr/bin/env node
 // Prints the conformance matrix — hosts × vector files, vectors passed — from
 // the records in build/conformance/ (wazero.json from the Go recorder,
-// http-wasm.json from tests/httpwasm, node.json, workerd.json, deno.json and
-// bun.json from the JS runners), and exits 1 unless every
+// node.json and workerd.json from the JS runners), and exits 1 unless every
 // host ran every vector of the corpus, passed it, and decided exactly as
 // wazero did.
 //
@@ -12,8 +11,7 @@
 // that type. Each host's own record already judged the exact bytes against
 // the vectors.
 //
-// Usage: node tests/node/matrix.mjs [host...]
-//        (default: wazero node workerd deno bun http-wasm)
+// Usage: node tests/node/matrix.mjs [host...]   (default: wazero node workerd)
 
 import { existsSync, readFileSync } from "node:fs";
 import { join } from "node:path";
@@ -92,7 +90,7 @@ export function matrix(hosts, readRecord, files = loadCorpus()) {
 }
 
 if (import.meta.url === `file://${process.argv[1]}`) {
-  const hosts = process.argv.length > 2 ? process.argv.slice(2) : ["wazero", "node", "workerd", "deno", "bun", "http-wasm"];
+  const hosts = process.argv.length > 2 ? process.argv.slice(2) : ["wazero", "node", "workerd"];
   const read = (h) => {
     const p = join(recordDir, `${h}.json`);
     return existsSync(p) ? JSON.parse(readFileSync(p, "utf8")) : null;
