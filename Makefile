@@ -132,7 +132,7 @@ test-race-httpwasm: $(HTTPWASM)
 
 # The corpus under Deno and Bun, through the JS host and its WASI shim.
 test-js: test-jshosts
-test-jshosts: $(WASM) $(JS_STAMP)
+test-jshosts: $(WASM) $(JUDGE) $(JS_STAMP)
 	node --test tests/jshosts/
 
 # The module's budget on every host (edgeauth/DEPLOY.md's host table): the JS

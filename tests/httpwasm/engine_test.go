@@ -43,33 +43,40 @@ type engine struct {
 	now       atomic.Int64 // unix seconds, the guest's wall clock
 	cur       *stack
 	forwarded http.Header // what the next handler received, nil if not called
+	// broken is a failure to build a middleware at all, which is not a
+	// rejected config: every later Authorize reports it as an engine
+	// failure, so that no vector can pass on it.
+	broken error
 }
 
 func newEngine(tb testing.TB, cache wazero.CompilationCache) *engine {
 	e := &engine{tb: tb, cache: cache}
-	e.cur = e.build(nil) // never configured: the guest denies everything
+	s, err := e.build(nil) // never configured: the guest denies everything
+	if err != nil {
+		tb.Fatalf("wasm.NewMiddleware: %v", err)
+	}
+	e.cur = s
 	tb.Cleanup(func() { e.cur.close() })
 	return e
 }
 
 func (e *engine) walltime() (int64, int32) { return e.now.Load(), 0 }
 
-func (e *engine) build(guestConfig []byte) *stack {
+func (e *engine) build(guestConfig []byte) (*stack, error) {
 	mc := wazero.NewModuleConfig().WithWalltime(e.walltime, sys.ClockResolution(1)).WithStartFunctions("_start", "_initialize")
 	next := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		e.forwarded = r.Header.Clone()
 		w.WriteHeader(http.StatusNoContent)
 	})
-	s, err := newStack(e.tb, wazero.NewRuntimeConfig().WithCompilationCache(e.cache), mc, guestConfig, next)
-	if err != nil {
-		// Not a rejection: the host could not load the guest at all.
-		e.tb.Fatalf("wasm.NewMiddleware: %v", err)
-	}
-	return s
+	return newStack(e.tb, wazero.NewRuntimeConfig().WithCompilationCache(e.cache), mc, guestConfig, next)
 }
 
 func (e *engine) Configure(config []byte) error {
-	s := e.build(config)
+	s, err := e.build(config)
+	if err != nil {
+		e.broken = fmt.Errorf("wasm.NewMiddleware: %w", err)
+		return e.broken
+	}
 	if msg := s.log.configRejection(); msg != "" {
 		s.close()
 		return errors.New(msg)
@@ -80,6 +87,9 @@ func (e *engine) Configure(config []byte) error {
 }
 
 func (e *engine) Authorize(request []byte) ([]byte, error) {
+	if e.broken != nil {
+		return nil, e.broken
+	}
 	req, err := edgeauth.ParseRequestJSON(request)
 	if err != nil {
 		return nil, fmt.Errorf("request: %w", err)
