@@ -178,7 +178,7 @@ func decisionFromHTTP(res *http.Response, forwarded http.Header) ([]byte, error)
 			}
 			d.ExpiresAt = exp
 		}
-		return edgeauth.AppendDecisionJSON(nil, &d), nil
+		return decisionJSON(d)
 	}
 	if ct := res.Header.Get("Content-Type"); ct != "application/problem+json" {
 		return nil, fmt.Errorf("answered %d with content type %q: %s", res.StatusCode, ct, body)
@@ -198,6 +198,25 @@ func decisionFromHTTP(res *http.Response, forwarded http.Header) ([]byte, error)
 	d := edgeauth.Decision{Status: res.StatusCode, Error: p.Error, WWWAuthenticate: res.Header.Get("Www-Authenticate")}
 	if p.Error != "" {
 		d.ErrorDescription = p.Detail
+	}
+	return decisionJSON(d)
+}
+
+// decisionJSON encodes d as the module does, with its reason label: the
+// HTTP answer does not carry the label, but it determines it (status, error
+// and description name one outcome each; ABI.md), and edgeauth.Reason
+// recovers it so. The label is added as JSON and the document is put
+// through the package's own decoder and encoder, so that it is kept exactly
+// when edgeauth's Decision has a reason member, as the module's output is.
+func decisionJSON(d edgeauth.Decision) ([]byte, error) {
+	b := edgeauth.AppendDecisionJSON(nil, &d)
+	label, err := json.Marshal(edgeauth.Reason(d))
+	if err != nil {
+		return nil, err
+	}
+	b = append(append(append(b[:len(b)-1], `,"reason":`...), label...), '}')
+	if d, err = edgeauth.ParseDecisionJSON(b); err != nil {
+		return nil, err
 	}
 	return edgeauth.AppendDecisionJSON(nil, &d), nil
 }
