@@ -17,7 +17,7 @@ var bodyTypes = []struct {
 }{
 	{"Credentials", func() any { return new(origin.Credentials) }, map[string]string{"email": `"a@example.com"`, "password": `"long enough"`, "scope": `"todos:read"`}},
 	{"NewUser", func() any { return new(origin.NewUser) }, map[string]string{"email": `"a@example.com"`, "password": `"long enough"`, "name": `"A"`}},
-	{"UserUpdate", func() any { return new(origin.UserUpdate) }, map[string]string{"name": `"A"`, "password": `"long enough"`}},
+	{"UserUpdate", func() any { return new(origin.UserUpdate) }, map[string]string{"name": `"A"`, "password": `"long enough"`, "current_password": `"old enough"`}},
 	{"NewTodo", func() any { return new(origin.NewTodo) }, map[string]string{"title": `"t"`, "completed": `true`}},
 	{"TodoUpdate", func() any { return new(origin.TodoUpdate) }, map[string]string{"title": `"t"`, "completed": `false`}},
 }

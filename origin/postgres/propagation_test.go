@@ -44,7 +44,7 @@ func TestPollingAloneBoundsPropagation(t *testing.T) {
 	}
 	go cp.Run(ctx)
 
-	pw := "another password"
+	pw, cur := "another password", "password1"
 	changes := []struct {
 		name string
 		do   func() error
@@ -52,7 +52,7 @@ func TestPollingAloneBoundsPropagation(t *testing.T) {
 		{"rotation", func() error { _, err := NewKeyService(writer).RotateKey(ctx, origin.AlgEdDSA); return err }},
 		{"revocation", func() error { return writer.Revoke(ctx, "jti-poll", time.Now().Add(time.Hour)) }},
 		{"password change", func() error {
-			_, err := NewUserService(writer).UpdateUser(ctx, u.ID, origin.UserUpdate{Password: &pw})
+			_, err := NewUserService(writer).UpdateUser(ctx, u.ID, origin.UserUpdate{Password: &pw, CurrentPassword: &cur})
 			return err
 		}},
 	}

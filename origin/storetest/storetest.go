@@ -42,6 +42,8 @@ type EdgeStore interface {
 	origin.EdgeStore
 	tokens.SubjectStore
 	SetNotifier(n origin.Notifier)
+	// SubjectValidAfter is the subject's cutoff in unix seconds, 0 if none.
+	SubjectValidAfter(ctx context.Context, subject string) (int64, error)
 }
 
 // RawKey is a signing key's row as stored.
@@ -85,6 +87,7 @@ func Run(t *testing.T, open func(t *testing.T) Store) {
 		{"UpdateUserNotifierError", testUpdateUserNotifierError},
 		{"UpdateUserNotFound", testUpdateUserNotFound},
 		{"DeleteUser", testDeleteUser},
+		{"LoginRacesCredentialChange", testLoginRacesCredentialChange},
 		{"TodoCRUDAndOwnership", testTodoCRUDAndOwnership},
 		{"TodoTitleRules", testTodoTitleRules},
 		{"ListTodosPaging", testListTodosPaging},
