@@ -11,7 +11,7 @@ import (
 // Validation (email form, password 8..72 bytes, name) is the service's.
 func (s *server) createUser(w http.ResponseWriter, r *http.Request) {
 	var in origin.NewUser
-	if !s.decodeJSON(w, r, &in) || !s.admitAttempt(w, r, in.Email) {
+	if !s.decodeJSON(w, r, &in) || !s.admitAttempt(w, r, in.Email, "") {
 		return
 	}
 	u, err := s.users.CreateUser(r.Context(), in)
@@ -61,7 +61,7 @@ func (s *server) updateUser(w http.ResponseWriter, r *http.Request) {
 			s.writeError(w, r, err)
 			return
 		}
-		if !s.admitAttempt(w, r, u.Email) {
+		if !s.admitAttempt(w, r, u.Email, "") {
 			return
 		}
 	}

@@ -44,6 +44,8 @@ type EdgeStore interface {
 	SetNotifier(n origin.Notifier)
 	// SubjectValidAfter is the subject's cutoff in unix seconds, 0 if none.
 	SubjectValidAfter(ctx context.Context, subject string) (int64, error)
+	// Secret returns the origin's secret called name, made on first use.
+	Secret(ctx context.Context, name string) ([]byte, error)
 }
 
 // RawKey is a signing key's row as stored.
@@ -102,6 +104,7 @@ func Run(t *testing.T, open func(t *testing.T) Store) {
 		{"Revocations", testRevocations},
 		{"SubjectsValidAfter", testSubjectsValidAfter},
 		{"ChangeVersion", testChangeVersion},
+		{"SecretsShared", testSecretsShared},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {

@@ -99,12 +99,17 @@ func runServe(ctx context.Context, args []string, lookupEnv func(string) (string
 	if err != nil {
 		return err
 	}
+	devices, err := deviceCookies(ctx, c, db.Edge)
+	if err != nil {
+		return err
+	}
 	apiTodos, apiUsers := cacheTodoLists(c, db.Todos, users, log)
 	handler := httpapi.New(httpapi.Options{
 		Users: apiUsers, Todos: apiTodos, Auth: issuer, Control: cp,
 		Authorizer: authorizer, EnableSecurity: c.Server.EnableSecurity,
 		Realm: c.Auth.Realm, Logger: log, MaxBodyBytes: c.Server.MaxBodyBytes,
 		Limiter: limiter, ClientAddr: clientAddr, Observer: ops.observer(),
+		DeviceCookies: devices,
 	})
 
 	ln, err := net.Listen("tcp", net.JoinHostPort(c.Server.Host, strconv.Itoa(c.Server.Port)))

@@ -29,6 +29,7 @@ type store struct {
 		origin.EdgeStore
 		tokens.SubjectStore
 		SetNotifier(n origin.Notifier)
+		secretStore
 	}
 	// Backend is "sqlite" or "postgres", for logs.
 	Backend string
