@@ -99,6 +99,8 @@ func Run(t *testing.T, open func(t *testing.T) Store) {
 		{"VerifyingKeysHS256", testVerifyingKeysHS256},
 		{"KeyEncryptionAtRest", testKeyEncryptionAtRest},
 		{"PlainKeyReadableWithMasterKey", testPlainKeyReadableWithMasterKey},
+		{"PrivatePartDestroyed", testPrivatePartDestroyed},
+		{"SealExistingKeys", testSealExistingKeys},
 		{"ConcurrentFirstKey", testConcurrentFirstKey},
 		{"ConcurrentRotations", testConcurrentRotations},
 		{"Revocations", testRevocations},

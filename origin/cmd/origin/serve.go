@@ -38,6 +38,9 @@ func runServe(ctx context.Context, args []string, lookupEnv func(string) (string
 	}
 	defer db.Close()
 	keys := db.Keys
+	if err := sealAtStart(ctx, keys, log); err != nil {
+		return err
+	}
 	key, created, err := keys.EnsureActiveKey(ctx, c.Auth.SigningAlg)
 	if err != nil {
 		return err
