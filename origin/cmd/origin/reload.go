@@ -2,14 +2,12 @@ package main
 
 import (
 	"context"
-	"crypto/sha256"
 	"encoding/hex"
 	"errors"
 	"flag"
 	"fmt"
 	"io"
 	"log/slog"
-	"os"
 	"reflect"
 	"strings"
 	"time"
@@ -113,11 +111,12 @@ func (o *opsRuntime) reloadModule(ctx context.Context, c Config, force bool) err
 		}
 		return err
 	}
-	b, err := os.ReadFile(path)
+	// The pin in force, not the reloaded config's: a reload must not be
+	// able to unpin (auth.moduleSHA256 changes only with a restart).
+	b, sum, err := readModule(path, o.applied.Auth.ModuleSHA256)
 	if err != nil {
 		return fail(err)
 	}
-	sum := sha256.Sum256(b)
 	if !force && sum == o.moduleSum {
 		o.log.Info("auth module unchanged; not reloaded", "module", path)
 		return nil

@@ -2,13 +2,13 @@ package main
 
 import (
 	"context"
+	"encoding/hex"
 	"errors"
 	"fmt"
 	"io"
 	"log/slog"
 	"net"
 	"net/http"
-	"os"
 	"strconv"
 	"time"
 
@@ -140,7 +140,7 @@ func runServe(ctx context.Context, args []string, lookupEnv func(string) (string
 
 // loadModule compiles the auth step's module and starts its pool.
 func loadModule(ctx context.Context, c Config, log *slog.Logger) (*wasmhost.Host, error) {
-	module, err := os.ReadFile(c.Auth.Module)
+	module, sum, err := readModule(c.Auth.Module, c.Auth.ModuleSHA256)
 	if err != nil {
 		return nil, fmt.Errorf("auth module: %w (build it with `make wasm`)", err)
 	}
@@ -149,7 +149,7 @@ func loadModule(ctx context.Context, c Config, log *slog.Logger) (*wasmhost.Host
 	if err != nil {
 		return nil, fmt.Errorf("auth module %s: %w", c.Auth.Module, err)
 	}
-	log.Info("auth module loaded", "module", c.Auth.Module, "bytes", len(module), "took", time.Since(start).String())
+	log.Info("auth module loaded", "module", c.Auth.Module, "sha256", hex.EncodeToString(sum[:]), "bytes", len(module), "took", time.Since(start).String())
 	return host, nil
 }
 

@@ -1,0 +1,70 @@
+package main
+
+import (
+	"crypto/sha256"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"strings"
+)
+
+// maxModuleBytes bounds a module read into memory; the ABI v1 module is a
+// few megabytes, and Workers refuse anything over 10 MB compressed.
+const maxModuleBytes = 64 << 20
+
+// errUntrustedModule: the module file is not one the origin may load.
+var errUntrustedModule = errors.New("untrusted auth module")
+
+// readModule reads the auth module at path, if the origin may trust it.
+// The module decides who is allowed in (a hostile one can allow any request
+// as any subject), so it is trusted code, and only a file that no one but
+// the origin's own user could have written is loaded: a regular file, owned
+// by the user the origin runs as, not writable by group or others. The
+// checks are made on the open file, the one that is then read. With pin
+// (auth.moduleSHA256) set, the file's SHA-256 must also be pin. It returns
+// the bytes and their SHA-256.
+func readModule(path, pin string) ([]byte, [sha256.Size]byte, error) {
+	var sum [sha256.Size]byte
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, sum, err
+	}
+	defer f.Close()
+	fi, err := f.Stat()
+	if err != nil {
+		return nil, sum, err
+	}
+	if !fi.Mode().IsRegular() {
+		return nil, sum, fmt.Errorf("%w: %s is not a regular file", errUntrustedModule, path)
+	}
+	if fi.Mode().Perm()&0o022 != 0 {
+		return nil, sum, fmt.Errorf("%w: %s is writable by group or others (mode %o); chmod go-w it", errUntrustedModule, path, fi.Mode().Perm())
+	}
+	uid, err := fileOwner(fi)
+	if err != nil {
+		return nil, sum, fmt.Errorf("%w: %s: %v", errUntrustedModule, path, err)
+	}
+	if uid != os.Geteuid() {
+		return nil, sum, fmt.Errorf("%w: %s is owned by uid %d, not by the origin's user (uid %d)", errUntrustedModule, path, uid, os.Geteuid())
+	}
+	b, err := io.ReadAll(io.LimitReader(f, maxModuleBytes+1))
+	if err != nil {
+		return nil, sum, err
+	}
+	if len(b) > maxModuleBytes {
+		return nil, sum, fmt.Errorf("%w: %s is over %d bytes", errUntrustedModule, path, maxModuleBytes)
+	}
+	sum = sha256.Sum256(b)
+	if pin != "" && hex.EncodeToString(sum[:]) != strings.ToLower(pin) {
+		return nil, sum, fmt.Errorf("%w: %s has SHA-256 %x, auth.moduleSHA256 pins %s", errUntrustedModule, path, sum, strings.ToLower(pin))
+	}
+	return b, sum, nil
+}
+
+// validModuleSHA256 reports whether s is empty (no pin) or a SHA-256 in hex.
+func validModuleSHA256(s string) bool {
+	b, err := hex.DecodeString(s)
+	return s == "" || (err == nil && len(b) == sha256.Size)
+}
