@@ -107,7 +107,7 @@ func TestKeysCommands(t *testing.T) {
 	if _, err := runCmd(t, env, "keys", "rotate", "-alg", "none"); err == nil {
 		t.Fatal("rotating to alg none succeeded")
 	}
-	if !regexp.MustCompile(first + `\s+ES256\s+retired\s+\S+\s+\S+\s+destroyed`).MatchString(out) ||
+	if !regexp.MustCompile(first+`\s+ES256\s+retired\s+\S+\s+\S+\s+destroyed`).MatchString(out) ||
 		!regexp.MustCompile(`EdDSA\s+active\s+\S+\s+-\s+plain`).MatchString(out) {
 		t.Fatalf("list does not show how private parts are kept:\n%s", out)
 	}
