@@ -30,9 +30,10 @@
 // client) rate r and burst b, against the account rate R, can consume at
 // most n·(b + r·t) tokens in t while R·t are supplied; so when n·r < R a new
 // device retrying after each Retry-After is admitted within
-// n·b / (R − n·r). With DefaultConfig that is 1 minute for the twelve
-// senders it takes to drain the old defaults, and any number of senders up
-// to 29; beyond that only known devices are guaranteed.
+// n·b / (R − n·r). With DefaultConfig that is 100 seconds against twelve
+// senders (enough to keep the shared bucket of earlier, looser defaults
+// empty), and there is a bound for up to 29; beyond that only known devices
+// are guaranteed.
 //
 // Memory is bounded: each of the six bucket sets holds at most MaxKeys
 // keys. A new key evicts the least recently used bucket only if that
@@ -82,13 +83,13 @@ const (
 
 // DefaultConfig is a sound production setting: 30 attempts a minute per
 // client (burst 30), 4 a minute per account from one client or device
-// (burst 6), 120 a minute per account from clients without its device
+// (burst 10), 120 a minute per account from clients without its device
 // cookie (burst 60), 100 000 keys per set (six sets; SECURITY.md gives the
 // memory this bounds, reached only under a flood of fresh keys).
 func DefaultConfig() Config {
 	return Config{
 		ClientPerMinute: 30, ClientBurst: 30,
-		AccountClientPerMinute: 4, AccountClientBurst: 6,
+		AccountClientPerMinute: 4, AccountClientBurst: 10,
 		AccountPerMinute: 120, AccountBurst: 60,
 		MaxKeys: 100_000,
 	}
