@@ -23,10 +23,15 @@ var errUntrustedModule = errors.New("untrusted auth module")
 // the origin's own user could have written is loaded: a regular file, owned
 // by the user the origin runs as, not writable by group or others. The
 // checks are made on the open file, the one that is then read. With pin
-// (auth.moduleSHA256) set, the file's SHA-256 must also be pin. It returns
-// the bytes and their SHA-256.
-func readModule(path, pin string) ([]byte, [sha256.Size]byte, error) {
+// (auth.moduleSHA256) set, the file's SHA-256 must also be pin. The
+// compilation cache (auth.cacheDir) holds machine code compiled from the
+// module, run as it is: when it exists it must be a folder held the same
+// way (wazero creates it 0700). It returns the bytes and their SHA-256.
+func readModule(path, pin, cacheDir string) ([]byte, [sha256.Size]byte, error) {
 	var sum [sha256.Size]byte
+	if err := checkCacheDir(cacheDir); err != nil {
+		return nil, sum, err
+	}
 	f, err := os.Open(path)
 	if err != nil {
 		return nil, sum, err
@@ -39,15 +44,8 @@ func readModule(path, pin string) ([]byte, [sha256.Size]byte, error) {
 	if !fi.Mode().IsRegular() {
 		return nil, sum, fmt.Errorf("%w: %s is not a regular file", errUntrustedModule, path)
 	}
-	if fi.Mode().Perm()&0o022 != 0 {
-		return nil, sum, fmt.Errorf("%w: %s is writable by group or others (mode %o); chmod go-w it", errUntrustedModule, path, fi.Mode().Perm())
-	}
-	uid, err := fileOwner(fi)
-	if err != nil {
-		return nil, sum, fmt.Errorf("%w: %s: %v", errUntrustedModule, path, err)
-	}
-	if uid != os.Geteuid() {
-		return nil, sum, fmt.Errorf("%w: %s is owned by uid %d, not by the origin's user (uid %d)", errUntrustedModule, path, uid, os.Geteuid())
+	if err := ownedPrivately(path, fi); err != nil {
+		return nil, sum, err
 	}
 	b, err := io.ReadAll(io.LimitReader(f, maxModuleBytes+1))
 	if err != nil {
@@ -61,6 +59,39 @@ func readModule(path, pin string) ([]byte, [sha256.Size]byte, error) {
 		return nil, sum, fmt.Errorf("%w: %s has SHA-256 %x, auth.moduleSHA256 pins %s", errUntrustedModule, path, sum, strings.ToLower(pin))
 	}
 	return b, sum, nil
+}
+
+// ownedPrivately checks that fi (of path) is owned by the origin's user and
+// not writable by group or others.
+func ownedPrivately(path string, fi os.FileInfo) error {
+	if fi.Mode().Perm()&0o022 != 0 {
+		return fmt.Errorf("%w: %s is writable by group or others (mode %o); chmod go-w it", errUntrustedModule, path, fi.Mode().Perm())
+	}
+	uid, err := fileOwner(fi)
+	if err != nil {
+		return fmt.Errorf("%w: %s: %v", errUntrustedModule, path, err)
+	}
+	if uid != os.Geteuid() {
+		return fmt.Errorf("%w: %s is owned by uid %d, not by the origin's user (uid %d)", errUntrustedModule, path, uid, os.Geteuid())
+	}
+	return nil
+}
+
+// checkCacheDir checks the compilation cache folder, if there is one yet.
+func checkCacheDir(dir string) error {
+	if dir == "" {
+		return nil
+	}
+	fi, err := os.Stat(dir)
+	if errors.Is(err, os.ErrNotExist) {
+		return nil
+	} else if err != nil {
+		return err
+	}
+	if !fi.IsDir() {
+		return fmt.Errorf("%w: the cache %s is not a folder", errUntrustedModule, dir)
+	}
+	return ownedPrivately(dir, fi)
 }
 
 // validModuleSHA256 reports whether s is empty (no pin) or a SHA-256 in hex.

@@ -53,7 +53,7 @@ func TestReadModuleTrust(t *testing.T) {
 			if tc.setup != nil {
 				tc.setup(t, path)
 			}
-			b, got, err := readModule(path, tc.pin)
+			b, got, err := readModule(path, tc.pin, "")
 			if tc.ok {
 				if err != nil || string(b) != string(body) || got != sum {
 					t.Fatalf("readModule = %d bytes, %x, %v", len(b), got, err)
@@ -62,6 +62,41 @@ func TestReadModuleTrust(t *testing.T) {
 			}
 			if !errors.Is(err, errUntrustedModule) || b != nil {
 				t.Fatalf("readModule = %d bytes, %v; want errUntrustedModule", len(b), err)
+			}
+		})
+	}
+}
+
+// The compilation cache holds machine code: a folder others can write is
+// refused like a module they can write.
+func TestReadModuleCacheDir(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "edgeauth.wasm")
+	if err := os.WriteFile(path, []byte("\x00asm"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	dir := t.TempDir()
+	for _, tc := range []struct {
+		name  string
+		cache string
+		mode  os.FileMode
+		ok    bool
+	}{
+		{"none", "", 0, true},
+		{"not made yet", filepath.Join(dir, "later"), 0, true},
+		{"private", filepath.Join(dir, "private"), 0o700, true},
+		{"writable by others", filepath.Join(dir, "open"), 0o777, false},
+		{"writable by group", filepath.Join(dir, "group"), 0o770, false},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			if tc.mode != 0 {
+				if err := os.Mkdir(tc.cache, 0o700); err != nil {
+					t.Fatal(err)
+				}
+				chmod(t, tc.cache, tc.mode)
+			}
+			_, _, err := readModule(path, "", tc.cache)
+			if tc.ok != (err == nil) || (!tc.ok && !errors.Is(err, errUntrustedModule)) {
+				t.Fatalf("readModule with cache %s (mode %o): %v", tc.name, tc.mode, err)
 			}
 		})
 	}

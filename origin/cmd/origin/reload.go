@@ -113,7 +113,7 @@ func (o *opsRuntime) reloadModule(ctx context.Context, c Config, force bool) err
 	}
 	// The pin in force, not the reloaded config's: a reload must not be
 	// able to unpin (auth.moduleSHA256 changes only with a restart).
-	b, sum, err := readModule(path, o.applied.Auth.ModuleSHA256)
+	b, sum, err := readModule(path, o.applied.Auth.ModuleSHA256, c.Auth.CacheDir)
 	if err != nil {
 		return fail(err)
 	}

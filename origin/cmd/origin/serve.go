@@ -140,7 +140,7 @@ func runServe(ctx context.Context, args []string, lookupEnv func(string) (string
 
 // loadModule compiles the auth step's module and starts its pool.
 func loadModule(ctx context.Context, c Config, log *slog.Logger) (*wasmhost.Host, error) {
-	module, sum, err := readModule(c.Auth.Module, c.Auth.ModuleSHA256)
+	module, sum, err := readModule(c.Auth.Module, c.Auth.ModuleSHA256, c.Auth.CacheDir)
 	if err != nil {
 		return nil, fmt.Errorf("auth module: %w (build it with `make wasm`)", err)
 	}
