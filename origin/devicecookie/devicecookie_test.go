@@ -118,3 +118,28 @@ func TestNewRefusesShortSecret(t *testing.T) {
 		t.Fatalf("err = %v", err)
 	}
 }
+
+// FuzzDevice: no cookie value but the one issued is ever a device of the
+// account, and none makes Device panic.
+func FuzzDevice(f *testing.F) {
+	now := t0
+	c, err := New(bytes.Repeat([]byte{5}, 32), Options{Lifetime: time.Hour, Now: func() time.Time { return now }})
+	if err != nil {
+		f.Fatal(err)
+	}
+	issued, err := c.Issue("ada@example.com")
+	if err != nil {
+		f.Fatal(err)
+	}
+	f.Add(issued.Value)
+	f.Add(strings.Replace(issued.Value, ".", "..", 1))
+	f.Add("a.b.c")
+	f.Fuzz(func(t *testing.T, value string) {
+		r := httptest.NewRequest("POST", Path, nil)
+		r.Header.Set("Cookie", issued.Name+"="+value)
+		id := c.Device(r, "ada@example.com")
+		if id != "" && value != issued.Value {
+			t.Fatalf("value %q accepted as device %q", value, id)
+		}
+	})
+}
