@@ -23,6 +23,10 @@ type Authorizer struct {
 	now     func() time.Time
 	policy  atomic.Pointer[policy]
 	scratch sync.Pool
+	// tables holds the keys' precomputed tables across Configs (comb.go):
+	// state of this Authorizer, not of the process, so that two Authorizers
+	// never share memory or bounds.
+	tables tableCache
 }
 
 // NewAuthorizer returns an Authorizer with no Config: until Configure
@@ -40,7 +44,7 @@ func NewAuthorizer(opts Options) *Authorizer {
 // previous Config stays in force; the error wraps ErrInvalidConfig and names
 // the broken rule without echoing key material.
 func (a *Authorizer) Configure(configJSON []byte) error {
-	p, err := parseConfig(configJSON)
+	p, err := parseConfig(configJSON, &a.tables)
 	if err != nil {
 		return err
 	}
@@ -120,7 +124,7 @@ func decide[S ~string | ~[]byte](p *policy, method, path S, nAuth int, auth []by
 	// 1. Public routes, then the route rule (or the default).
 	for i := range p.public {
 		if _, ok := match(&p.public[i], method, path, -1); ok {
-			return Decision{Allow: true, Status: 200}
+			return Decision{Allow: true, Status: 200, Reason: ReasonPublic}
 		}
 	}
 	var rt *route
@@ -168,7 +172,7 @@ func decide[S ~string | ~[]byte](p *policy, method, path S, nAuth int, auth []by
 			}
 		}
 	}
-	return Decision{Allow: true, Status: 200, Subject: t.sub, Scopes: t.scopes, JTI: t.jti, ExpiresAt: t.exp}
+	return Decision{Allow: true, Status: 200, Subject: t.sub, Scopes: t.scopes, JTI: t.jti, ExpiresAt: t.exp, Reason: ReasonValidToken}
 }
 
 // cutSpace splits an Authorization value at its first space.

@@ -49,6 +49,10 @@ type KeyService interface {
 	// RetireKey retires a key at once (its tokens stop verifying) and
 	// destroys its private part.
 	RetireKey(ctx context.Context, kid string) error
+	// EnsureActiveKey creates an active key of alg unless one exists, and
+	// returns the active key and whether it was created now. Processes
+	// starting together end up with exactly one active key.
+	EnsureActiveKey(ctx context.Context, alg string) (*SigningKey, bool, error)
 	// SealKeys encrypts every private part still stored in plain (signing
 	// keys and the origin's secrets) under the master key, and returns how
 	// many it sealed. It fails when no master key is set.

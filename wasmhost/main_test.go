@@ -11,17 +11,24 @@ import (
 
 	"github.com/craftingapis/todos/edgeauth"
 	"github.com/craftingapis/todos/wasmhost/internal/testmodules"
+	"github.com/craftingapis/todos/wasmhost/meter"
 )
 
 // Test modules, built once per test process by TestMain; see
 // internal/testmodules for what each does.
 var (
+	// fakeModule is metered, as make wasm builds the real module: bounded
+	// by fuel, which counts work, so a loaded machine cannot make a test
+	// call overrun the way it can overrun a wall-clock deadline.
 	fakeModule []byte
+	// unmeteredFakeModule is the same module without fuel, for the tests
+	// of the deadline that bounds such modules.
+	unmeteredFakeModule []byte
 	// cacheDir is shared by every test Host so that each module compiles
 	// once. It persists across runs (wazero keys entries by module hash,
 	// wazero version, CPU features and the deadline setting, so a stale
 	// entry cannot be used): a rerun, notably under -race where compiling
-	// is ~15x slower, skips compiling altogether.
+	// is far slower, skips compiling altogether.
 	cacheDir = filepath.Join(os.TempDir(), "wasmhost-test-wazero-cache")
 )
 
@@ -41,7 +48,11 @@ func run(m *testing.M) int {
 		fmt.Fprintln(os.Stderr, err)
 		return 1
 	}
-	fakeModule = mods["fake"]
+	unmeteredFakeModule = mods["fake"]
+	if fakeModule, err = meter.Instrument(unmeteredFakeModule, meter.DefaultExport); err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		return 1
+	}
 	return m.Run()
 }
 

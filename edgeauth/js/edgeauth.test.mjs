@@ -78,6 +78,11 @@ describe("authorize", () => {
     assert.equal(d.status, 401);
     assert.equal(d.error, "invalid_token");
   });
+  test("members the adapter does not check, such as reason, pass through", async () => {
+    const out = '{"allow":false,"status":401,"error":"invalid_token","reason":"expired","later":{"x":[1]}}';
+    const auth = await EdgeAuth.create(fakeABIModule({ output: out }));
+    assert.deepEqual(auth.authorize(good), JSON.parse(out));
+  });
   test("the request reaches the module intact, whatever its size and script", async () => {
     const auth = await configured();
     for (const n of [0, 10, 5000, 300000]) {
@@ -116,6 +121,15 @@ describe("failing closed", () => {
     assert.equal(auth.authorize({ method: "GET", path: "/config" }).subject, '{"issuer":"https://issuer.test"}');
     assert.equal(auth.starts, 2);
     assert.equal(auth.authorize(good).allow, true);
+  });
+  test("a metered module that loops forever costs one request", async () => {
+    const metered = await WebAssembly.compile(buildReactor("./edgeauth/js/testdata/reactor", { metered: true }));
+    const auth = await EdgeAuth.create(metered, { fuel: 1n << 24n });
+    assert.equal(auth.configure({ issuer: "https://issuer.test" }).ok, true);
+    assert.throws(() => auth.authorizeJSON('{"method":"GET","path":"/loop"}'), (err) => err.code === ErrorCode.TRAPPED && /ran out of fuel/.test(err.message));
+    assert.deepEqual(auth.authorize({ method: "GET", path: "/loop" }), failClosedDecision());
+    assert.equal(auth.authorize(good).allow, true, "the next request is served by a fresh instance");
+    assert.equal(auth.starts, 3);
   });
   test("a trap before any config leaves it unconfigured", async () => {
     const auth = await EdgeAuth.create(reactor);

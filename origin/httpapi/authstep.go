@@ -44,11 +44,17 @@ func (s *server) authStep(next http.Handler) http.Handler {
 				s.log.ErrorContext(r.Context(), "auth step failed", "err", err,
 					"request_id", RequestIDFromContext(r.Context()))
 			}
-			s.writeProblem(w, r, problem{Status: http.StatusServiceUnavailable, Error: "auth_unavailable",
+			s.writeProblem(w, r, Problem{Status: http.StatusServiceUnavailable, Error: "auth_unavailable",
 				Detail: "the authorization step is unavailable; retry later"}, map[string]string{"Retry-After": "1"})
 			return
 		}
 		if !d.Allow {
+			// A served path asked with another method is 405 whoever asks,
+			// with a token or not: the method is wrong before anything else.
+			if s.wrongMethod(r) {
+				s.methodNotAllowed(w, r)
+				return
+			}
 			s.deny(w, r, d)
 			return
 		}
@@ -75,7 +81,7 @@ func (s *server) deny(w http.ResponseWriter, r *http.Request, d edgeauth.Decisio
 	if d.Status < 400 || d.Status > 599 {
 		s.log.ErrorContext(r.Context(), "auth step denied with an invalid status", "status", d.Status,
 			"request_id", RequestIDFromContext(r.Context()))
-		s.writeProblem(w, r, problem{Status: http.StatusServiceUnavailable, Error: "auth_unavailable",
+		s.writeProblem(w, r, Problem{Status: http.StatusServiceUnavailable, Error: "auth_unavailable",
 			Detail: "the authorization step is unavailable; retry later"}, nil)
 		return
 	}
@@ -85,14 +91,14 @@ func (s *server) deny(w http.ResponseWriter, r *http.Request, d edgeauth.Decisio
 	case d.Status == http.StatusUnauthorized: // no credentials: RFC 6750 gives no error code
 		detail = "a valid bearer token is required"
 	default:
-		detail = http.StatusText(d.Status)
+		detail = StatusTitle(d.Status)
 	}
 	var h map[string]string
 	switch {
 	case d.WWWAuthenticate != "":
-		h = map[string]string{"WWW-Authenticate": d.WWWAuthenticate}
+		h = map[string]string{"WWW-Authenticate": s.withResourceMetadata(d.WWWAuthenticate)}
 	case d.Status == http.StatusUnauthorized: // RFC 9110 requires a challenge
 		h = s.challenge(d.Error, "")
 	}
-	s.writeProblem(w, r, problem{Status: d.Status, Error: d.Error, Detail: detail}, h)
+	s.writeProblem(w, r, Problem{Status: d.Status, Error: d.Error, Detail: detail}, h)
 }

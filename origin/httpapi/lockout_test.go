@@ -33,7 +33,7 @@ func newLockoutHarness(t *testing.T, c ratelimit.Config) *lockoutHarness {
 	if err != nil {
 		t.Fatal(err)
 	}
-	lh.h = New(Options{
+	lh.h = mustNew(t, Options{
 		Users: lh.users, Todos: lh.todos, Auth: lh.auth, Control: lh.control,
 		EnableSecurity: true, Authorizer: lh.authz, Realm: "test", Now: clock,
 		Limiter: l, ClientAddr: ratelimit.ClientAddr(nil), DeviceCookies: cookies,

@@ -10,12 +10,14 @@
 //
 // Request flow, outermost first:
 //
-//	request ID -> access log -> panic recovery -> auth step -> router -> route guard -> handler
+//	request ID -> access log -> CORS -> panic recovery -> auth step -> router -> route guard -> handler
 //
 // Server timeouts, TLS and listening are the caller's business (origin/cmd/origin).
 package httpapi
 
 import (
+	"errors"
+	"fmt"
 	"log/slog"
 	"net/http"
 	"time"
@@ -51,6 +53,17 @@ type Options struct {
 	// Realm is the realm of the WWW-Authenticate challenges the handlers make
 	// themselves (the auth step's challenges come from the module's config).
 	Realm string
+	// Readiness are the dependencies GET /readyz checks besides the auth
+	// step (readyz.go): the database, in a server.
+	Readiness []ReadinessCheck
+	// CORSOrigins are the origins (scheme://host[:port], as browsers send
+	// them in Origin) whose browser apps may call the API; empty sends no
+	// CORS header at all (cors.go).
+	CORSOrigins []string
+	// Issuer is the API's base URL (scheme://host[:port]) and its tokens'
+	// iss: the discovery documents (discovery.go) are built from it and
+	// every bearer challenge points at them. Empty publishes none.
+	Issuer string
 	// Logger receives the access log and every 5xx cause; nil discards.
 	Logger *slog.Logger
 	// MaxBodyBytes caps request bodies (413 beyond); 0 means DefaultMaxBodyBytes.
@@ -87,17 +100,26 @@ type server struct {
 	mux        *mux.Router // set by New; the access log asks it for route templates
 	observer   RequestObserver
 	limits     attemptLimits
+	discovery  discovery
+	docs       map[string]*docAsset // "" is the page, else a file of docsAssets
+	// corsOrigins are the origins whose browser apps may call the API (cors.go).
+	corsOrigins map[string]bool
+	readiness   []ReadinessCheck
 }
 
-// New returns the API's handler. It panics when a required service is nil
-// (or Authorizer is nil with EnableSecurity): a mis-wired server must not
-// start, and least of all start open.
-func New(o Options) http.Handler {
+// ErrMissingDependency: New was not given a required service (or was given
+// EnableSecurity without an Authorizer). A mis-wired server must not start,
+// and least of all start open.
+var ErrMissingDependency = errors.New("httpapi: a required dependency is missing")
+
+// New returns the API's handler, or ErrMissingDependency when a required
+// service is nil (or Authorizer is nil with EnableSecurity).
+func New(o Options) (http.Handler, error) {
 	if o.Users == nil || o.Todos == nil || o.Auth == nil || o.Control == nil {
-		panic("httpapi: Options.Users, Todos, Auth and Control are required")
+		return nil, fmt.Errorf("%w: Options.Users, Todos, Auth and Control are required", ErrMissingDependency)
 	}
 	if o.EnableSecurity && o.Authorizer == nil {
-		panic("httpapi: Options.Authorizer is required when EnableSecurity is true")
+		return nil, fmt.Errorf("%w: Options.Authorizer is required when EnableSecurity is true", ErrMissingDependency)
 	}
 	s := &server{
 		users:      o.Users,
@@ -112,6 +134,15 @@ func New(o Options) http.Handler {
 		now:        o.Now,
 		observer:   o.Observer,
 		limits:     attemptLimits{limiter: o.Limiter, clientAddr: o.ClientAddr, devices: o.DeviceCookies},
+		discovery:  newDiscovery(o.Issuer),
+		docs:       newDocAssets(),
+		readiness:  o.Readiness,
+	}
+	for _, o := range o.CORSOrigins {
+		if s.corsOrigins == nil {
+			s.corsOrigins = map[string]bool{}
+		}
+		s.corsOrigins[o] = true
 	}
 	if s.realm == "" {
 		s.realm = DefaultRealm
@@ -126,13 +157,17 @@ func New(o Options) http.Handler {
 		s.now = time.Now
 	}
 
-	s.mux = s.router()
+	var err error
+	if s.mux, err = s.router(); err != nil {
+		return nil, err
+	}
 	var h http.Handler = s.mux
 	if s.security {
 		h = s.authStep(h)
 	}
 	h = s.recoverPanics(h)
+	h = s.cors(h)
 	h = s.accessLog(h)
 	h = requestID(h)
-	return h
+	return h, nil
 }

@@ -56,21 +56,22 @@ import (
 )
 
 // Config sets the buckets. A rate is attempts per minute (sustained), a
-// burst the attempts allowed at once after idling.
+// burst the attempts allowed at once after idling. The JSON names are the
+// keys of the origin's rateLimit config section, which embeds Config.
 type Config struct {
-	ClientPerMinute float64
-	ClientBurst     int
+	ClientPerMinute float64 `json:"clientPerMinute"`
+	ClientBurst     int     `json:"clientBurst"`
 	// AccountClient* limit one account from one client; a device cookie's
 	// own bucket has the same budget.
-	AccountClientPerMinute float64
-	AccountClientBurst     int
+	AccountClientPerMinute float64 `json:"accountClientPerMinute"`
+	AccountClientBurst     int     `json:"accountClientBurst"`
 	// Account* limit one account from every client without its device
 	// cookie.
-	AccountPerMinute float64
-	AccountBurst     int
+	AccountPerMinute float64 `json:"accountPerMinute"`
+	AccountBurst     int     `json:"accountBurst"`
 	// MaxKeys bounds each bucket set (clients, /48s, pairs, (account, /48)
 	// pairs, accounts, devices).
-	MaxKeys int
+	MaxKeys int `json:"maxKeys"`
 }
 
 // Shares of an IPv6 /48's buckets, in budgets of one client: a /48 may hold

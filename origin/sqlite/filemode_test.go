@@ -7,6 +7,7 @@ import (
 	"testing"
 
 	"github.com/craftingapis/todos/origin"
+	"github.com/craftingapis/todos/origin/sqlstore"
 )
 
 // mode returns the permission bits of path.
@@ -32,7 +33,7 @@ func TestDatabaseFilesPrivate(t *testing.T) {
 		}
 		defer db.Close()
 		// A write, so that the -wal and -shm files exist.
-		if _, err := NewUserService(db).CreateUser(ctx, origin.NewUser{Email: "m@example.com", Password: "long enough", Name: "M"}); err != nil {
+		if _, err := sqlstore.NewUserService(db.Store, nil).CreateUser(ctx, origin.NewUser{Email: "m@example.com", Password: "long enough", Name: "M"}); err != nil {
 			t.Fatal(err)
 		}
 		for _, p := range []string{path, path + "-wal", path + "-shm"} {
@@ -59,7 +60,7 @@ func TestDatabaseFilesPrivate(t *testing.T) {
 			t.Fatal(err)
 		}
 		defer db.Close()
-		if _, err := NewUserService(db).CreateUser(ctx, origin.NewUser{Email: "n@example.com", Password: "long enough", Name: "N"}); err != nil {
+		if _, err := sqlstore.NewUserService(db.Store, nil).CreateUser(ctx, origin.NewUser{Email: "n@example.com", Password: "long enough", Name: "N"}); err != nil {
 			t.Fatal(err)
 		}
 		for _, p := range []string{path, path + "-wal", path + "-shm"} {

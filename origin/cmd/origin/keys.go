@@ -10,6 +10,7 @@ import (
 	"text/tabwriter"
 	"time"
 
+	"github.com/craftingapis/todos/origin/sqlstore"
 	"github.com/craftingapis/todos/origin/tokens"
 )
 
@@ -37,12 +38,14 @@ func runKeys(ctx context.Context, sub string, args []string, lookupEnv func(stri
 	default:
 		return fmt.Errorf("%w: unknown keys command %q", errUsage, sub)
 	}
-	db, err := openStore(ctx, c, lookupEnv, newLogger(c, stderr))
+	log := newLogger(c, stderr)
+	db, err := openStore(ctx, c, lookupEnv, log)
 	if err != nil {
 		return err
 	}
 	defer db.Close()
-	ks := db.Keys
+	// No notifier: a running origin picks the change up by polling.
+	ks := sqlstore.NewKeyService(db.Store, nil)
 	switch sub {
 	case "rotate":
 		if alg == "" {
@@ -54,6 +57,7 @@ func runKeys(ctx context.Context, sub string, args []string, lookupEnv func(stri
 		}
 		fmt.Fprintf(stdout, "rotated: %s (%s) is active; the previous key verifies until %s\n",
 			k.Kid, k.Alg, k.CreatedAt.Add(c.retireAfter()).Format(time.RFC3339))
+		warnPlainKeys(lookupEnv, log)
 		return nil
 	case "retire":
 		if err := ks.RetireKey(ctx, rest[0]); err != nil {
@@ -102,7 +106,7 @@ func sealAtStart(ctx context.Context, ks interface {
 }, log *slog.Logger) error {
 	n, err := ks.SealKeys(ctx)
 	if errors.Is(err, tokens.ErrMasterKeyRequired) {
-		return nil // no master key: openStore has warned
+		return nil // no master key: serve warns (warnPlainKeys)
 	} else if err != nil {
 		return err
 	}

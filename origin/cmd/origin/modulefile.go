@@ -17,48 +17,81 @@ const maxModuleBytes = 64 << 20
 // errUntrustedModule: the module file is not one the origin may load.
 var errUntrustedModule = errors.New("untrusted auth module")
 
-// readModule reads the auth module at path, if the origin may trust it.
-// The module decides who is allowed in (a hostile one can allow any request
-// as any subject), so it is trusted code, and only a file that no one but
-// the origin's own user could have written is loaded: a regular file, owned
-// by the user the origin runs as, not writable by group or others. The
-// checks are made on the open file, the one that is then read. With pin
-// (auth.moduleSHA256) set, the file's SHA-256 must also be pin. The
-// compilation cache (auth.cacheDir) holds machine code compiled from the
+// moduleFile is an auth module as read: the bytes that are compiled, their
+// SHA-256 (so the digest a reload compares with, the pin is checked against
+// and the metrics show is that of the module serving, not of whatever the
+// file holds later), and what logs call it (the path, or
+// embeddedModuleName).
+type moduleFile struct {
+	bytes []byte
+	sum   [sha256.Size]byte
+	name  string
+}
+
+// readModule reads the auth module config path names: the file, or the
+// module embedded in the binary when path is "". The module decides who is
+// allowed in (a hostile one can allow any request as any subject), so it
+// is trusted code, and only a file that no one but the origin's own user
+// could have written is loaded: a regular file, owned by the user the
+// origin runs as, not writable by group or others. The checks are made on
+// the open file, the one that is then read. With pin (auth.moduleSHA256)
+// set, the module's SHA-256 must also be pin, the embedded one's included.
+// The compilation cache (cacheDir) holds machine code compiled from the
 // module, run as it is: when it exists it must be a folder held the same
-// way (wazero creates it 0700). It returns the bytes and their SHA-256.
-func readModule(path, pin, cacheDir string) ([]byte, [sha256.Size]byte, error) {
-	var sum [sha256.Size]byte
-	if err := checkCacheDir(cacheDir); err != nil {
-		return nil, sum, err
+// way (wazero creates it 0700). On error, bytes is nil.
+func readModule(path, pin, cacheDir string) (moduleFile, error) {
+	m := moduleFile{name: path}
+	if path == "" {
+		m.name = embeddedModuleName
 	}
+	if err := checkCacheDir(cacheDir); err != nil {
+		return m, err
+	}
+	if path == "" {
+		if m.bytes = embeddedModule(); m.bytes == nil {
+			return m, errNoEmbeddedModule
+		}
+	} else {
+		b, err := readTrustedFile(path)
+		if err != nil {
+			return m, fmt.Errorf("auth module: %w", err)
+		}
+		m.bytes = b
+	}
+	m.sum = sha256.Sum256(m.bytes)
+	if pin != "" && hex.EncodeToString(m.sum[:]) != strings.ToLower(pin) {
+		return moduleFile{name: m.name, sum: m.sum}, fmt.Errorf("%w: %s has SHA-256 %x, auth.moduleSHA256 pins %s",
+			errUntrustedModule, m.name, m.sum, strings.ToLower(pin))
+	}
+	return m, nil
+}
+
+// readTrustedFile reads the module file at path if the origin may trust
+// it (see readModule).
+func readTrustedFile(path string) ([]byte, error) {
 	f, err := os.Open(path)
 	if err != nil {
-		return nil, sum, err
+		return nil, err
 	}
 	defer f.Close()
 	fi, err := f.Stat()
 	if err != nil {
-		return nil, sum, err
+		return nil, err
 	}
 	if !fi.Mode().IsRegular() {
-		return nil, sum, fmt.Errorf("%w: %s is not a regular file", errUntrustedModule, path)
+		return nil, fmt.Errorf("%w: %s is not a regular file", errUntrustedModule, path)
 	}
 	if err := ownedPrivately(path, fi); err != nil {
-		return nil, sum, err
+		return nil, err
 	}
 	b, err := io.ReadAll(io.LimitReader(f, maxModuleBytes+1))
 	if err != nil {
-		return nil, sum, err
+		return nil, err
 	}
 	if len(b) > maxModuleBytes {
-		return nil, sum, fmt.Errorf("%w: %s is over %d bytes", errUntrustedModule, path, maxModuleBytes)
+		return nil, fmt.Errorf("%w: %s is over %d bytes", errUntrustedModule, path, maxModuleBytes)
 	}
-	sum = sha256.Sum256(b)
-	if pin != "" && hex.EncodeToString(sum[:]) != strings.ToLower(pin) {
-		return nil, sum, fmt.Errorf("%w: %s has SHA-256 %x, auth.moduleSHA256 pins %s", errUntrustedModule, path, sum, strings.ToLower(pin))
-	}
-	return b, sum, nil
+	return b, nil
 }
 
 // ownedPrivately checks that fi (of path) is owned by the origin's user and

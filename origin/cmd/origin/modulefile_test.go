@@ -9,6 +9,8 @@ import (
 	"strings"
 	"syscall"
 	"testing"
+
+	"github.com/craftingapis/todos/edgeauth/edgeauthtest"
 )
 
 func TestReadModuleTrust(t *testing.T) {
@@ -53,7 +55,8 @@ func TestReadModuleTrust(t *testing.T) {
 			if tc.setup != nil {
 				tc.setup(t, path)
 			}
-			b, got, err := readModule(path, tc.pin, "")
+			m, err := readModule(path, tc.pin, "")
+			b, got := m.bytes, m.sum
 			if tc.ok {
 				if err != nil || string(b) != string(body) || got != sum {
 					t.Fatalf("readModule = %d bytes, %x, %v", len(b), got, err)
@@ -94,11 +97,27 @@ func TestReadModuleCacheDir(t *testing.T) {
 				}
 				chmod(t, tc.cache, tc.mode)
 			}
-			_, _, err := readModule(path, "", tc.cache)
+			_, err := readModule(path, "", tc.cache)
 			if tc.ok != (err == nil) || (!tc.ok && !errors.Is(err, errUntrustedModule)) {
 				t.Fatalf("readModule with cache %s (mode %o): %v", tc.name, tc.mode, err)
 			}
 		})
+	}
+}
+
+// The pin holds for the module embedded in the binary too: auth.module
+// unset does not bypass auth.moduleSHA256.
+func TestReadModuleEmbeddedPin(t *testing.T) {
+	b := embeddedModule()
+	if b == nil {
+		t.Skip("this test binary embeds no module (build it through make)")
+	}
+	sum := sha256.Sum256(b)
+	if m, err := readModule("", hex.EncodeToString(sum[:]), ""); err != nil || m.sum != sum || len(m.bytes) != len(b) {
+		t.Fatalf("the embedded module under its own pin: %d bytes, %v", len(m.bytes), err)
+	}
+	if m, err := readModule("", strings.Repeat("ab", 32), ""); !errors.Is(err, errUntrustedModule) || m.bytes != nil {
+		t.Fatalf("the embedded module under another pin: %d bytes, %v; want errUntrustedModule", len(m.bytes), err)
 	}
 }
 
@@ -113,7 +132,7 @@ func chmod(t *testing.T, path string, mode os.FileMode) {
 // refuses a replacement whose digest differs, keeping the pinned module
 // serving; a module that others can write is refused at start.
 func TestModulePinAndTrust(t *testing.T) {
-	base, err := os.ReadFile(module(t))
+	base, err := os.ReadFile(edgeauthtest.ModulePath(t))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -124,12 +143,12 @@ func TestModulePinAndTrust(t *testing.T) {
 	env := securedEnv(t)
 	env["AUTH_MODULE"] = modPath
 	env["AUTH_MODULE_SHA256"] = strings.Repeat("00", 32)
-	if err := run(t.Context(), []string{"serve", "-port", "0"}, envOf(env), os.Stderr, &syncBuffer{}); !errors.Is(err, errUntrustedModule) {
+	if err := run(t.Context(), []string{"serve", "-port", "0"}, envOf(env), strings.NewReader(""), os.Stderr, &syncBuffer{}); !errors.Is(err, errUntrustedModule) {
 		t.Fatalf("serve with another pinned digest: %v", err)
 	}
 	chmod(t, modPath, 0o666)
 	env["AUTH_MODULE_SHA256"] = ""
-	if err := run(t.Context(), []string{"serve", "-port", "0"}, envOf(env), os.Stderr, &syncBuffer{}); !errors.Is(err, errUntrustedModule) {
+	if err := run(t.Context(), []string{"serve", "-port", "0"}, envOf(env), strings.NewReader(""), os.Stderr, &syncBuffer{}); !errors.Is(err, errUntrustedModule) {
 		t.Fatalf("serve with a world-writable module: %v", err)
 	}
 	chmod(t, modPath, 0o644)

@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"crypto/sha256"
 	"encoding/hex"
 	"errors"
 	"fmt"
@@ -13,9 +14,10 @@ import (
 	"time"
 
 	"github.com/craftingapis/todos/origin"
-	"github.com/craftingapis/todos/origin/edge"
+	"github.com/craftingapis/todos/origin/controlplane"
 	"github.com/craftingapis/todos/origin/httpapi"
 	"github.com/craftingapis/todos/origin/reload"
+	"github.com/craftingapis/todos/origin/sqlstore"
 	"github.com/craftingapis/todos/origin/tokens"
 	"github.com/craftingapis/todos/wasmhost"
 )
@@ -32,16 +34,40 @@ func runServe(ctx context.Context, args []string, lookupEnv func(string) (string
 	}
 	log, logLevel := newServeLogger(c, stderr)
 
+	// The auth step first: a binary that cannot run it (no module embedded
+	// and none named) must say so before it creates a database and a key.
+	var sink controlplane.Sink
+	var authorizer origin.Authorizer
+	var swap *reload.Swapper
+	var moduleSum [sha256.Size]byte
+	if c.Server.EnableSecurity && c.Auth.Engine == engineNative {
+		sink, authorizer = nativeAuthStep(log)
+	} else if c.Server.EnableSecurity {
+		var host *wasmhost.Host
+		host, moduleSum, err = loadModule(ctx, c, log)
+		if err != nil {
+			return err
+		}
+		// The swapper owns the host and lets a reload replace it (reconfigure.go).
+		swap = reload.NewSwapper(host)
+		defer swap.Close(context.WithoutCancel(ctx))
+		sink, authorizer = swap.Configure, swap
+	} else {
+		log.Warn("SECURITY IS OFF: every route is open and no token is checked; for local development only")
+	}
 	db, err := openStore(ctx, c, lookupEnv, log)
 	if err != nil {
 		return err
 	}
 	defer db.Close()
-	keys := db.Keys
-	if err := sealAtStart(ctx, keys, log); err != nil {
+	// The first key is made, and keys stored in plain are sealed, before
+	// the control plane's first build, which reads them: there is nothing
+	// to notify yet.
+	firstKeys := sqlstore.NewKeyService(db.Store, nil)
+	if err := sealAtStart(ctx, firstKeys, log); err != nil {
 		return err
 	}
-	key, created, err := keys.EnsureActiveKey(ctx, c.Auth.SigningAlg)
+	key, created, err := firstKeys.EnsureActiveKey(ctx, c.Auth.SigningAlg)
 	if err != nil {
 		return err
 	}
@@ -53,47 +79,42 @@ func runServe(ctx context.Context, args []string, lookupEnv func(string) (string
 	}
 	// Fail at start, not at the first login, when the key cannot be read
 	// (encrypted at rest and the master key is missing or wrong).
-	if _, err := keys.ActiveKey(ctx); err != nil {
+	if _, err := firstKeys.ActiveKey(ctx); err != nil {
 		return err
 	}
+	warnPlainKeys(lookupEnv, log)
 
-	var sink edge.Sink
-	var authorizer origin.Authorizer
-	var swap *reload.Swapper
-	if c.Server.EnableSecurity && c.Auth.Engine == engineNative {
-		sink, authorizer = nativeAuthStep(log)
-	} else if c.Server.EnableSecurity {
-		host, err := loadModule(ctx, c, log)
-		if err != nil {
-			return err
-		}
-		// The swapper owns the host and lets a reload replace it (ops.go).
-		swap = reload.NewSwapper(host)
-		defer swap.Close(context.WithoutCancel(ctx))
-		sink, authorizer = swap.Configure, swap
-	} else {
-		log.Warn("SECURITY IS OFF: every route is open and no token is checked; for local development only")
-	}
 	configFile, reloadConfig := configSource(args, lookupEnv)
-	ops := newOps(c, log, logLevel, swap, reloadConfig, configFile)
+	ops := newOps(c, log, logLevel, swap, moduleSum, reloadConfig, configFile)
 	sink, authorizer = ops.instrument(sink, authorizer)
+
+	// Listen before anything takes the issuer: unset, it is the listener's
+	// own URL, port 0 resolved. Connections wait in the backlog until Serve.
+	ln, err := net.Listen("tcp", net.JoinHostPort(c.Server.Host, strconv.Itoa(c.Server.Port)))
+	if err != nil {
+		return err
+	}
+	defer ln.Close() // Serve closes it too; a second Close is harmless
+	iss := c.issuerFor(ln.Addr().(*net.TCPAddr).Port)
+	logIssuer(c, iss, log)
 
 	lifetime := time.Duration(c.Auth.TokenLifetime)
 	leeway := time.Duration(c.Auth.LeewaySeconds) * time.Second
-	cp, err := edge.New(ctx, edge.Options{
-		Store: db.Edge, Sink: sink,
-		Issuer: c.Auth.Issuer, Audiences: c.Auth.Audiences, Realm: c.Auth.Realm,
+	cp, err := controlplane.New(ctx, controlplane.Options{
+		Store: db.Store, Sink: sink,
+		Issuer: iss, Audiences: c.Auth.Audiences, Realm: c.Auth.Realm,
 		Leeway: leeway, TokenLifetime: lifetime, PollInterval: time.Duration(c.Auth.PollInterval),
 		Logger: log,
 	})
 	if err != nil {
 		return err
 	}
-	db.Edge.SetNotifier(cp)
-	users := db.Users
+	// The control plane reads the store; the services that change what the
+	// auth step must see refresh it before they return.
+	users, keys := sqlstore.NewUserService(db.Store, cp), sqlstore.NewKeyService(db.Store, cp)
 	issuer, err := tokens.NewIssuer(tokens.IssuerOptions{
-		Issuer: c.Auth.Issuer, Audiences: c.Auth.Audiences, Lifetime: lifetime, BcryptCost: c.Auth.BcryptCost,
-		Credentials: users, Keys: keys, Subjects: db.Edge, Notifier: cp,
+		Issuer: iss, Audiences: c.Auth.Audiences, Lifetime: lifetime, BcryptCost: c.Auth.BcryptCost,
+		Credentials: users, Keys: keys, Subjects: db.Store, Notifier: cp,
 	})
 	if err != nil {
 		return err
@@ -102,23 +123,25 @@ func runServe(ctx context.Context, args []string, lookupEnv func(string) (string
 	if err != nil {
 		return err
 	}
-	devices, err := deviceCookies(ctx, c, db.Edge)
+	devices, err := deviceCookies(ctx, c, iss, db.Store)
 	if err != nil {
 		return err
 	}
-	apiTodos, apiUsers := cacheTodoLists(c, db.Todos, users, log)
-	handler := httpapi.New(httpapi.Options{
+	apiTodos, apiUsers := cacheTodoLists(c, sqlstore.NewTodoService(db.Store), users, log)
+	handler, err := httpapi.New(httpapi.Options{
 		Users: apiUsers, Todos: apiTodos, Auth: issuer, Control: cp,
 		Authorizer: authorizer, EnableSecurity: c.Server.EnableSecurity,
-		Realm: c.Auth.Realm, Logger: log, MaxBodyBytes: c.Server.MaxBodyBytes,
+		Realm: c.Auth.Realm, Issuer: iss, CORSOrigins: c.Server.CORSOrigins,
+		Readiness: []httpapi.ReadinessCheck{{Name: "database", Down: "the database is unreachable",
+			Check: func(ctx context.Context) error { _, err := db.ChangeVersion(ctx); return err }}},
+		Logger: log, MaxBodyBytes: c.Server.MaxBodyBytes,
 		Limiter: limiter, ClientAddr: clientAddr, Observer: ops.observer(),
 		DeviceCookies: devices,
 	})
-
-	ln, err := net.Listen("tcp", net.JoinHostPort(c.Server.Host, strconv.Itoa(c.Server.Port)))
 	if err != nil {
 		return err
 	}
+
 	srv := &http.Server{
 		Handler:           handler,
 		ReadHeaderTimeout: min(time.Duration(c.Server.ReadTimeout), 5*time.Second),
@@ -131,32 +154,33 @@ func runServe(ctx context.Context, args []string, lookupEnv func(string) (string
 	defer startWatch(ctx, db, cp.Poll, log)()
 	stopOps, err := ops.start(ctx)
 	if err != nil {
-		ln.Close()
 		return err
 	}
 	defer stopOps()
 	return serveUntilDone(ctx, srv, ln, cp, time.Duration(c.Server.ShutdownTimeout), log)
 }
 
-// loadModule compiles the auth step's module and starts its pool.
-func loadModule(ctx context.Context, c Config, log *slog.Logger) (*wasmhost.Host, error) {
-	module, sum, err := readModule(c.Auth.Module, c.Auth.ModuleSHA256, c.Auth.CacheDir)
+// loadModule compiles the auth step's module and starts its pool. It
+// returns the digest of the bytes it compiled.
+func loadModule(ctx context.Context, c Config, log *slog.Logger) (*wasmhost.Host, [sha256.Size]byte, error) {
+	m, err := readModule(c.Auth.Module, c.Auth.ModuleSHA256, c.Auth.CacheDir)
 	if err != nil {
-		return nil, fmt.Errorf("auth module: %w (build it with `make wasm`)", err)
+		return nil, m.sum, err
 	}
 	start := time.Now()
-	host, err := wasmhost.New(ctx, module, hostOptions(c, log))
+	host, err := wasmhost.New(ctx, m.bytes, hostOptions(c, log))
 	if err != nil {
-		return nil, fmt.Errorf("auth module %s: %w", c.Auth.Module, err)
+		return nil, m.sum, fmt.Errorf("auth module %s: %w", m.name, err)
 	}
-	log.Info("auth module loaded", "module", c.Auth.Module, "sha256", hex.EncodeToString(sum[:]), "bytes", len(module), "took", time.Since(start).String())
-	return host, nil
+	log.Info("auth module loaded", "module", m.name, "bytes", len(m.bytes), "sha256", hex.EncodeToString(m.sum[:]),
+		"took", time.Since(start).String())
+	return host, m.sum, nil
 }
 
 // serveUntilDone serves on ln and runs the control plane's poll loop until
 // ctx is done, then shuts down gracefully: the listener closes at once and
 // in-flight requests get up to grace to finish.
-func serveUntilDone(ctx context.Context, srv *http.Server, ln net.Listener, cp *edge.ControlPlane, grace time.Duration, log *slog.Logger) error {
+func serveUntilDone(ctx context.Context, srv *http.Server, ln net.Listener, cp *controlplane.ControlPlane, grace time.Duration, log *slog.Logger) error {
 	pollCtx, stopPoll := context.WithCancel(context.WithoutCancel(ctx))
 	polled := make(chan struct{})
 	go func() { defer close(polled); cp.Run(pollCtx) }()
@@ -183,4 +207,19 @@ func serveUntilDone(ctx context.Context, srv *http.Server, ln net.Listener, cp *
 	}
 	log.Info("stopped")
 	return nil
+}
+
+// logIssuer says which issuer tokens will carry and warns where one that
+// follows the listener is likely wrong.
+func logIssuer(c Config, iss string, log *slog.Logger) {
+	log.Info("issuer", "issuer", iss, "from", c.issuerSource())
+	if c.Auth.Issuer != "" {
+		return
+	}
+	if wildcardHost(c.Server.Host) {
+		log.Warn("auth.issuer is unset and server.host listens on every address: set auth.issuer to the URL clients use", "issuer", iss)
+	}
+	if c.Database.URL != "" {
+		log.Warn("auth.issuer is unset with a shared database: replicas must share one issuer, set auth.issuer", "issuer", iss)
+	}
 }
