@@ -95,10 +95,12 @@ func (h *Host) Authorize(ctx context.Context, req *edgeauth.Request) (_ edgeauth
 	}
 	h.pool <- inst
 	if key != nil {
-		// Only into the cache of the generation the module decided under;
-		// a Configure since then installed a newer, empty cache.
-		if c := h.decisions.Load(); c != nil && c.gen == gen {
-			c.put(key, &d, now)
+		// Only into a cache of the Config the module decided under (a
+		// Configure since installed a newer, empty one, which refuses an
+		// older generation), tagged with the generation so that an Update
+		// since can tell it is stale.
+		if c := h.decisions.Load(); c != nil {
+			c.put(key, &d, now, gen)
 		}
 	}
 	return d, nil

@@ -131,7 +131,7 @@ func BenchmarkInstanceStart(b *testing.B) {
 			cfg := realConfig(b)
 			var mem uint32
 			for b.Loop() {
-				in, err := abi.Instantiate(context.Background(), h.rt, h.cm, h.mc, h.opts.CallTimeout)
+				in, err := abi.Instantiate(context.Background(), h.rt, h.cm, h.mc, abi.Timeouts{Call: h.opts.CallTimeout, Configure: h.opts.ConfigureTimeout})
 				if err != nil {
 					b.Fatal(err)
 				}

@@ -86,7 +86,7 @@ func TestDecisionCacheRules(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			c := newDecisionCache(1, 64, 1<<20)
 			key, _ := appendDecisionKey(nil, authReq("GET", "/users/1/todos", "Bearer t"))
-			c.put(key, tt.d, now)
+			c.put(key, tt.d, now, 1)
 			got, ok := c.get(key, tt.getAt)
 			if ok != tt.cached {
 				t.Fatalf("hit = %t, want %t", ok, tt.cached)
@@ -102,7 +102,7 @@ func TestDecisionCacheCopies(t *testing.T) {
 	c := newDecisionCache(1, 64, 1<<20)
 	key, _ := appendDecisionKey(nil, authReq("GET", "/x", "Bearer t"))
 	d := allowed("users/1", 100)
-	c.put(key, d, 1)
+	c.put(key, d, 1, 1)
 	d.Scopes[0] = "changed by the caller after put"
 	got, _ := c.get(key, 1)
 	got.Scopes[0] = "changed by the caller after get"
@@ -128,7 +128,7 @@ func TestDecisionCacheBounds(t *testing.T) {
 			for i := range 5000 {
 				tok := fmt.Sprintf("Bearer %0*d", tt.tokenBytes, i)
 				key, _ := appendDecisionKey(nil, authReq("GET", "/x", tok))
-				c.put(key, allowed("users/1", 100), 1)
+				c.put(key, allowed("users/1", 100), 1, 1)
 			}
 			entries, bytes := 0, 0
 			for i := range c.shards {
@@ -162,7 +162,7 @@ func TestDecisionCacheConcurrent(t *testing.T) {
 					t.Errorf("worker %d got %q", w, d.Subject)
 					return
 				}
-				c.put(key, allowed(fmt.Sprintf("users/%d", w), 100), 1)
+				c.put(key, allowed(fmt.Sprintf("users/%d", w), 100), 1, 1)
 			}
 		})
 	}
@@ -302,7 +302,7 @@ func BenchmarkDecisionCacheHit(b *testing.B) {
 	c := newDecisionCache(1, DefaultDecisionCacheEntries, DefaultDecisionCacheBytes)
 	req := authReq("GET", "/users/1/todos", "Bearer "+strings.Repeat("t", 300))
 	key, _ := appendDecisionKey(nil, req)
-	c.put(key, allowed("users/1", 1<<40), 1)
+	c.put(key, allowed("users/1", 1<<40), 1, 1)
 	b.ReportAllocs()
 	for b.Loop() {
 		var buf [512]byte

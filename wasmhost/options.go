@@ -41,6 +41,16 @@ type Options struct {
 	// holds its instance, its caller's goroutine and a CPU for ever, so
 	// disable it only for a module you trust not to loop.
 	CallTimeout time.Duration
+	// ConfigureTimeout bounds each call that applies a Config or an Update
+	// (edgeauth_configure, edgeauth_update), apart from CallTimeout: a
+	// Config with 100,000 revocation entries takes a second or more to
+	// apply, a check milliseconds, and a per-request deadline long enough
+	// for the first would not protect the second. A call past it is
+	// stopped, its instance replaced, and the Config in force stays.
+	// 0 means DefaultConfigureTimeout; negative means none. Like
+	// CallTimeout it needs the per-call deadline, so it has no effect when
+	// CallTimeout is negative.
+	ConfigureTimeout time.Duration
 	// CacheDir holds wazero's compilation cache, so that a restart or a
 	// reload of the same module skips the ~2 s compile. "" means no cache.
 	CacheDir string
@@ -71,6 +81,10 @@ const (
 	// overload, since the deadline is wall-clock time and a timeout costs an
 	// instance (~6 ms to replace).
 	DefaultCallTimeout = time.Second
+	// DefaultConfigureTimeout is the budget of one Configure or Update call
+	// into an instance when Options.ConfigureTimeout is 0: generous, since
+	// it only has to stop a module that never finishes.
+	DefaultConfigureTimeout = 30 * time.Second
 	// maxMemoryLimitMB is wasm32's whole address space.
 	maxMemoryLimitMB = 4096
 )
@@ -98,6 +112,9 @@ func (o Options) resolved() (Options, error) {
 	}
 	if o.CallTimeout == 0 {
 		o.CallTimeout = DefaultCallTimeout
+	}
+	if o.ConfigureTimeout == 0 {
+		o.ConfigureTimeout = DefaultConfigureTimeout
 	}
 	if o.Logger == nil {
 		o.Logger = slog.New(slog.DiscardHandler)

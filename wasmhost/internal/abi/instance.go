@@ -23,6 +23,9 @@ const (
 	// minInputCap is the first guest input buffer: a typical Request fits,
 	// so the steady state needs no guest allocation at all.
 	minInputCap = 4 << 10
+	// exactInputAbove is the input size from which the guest buffer is
+	// sized to the input (in 64 KiB steps) rather than doubled.
+	exactInputAbove = 1 << 20
 	// StartTimeout bounds instantiation (_initialize) when calls have a
 	// deadline; Go's runtime start-up takes ~3 ms, so this only stops a
 	// module that hangs.
@@ -35,20 +38,29 @@ type Instance struct {
 	mod                         api.Module
 	mem                         api.Memory
 	alloc, free, config, decide api.Function
-	stack                       []uint64 // reused by every call: no allocation per call
-	in, inCap                   uint32   // guest buffer the host writes input into
+	update                      api.Function // nil when the module lacks edgeauth_update
+	stack                       []uint64     // reused by every call: no allocation per call
+	in, inCap                   uint32       // guest buffer the host writes input into
 	dl                          *deadline
-	timeout                     time.Duration
+	timeout                     Timeouts
+}
+
+// Timeouts bound calls into an instance. A value <= 0 means no deadline.
+type Timeouts struct {
+	// Call bounds a check (edgeauth_authorize) and every small call.
+	Call time.Duration
+	// Configure bounds edgeauth_configure and edgeauth_update, which may
+	// parse megabytes.
+	Configure time.Duration
 }
 
 // Instantiate starts one instance of cm, which Check has accepted. mc must
 // name _initialize as the start function (wazero calls it exactly once).
-// With timeout > 0 every call is stopped after timeout; that works only if
-// the runtime was built WithCloseOnContextDone(true). timeout <= 0 means no
-// deadline. Errors wrap ErrNotABIv1 when the instance reports another ABI
-// version.
-func Instantiate(ctx context.Context, r wazero.Runtime, cm wazero.CompiledModule, mc wazero.ModuleConfig, timeout time.Duration) (*Instance, error) {
-	if timeout > 0 {
+// Calls are stopped after their timeout (t); that works only if the runtime
+// was built WithCloseOnContextDone(true). Errors wrap ErrNotABIv1 when the
+// instance reports another ABI version.
+func Instantiate(ctx context.Context, r wazero.Runtime, cm wazero.CompiledModule, mc wazero.ModuleConfig, t Timeouts) (*Instance, error) {
+	if t.Call > 0 || t.Configure > 0 {
 		var cancel context.CancelFunc
 		ctx, cancel = context.WithTimeout(ctx, StartTimeout)
 		defer cancel()
@@ -64,22 +76,23 @@ func Instantiate(ctx context.Context, r wazero.Runtime, cm wazero.CompiledModule
 		free:    mod.ExportedFunction(FnFree),
 		config:  mod.ExportedFunction(FnConfigure),
 		decide:  mod.ExportedFunction(FnAuthorize),
+		update:  mod.ExportedFunction(FnUpdate),
 		stack:   make([]uint64, 2),
-		timeout: timeout,
+		timeout: t,
 	}
-	if timeout > 0 {
+	if t.Call > 0 || t.Configure > 0 {
 		in.dl = newDeadline()
 	}
 	if in.mem == nil || in.alloc == nil || in.free == nil || in.config == nil || in.decide == nil {
 		in.Close(ctx)
 		return nil, fmt.Errorf("%w: an export is missing from the instance", ErrNotABIv1)
 	}
-	v, err := in.call(mod.ExportedFunction(FnVersion), 0, 0)
+	v, err := in.call(mod.ExportedFunction(FnVersion), 0, 0, t.Call)
 	if err == nil && v != Version {
 		err = fmt.Errorf("%w: edgeauth_abi_version returned %d", ErrNotABIv1, int32(v))
 	}
 	if err == nil {
-		err = in.grow(minInputCap)
+		err = in.grow(minInputCap, t.Call)
 	}
 	if err != nil {
 		in.Close(ctx)
@@ -92,7 +105,22 @@ func Instantiate(ctx context.Context, r wazero.Runtime, cm wazero.CompiledModule
 // whether the module accepted it and, if not, the module's reason; a
 // rejection is not an error (the module keeps its previous config).
 func (in *Instance) Configure(config []byte) (ok bool, reason string, err error) {
-	out, err := in.invoke(in.config, config)
+	return in.change(in.config, config)
+}
+
+// CanUpdate reports whether the module exports edgeauth_update.
+func (in *Instance) CanUpdate() bool { return in.update != nil }
+
+// Update passes an Update document to edgeauth_update, with Configure's
+// result and rules. The caller checks CanUpdate first.
+func (in *Instance) Update(update []byte) (ok bool, reason string, err error) {
+	return in.change(in.update, update)
+}
+
+// change calls edgeauth_configure or edgeauth_update, under the Configure
+// timeout, and reads their common result document.
+func (in *Instance) change(fn api.Function, doc []byte) (ok bool, reason string, err error) {
+	out, err := in.invoke(fn, doc, in.timeout.Configure)
 	if err != nil {
 		return false, "", err
 	}
@@ -110,7 +138,7 @@ func (in *Instance) Configure(config []byte) (ok bool, reason string, err error)
 // Decision document. The result aliases guest memory: it is valid only until
 // the next call on this instance, so parse (copy) it before anything else.
 func (in *Instance) Authorize(request []byte) ([]byte, error) {
-	return in.invoke(in.decide, request)
+	return in.invoke(in.decide, request, in.timeout.Call)
 }
 
 // Close releases the instance; it is safe to call more than once.
@@ -121,22 +149,22 @@ func (in *Instance) Close(ctx context.Context) error {
 	return in.mod.Close(ctx)
 }
 
-// invoke writes input into the guest buffer, calls fn(ptr, len) and returns
-// the view of the packed (ptr<<32 | len) result.
-func (in *Instance) invoke(fn api.Function, input []byte) ([]byte, error) {
+// invoke writes input into the guest buffer, calls fn(ptr, len) within
+// timeout and returns the view of the packed (ptr<<32 | len) result.
+func (in *Instance) invoke(fn api.Function, input []byte, timeout time.Duration) ([]byte, error) {
 	if len(input) > MaxInputBytes {
 		return nil, fmt.Errorf("%w: %d bytes, limit %d", ErrInputTooLarge, len(input), MaxInputBytes)
 	}
 	n := uint32(len(input))
 	if n > in.inCap {
-		if err := in.grow(n); err != nil {
+		if err := in.grow(n, timeout); err != nil {
 			return nil, err
 		}
 	}
 	if !in.mem.Write(in.in, input) {
 		return nil, fmt.Errorf("%w: input buffer %#x+%d is outside memory", ErrBadOutput, in.in, n)
 	}
-	packed, err := in.call(fn, uint64(in.in), uint64(n))
+	packed, err := in.call(fn, uint64(in.in), uint64(n), timeout)
 	if err != nil {
 		return nil, err
 	}
@@ -150,19 +178,24 @@ func (in *Instance) invoke(fn api.Function, input []byte) ([]byte, error) {
 
 // grow replaces the guest input buffer with one of at least n bytes, doubling
 // so a slowly growing input costs few allocations.
-func (in *Instance) grow(n uint32) error {
+func (in *Instance) grow(n uint32, timeout time.Duration) error {
 	size := max(in.inCap, minInputCap)
 	for size < n {
 		size *= 2
 	}
+	if n > exactInputAbove {
+		// A large Config: doubling would waste up to half of it in guest
+		// memory, which the module needs for the Config's tables.
+		size = (n + 0xFFFF) &^ 0xFFFF
+	}
 	size = min(size, MaxInputBytes)
 	if in.in != 0 {
-		if _, err := in.call(in.free, uint64(in.in), 0); err != nil {
+		if _, err := in.call(in.free, uint64(in.in), 0, timeout); err != nil {
 			return err
 		}
 		in.in, in.inCap = 0, 0
 	}
-	p, err := in.call(in.alloc, uint64(size), 0)
+	p, err := in.call(in.alloc, uint64(size), 0, timeout)
 	if err != nil {
 		return err
 	}
@@ -173,24 +206,25 @@ func (in *Instance) grow(n uint32) error {
 	return nil
 }
 
-// call runs fn with up to two arguments under the deadline and returns its
-// first result (0 when it has none).
-func (in *Instance) call(fn api.Function, a, b uint64) (uint64, error) {
+// call runs fn with up to two arguments, stopped after timeout (none if
+// timeout <= 0), and returns its first result (0 when it has none).
+func (in *Instance) call(fn api.Function, a, b uint64, timeout time.Duration) (uint64, error) {
 	s := in.stack
 	s[0], s[1] = a, b
 	var ctx context.Context = context.Background()
-	if in.dl != nil {
+	armed := in.dl != nil && timeout > 0
+	if armed {
 		ctx = in.dl
-		in.dl.arm(in.timeout)
+		in.dl.arm(timeout)
 	}
 	err := fn.CallWithStack(ctx, s)
-	if in.dl != nil && !in.dl.disarm() {
-		return 0, fmt.Errorf("%w (%v)", ErrTimeout, in.timeout)
+	if armed && !in.dl.disarm() {
+		return 0, fmt.Errorf("%w (%v)", ErrTimeout, timeout)
 	}
 	if err != nil {
 		var exit *sys.ExitError
 		if errors.As(err, &exit) && exit.ExitCode() == sys.ExitCodeDeadlineExceeded {
-			return 0, fmt.Errorf("%w (%v)", ErrTimeout, in.timeout)
+			return 0, fmt.Errorf("%w (%v)", ErrTimeout, timeout)
 		}
 		return 0, fmt.Errorf("%w: %w", ErrTrap, err)
 	}
