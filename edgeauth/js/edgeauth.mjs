@@ -4,6 +4,8 @@
 //
 //   const auth = await EdgeAuth.create(wasmModule);
 //   auth.configure(configJSON);          // -> {ok: true} | {ok: false, error}
+//   auth.update(updateJSON);             // revocations since: same result
+//                                        // (+ unsupported: true -> configure)
 //   const d = auth.authorize({method, path, headers: {authorization: [h]}});
 //   if (!d.allow) ... d.status, d.www_authenticate ...
 //
@@ -14,7 +16,8 @@
 //
 // Failing closed: a module that traps (or exits) mid-call is discarded, the
 // call answers a denial with status 500, and the next call starts a fresh
-// instance and re-applies the last accepted config before it runs. A bad
+// instance and re-applies the last accepted config, and every update
+// accepted since, before it runs. A bad
 // output (out of bounds, not JSON, no boolean `allow`) is a denial too.
 
 import { createWasi, WASI_IMPORTS, WasiExit } from "./wasi.mjs";
@@ -56,6 +59,11 @@ const REQUIRED_EXPORTS = [
 ];
 
 const INITIAL_INPUT = 4096;
+// Bounds of the updates kept since the last configure, which a fresh
+// instance replays (the same as the Go host's): past them update() answers
+// unsupported, and a configure with the whole config compacts them.
+const MAX_REPLAY_UPDATES = 4096;
+const MAX_REPLAY_BYTES = 4 << 20;
 const encoder = new TextEncoder();
 const decoder = new TextDecoder("utf-8", { fatal: true });
 
@@ -100,6 +108,9 @@ export class EdgeAuth {
   #input = 0; // guest input buffer from edgeauth_alloc, reused across calls
   #inputCap = 0;
   #config = null; // last accepted config JSON, re-applied on a new instance
+  #updates = []; // update JSON texts accepted since #config, replayed after it
+  #updateBytes = 0;
+  #canUpdate = false;
   #starts = 0;
 
   /**
@@ -117,6 +128,7 @@ export class EdgeAuth {
     const module = wasmModule instanceof WebAssembly.Module ? wasmModule : await WebAssembly.compile(wasmModule);
     checkModule(module);
     const auth = new EdgeAuth(module, options);
+    auth.#canUpdate = WebAssembly.Module.exports(module).some((e) => e.name === "edgeauth_update" && e.kind === "function");
     auth.#start();
     return auth;
   }
@@ -130,6 +142,16 @@ export class EdgeAuth {
   /** How many instances were started: 1, plus one per trap recovered. */
   get starts() {
     return this.#starts;
+  }
+
+  /** Whether the module exports edgeauth_update (see update). */
+  get canUpdate() {
+    return this.#canUpdate;
+  }
+
+  /** The size of the instance's linear memory in bytes (0 between a trap and the next call). */
+  get memoryBytes() {
+    return this.#instance?.memory.buffer.byteLength ?? 0;
   }
 
   /**
@@ -148,7 +170,42 @@ export class EdgeAuth {
       return { ok: false, error: err instanceof EdgeAuthError ? err.message : "configure answered no JSON" };
     }
     if (typeof result?.ok !== "boolean") return { ok: false, error: "module answered no ok field" };
-    if (result.ok) this.#config = json;
+    if (result.ok) {
+      this.#config = json;
+      this.#updates = [];
+      this.#updateBytes = 0;
+    }
+    return result;
+  }
+
+  /**
+   * Merges an Update (ABI v1: revocations to add, cutoffs to move later)
+   * into the config in force, at the cost of the update rather than of the
+   * whole config. A rejected update changes nothing. When the module lacks
+   * edgeauth_update, or the updates since the last configure reached their
+   * bound, it answers `{ok: false, unsupported: true, error}` and changes
+   * nothing: apply the change with configure and the whole config instead.
+   *
+   * @param {string | object} update JSON text or an object to serialise.
+   * @returns {{ok: boolean, error?: string, unsupported?: boolean}}
+   */
+  update(update) {
+    const json = typeof update === "string" ? update : JSON.stringify(update);
+    if (!this.#canUpdate) return { ok: false, unsupported: true, error: "the module does not export edgeauth_update" };
+    if (this.#updates.length >= MAX_REPLAY_UPDATES || this.#updateBytes + json.length > MAX_REPLAY_BYTES) {
+      return { ok: false, unsupported: true, error: "too many updates since the last configure: configure to compact them" };
+    }
+    let result;
+    try {
+      result = JSON.parse(this.#call("edgeauth_update", json));
+    } catch (err) {
+      return { ok: false, error: err instanceof EdgeAuthError ? err.message : "update answered no JSON" };
+    }
+    if (typeof result?.ok !== "boolean") return { ok: false, error: "module answered no ok field" };
+    if (result.ok) {
+      this.#updates.push(json);
+      this.#updateBytes += json.length;
+    }
     return result;
   }
 
@@ -214,16 +271,22 @@ export class EdgeAuth {
     this.#input = 0;
     this.#inputCap = 0;
     if (this.#config !== null) {
-      let r;
-      try {
-        r = JSON.parse(this.#call("edgeauth_configure", this.#config));
-      } catch {
-        r = null;
-      }
-      if (r?.ok !== true) {
-        this.#instance = null;
-        throw new EdgeAuthError(ErrorCode.BAD_OUTPUT, "a fresh instance refused the last accepted config");
-      }
+      this.#reapply("edgeauth_configure", this.#config, "config");
+      for (const u of this.#updates) this.#reapply("edgeauth_update", u, "update");
+    }
+  }
+
+  // Gives a fresh instance a document that an earlier one accepted.
+  #reapply(fn, json, what) {
+    let r;
+    try {
+      r = JSON.parse(this.#call(fn, json));
+    } catch {
+      r = null;
+    }
+    if (r?.ok !== true) {
+      this.#instance = null;
+      throw new EdgeAuthError(ErrorCode.BAD_OUTPUT, `a fresh instance refused the last accepted ${what}`);
     }
   }
 
