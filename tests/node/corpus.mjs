@@ -164,7 +164,7 @@ export async function decide(v, engines, state) {
 }
 
 const MIN_ECHO_LEN = 16;
-const EXACT_FIELDS = new Set(["allow", "status", "subject", "jti", "expires_at", "error", "error_description"]);
+const EXACT_FIELDS = new Set(["allow", "status", "subject", "jti", "sid", "expires_at", "error", "error_description"]);
 const DESC_PARAM = /, error_description="((?:[^"\\]|\\.)*)"/g;
 
 /**
@@ -243,7 +243,7 @@ export function check(v, decisionText) {
     return problems;
   }
   if (allow.value !== (Number(status.raw) === 200)) fail(`invariant: allow=${allow.value} with status ${status.raw}`);
-  const forbidden = allow.value ? ["error", "error_description", "www_authenticate"] : ["subject", "scopes", "jti", "expires_at"];
+  const forbidden = allow.value ? ["error", "error_description", "www_authenticate"] : ["subject", "scopes", "jti", "sid", "expires_at"];
   for (const f of forbidden) {
     if (got.has(f)) fail(`invariant: an ${allow.value ? "allowed" : "denied"} decision carries ${f}`);
   }
