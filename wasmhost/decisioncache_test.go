@@ -297,9 +297,18 @@ func TestDecisionCacheConfigureRace(t *testing.T) {
 }
 
 // BenchmarkDecisionCacheHit is the host's cost of a repeated token on a
-// route: key, lookup, copy.
+// route: key, lookup, copy; with Updates since the Config, also the check
+// of what they revoked.
 func BenchmarkDecisionCacheHit(b *testing.B) {
+	b.Run("no updates", func(b *testing.B) { benchDecisionCacheHit(b, 0) })
+	b.Run("4096 revoked sessions", func(b *testing.B) { benchDecisionCacheHit(b, 4096) })
+}
+
+func benchDecisionCacheHit(b *testing.B, revoked int) {
 	c := newDecisionCache(1, DefaultDecisionCacheEntries, DefaultDecisionCacheBytes)
+	for i := range revoked {
+		c.revoke(uint64(2+i), &edgeauth.ConfigUpdate{RevokedSessions: []edgeauth.SessionRevocation{{SID: fmt.Sprint("s", i)}}})
+	}
 	req := authReq("GET", "/users/1/todos", "Bearer "+strings.Repeat("t", 300))
 	key, _ := appendDecisionKey(nil, req)
 	c.put(key, allowed("users/1", 1<<40), 1, 1)

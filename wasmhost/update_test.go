@@ -371,3 +371,31 @@ func TestLargeConfig(t *testing.T) {
 	t.Logf("a replacement instance took %v to start, configure and replay 50 Updates", time.Since(start))
 	refused("an updated sid on the replacement", todosOf(1, mintSession(t, 1, "jti-y", "late-49")))
 }
+
+// BenchmarkUpdate: one logout (one session) applied to every instance of
+// a Host whose Config holds 100,000 revocation entries.
+func BenchmarkUpdate(b *testing.B) {
+	for _, pool := range []int{1, 2} {
+		b.Run(fmt.Sprintf("instances=%d", pool), func(b *testing.B) {
+			ctx := context.Background()
+			h := newHost(b, loadRealModule(b), Options{PoolSize: pool})
+			if err := h.Configure(ctx, largeConfig(b, 100_000)); err != nil {
+				b.Fatal(err)
+			}
+			i := 0
+			for b.Loop() {
+				if h.Stats().ReplayUpdates == maxReplayUpdates {
+					b.StopTimer()
+					if err := h.Configure(ctx, realConfig(b)); err != nil {
+						b.Fatal(err)
+					}
+					b.StartTimer()
+				}
+				i++
+				if err := h.Update(ctx, revokeSessions(fmt.Sprint("bench-", i))); err != nil {
+					b.Fatal(err)
+				}
+			}
+		})
+	}
+}
