@@ -262,37 +262,67 @@ func TestDecisionCacheConfigureRace(t *testing.T) {
 	revoked := realConfigWith(t, func(cfg map[string]any) {
 		cfg["revoked"] = []map[string]any{{"jti": jti, "exp": time.Now().Add(time.Hour).Unix()}}
 	})
-	for round := range 5 {
+	for range 5 {
 		if err := h.Configure(ctx, realConfig(t)); err != nil {
 			t.Fatal(err)
 		}
-		var done atomic.Bool
-		var after atomic.Int64 // calls that began after Configure returned
-		var wg sync.WaitGroup
-		for range 4 {
-			wg.Go(func() {
-				for !done.Load() {
-					revokedNow := after.Load() > 0
-					d, err := h.Authorize(ctx, req)
-					if err != nil {
-						t.Error(err)
-						return
-					}
-					if revokedNow && d.Allow {
-						t.Errorf("round %d: a revoked token was allowed after Configure returned", round)
-						return
-					}
+		raceRevocation(t, h, req, func() error { return h.Configure(ctx, revoked) })
+	}
+}
+
+// raceRevocation has 4 callers repeat req (allowed at first) while revoke
+// runs: no call that begins after revoke returns may be allowed, whatever
+// was in flight when it began. It revokes once every caller is busy, and
+// stops once they have made calls after it.
+func raceRevocation(t *testing.T, h *Host, req *edgeauth.Request, revoke func() error) {
+	t.Helper()
+	const callers, enough = 4, 32
+	var revoked atomic.Bool
+	var before, after atomic.Int64
+	warm, done, stop := make(chan struct{}), make(chan struct{}), make(chan struct{})
+	var warmOnce, doneOnce sync.Once
+	var wg sync.WaitGroup
+	for range callers {
+		wg.Go(func() {
+			for {
+				select {
+				case <-stop:
+					return
+				default:
 				}
-			})
-		}
-		time.Sleep(20 * time.Millisecond)
-		if err := h.Configure(ctx, revoked); err != nil {
-			t.Fatal(err)
-		}
-		after.Add(1)
-		time.Sleep(20 * time.Millisecond)
-		done.Store(true)
-		wg.Wait()
+				late := revoked.Load()
+				d, err := h.Authorize(context.Background(), req)
+				switch {
+				case err != nil:
+					t.Error(err)
+					return
+				case late && d.Allow:
+					t.Error("a revoked token was allowed after the revocation returned")
+					return
+				case !late && before.Add(1) == enough:
+					warmOnce.Do(func() { close(warm) })
+				case late && after.Add(1) == enough:
+					doneOnce.Do(func() { close(done) })
+				}
+			}
+		})
+	}
+	finished := make(chan struct{})
+	go func() { wg.Wait(); close(finished) }()
+	defer func() { close(stop); <-finished }()
+	select {
+	case <-warm:
+	case <-finished:
+		return // a caller failed
+	}
+	if err := revoke(); err != nil {
+		t.Error(err)
+		return
+	}
+	revoked.Store(true)
+	select {
+	case <-done:
+	case <-finished:
 	}
 }
 

@@ -163,13 +163,7 @@ export class EdgeAuth {
    */
   configure(config) {
     const json = typeof config === "string" ? config : JSON.stringify(config);
-    let result;
-    try {
-      result = JSON.parse(this.#call("edgeauth_configure", json));
-    } catch (err) {
-      return { ok: false, error: err instanceof EdgeAuthError ? err.message : "configure answered no JSON" };
-    }
-    if (typeof result?.ok !== "boolean") return { ok: false, error: "module answered no ok field" };
+    const result = this.#change("edgeauth_configure", json);
     if (result.ok) {
       this.#config = json;
       this.#updates = [];
@@ -195,17 +189,24 @@ export class EdgeAuth {
     if (this.#updates.length >= MAX_REPLAY_UPDATES || this.#updateBytes + json.length > MAX_REPLAY_BYTES) {
       return { ok: false, unsupported: true, error: "too many updates since the last configure: configure to compact them" };
     }
-    let result;
-    try {
-      result = JSON.parse(this.#call("edgeauth_update", json));
-    } catch (err) {
-      return { ok: false, error: err instanceof EdgeAuthError ? err.message : "update answered no JSON" };
-    }
-    if (typeof result?.ok !== "boolean") return { ok: false, error: "module answered no ok field" };
+    const result = this.#change("edgeauth_update", json);
     if (result.ok) {
       this.#updates.push(json);
       this.#updateBytes += json.length;
     }
+    return result;
+  }
+
+  // Calls edgeauth_configure or edgeauth_update and reads their result
+  // document; a module failure is a refusal.
+  #change(fn, json) {
+    let result;
+    try {
+      result = JSON.parse(this.#call(fn, json));
+    } catch (err) {
+      return { ok: false, error: err instanceof EdgeAuthError ? err.message : `${fn} answered no JSON` };
+    }
+    if (typeof result?.ok !== "boolean") return { ok: false, error: "module answered no ok field" };
     return result;
   }
 
@@ -278,13 +279,7 @@ export class EdgeAuth {
 
   // Gives a fresh instance a document that an earlier one accepted.
   #reapply(fn, json, what) {
-    let r;
-    try {
-      r = JSON.parse(this.#call(fn, json));
-    } catch {
-      r = null;
-    }
-    if (r?.ok !== true) {
+    if (this.#change(fn, json).ok !== true) {
       this.#instance = null;
       throw new EdgeAuthError(ErrorCode.BAD_OUTPUT, `a fresh instance refused the last accepted ${what}`);
     }

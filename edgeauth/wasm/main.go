@@ -102,15 +102,7 @@ func takeSpare(size int) []byte {
 //
 //go:wasmexport edgeauth_configure
 func exportConfigure(ptr, length int32) int64 {
-	in, ok := input(ptr, length)
-	var err error
-	if ok {
-		err = authorizer.Configure(in)
-	} else {
-		err = errBadBuffer
-	}
-	out = edgeauth.AppendConfigureResultJSON(out[:0], err)
-	return packed(out)
+	return change(ptr, length, authorizer.Configure)
 }
 
 // exportUpdate merges an Update into the Config in force; see
@@ -118,10 +110,16 @@ func exportConfigure(ptr, length int32) int64 {
 //
 //go:wasmexport edgeauth_update
 func exportUpdate(ptr, length int32) int64 {
+	return change(ptr, length, authorizer.Update)
+}
+
+// change applies the input with apply and answers the result document of
+// edgeauth_configure and edgeauth_update.
+func change(ptr, length int32, apply func([]byte) error) int64 {
 	in, ok := input(ptr, length)
 	var err error
 	if ok {
-		err = authorizer.Update(in)
+		err = apply(in)
 	} else {
 		err = errBadBuffer
 	}
