@@ -11,6 +11,7 @@ import (
 	"github.com/tetratelabs/wazero/imports/wasi_snapshot_preview1"
 
 	"github.com/craftingapis/todos/wasmhost/internal/abi"
+	"github.com/craftingapis/todos/wasmhost/meter"
 )
 
 // Host runs one ABI v1 module on a pool of instances. It is safe for
@@ -21,6 +22,10 @@ type Host struct {
 	cm    wazero.CompiledModule
 	mc    wazero.ModuleConfig
 	opts  Options
+	bound abi.Bound // how a call that runs away is stopped
+	// configureBound is bound for the calls that apply a Config or an
+	// Update, which may parse megabytes.
+	configureBound abi.Bound
 
 	// pool holds PoolSize slots. A slot is an idle instance, or nil when a
 	// replacement failed to start (the next taker starts one). A slot is
@@ -93,11 +98,24 @@ func New(ctx context.Context, module []byte, opts Options) (*Host, error) {
 	if err != nil {
 		return nil, err
 	}
+	metered, err := meter.Metered(module, abi.FuelGlobal)
+	if err != nil {
+		return nil, fmt.Errorf("wasmhost: compile module: %w", err)
+	}
+	bound := abi.Bound{Timeout: opts.CallTimeout}
+	configure := abi.Bound{Timeout: opts.ConfigureTimeout}
+	if bound.Timeout <= 0 {
+		configure.Timeout = 0 // no deadlines at all: the runtime could not honour it
+	}
+	if metered {
+		// The module stops itself; wazero's own interruption, a check at
+		// every loop header that exits to Go, would cost more than the work.
+		bound = abi.Bound{Fuel: opts.CallFuel}
+		configure = abi.Bound{Fuel: opts.ConfigureFuel}
+	}
 	rc := wazero.NewRuntimeConfig().
 		WithMemoryLimitPages(opts.MemoryLimitMB * 16). // 64 KiB pages
-		// The only way to stop a call that loops: compiled-in checks at
-		// every loop back-edge, armed by the call's context.
-		WithCloseOnContextDone(opts.CallTimeout > 0)
+		WithCloseOnContextDone(bound.Timeout > 0)
 	var cache wazero.CompilationCache
 	if opts.CacheDir != "" {
 		if cache, err = wazero.NewCompilationCacheWithDir(opts.CacheDir); err != nil {
@@ -112,16 +130,19 @@ func New(ctx context.Context, module []byte, opts Options) (*Host, error) {
 		// stderr, files, env and args stay wazero's empty defaults.
 		mc: wazero.NewModuleConfig().
 			WithName("").
-			WithStartFunctions(abi.FnInitialize).
+			WithStartFunctions(). // abi.Instantiate runs _initialize under the bound
+
 			WithSysWalltime().
 			WithSysNanotime().
 			WithRandSource(rand.Reader),
 		opts:      opts,
+		bound:     bound,
 		pool:      make(chan *instance, opts.PoolSize),
 		configure: make(chan struct{}, 1),
 		drained:   make(chan struct{}),
 		dead:      make(chan struct{}),
 	}
+	h.configureBound = configure
 	h.maxReplayUpdates, h.maxReplayBytes = maxReplayUpdates, maxReplayBytes
 	if err := h.load(ctx, module); err != nil {
 		h.teardown()
@@ -156,7 +177,7 @@ func (h *Host) load(ctx context.Context, module []byte) error {
 
 // start instantiates one instance and gives it the Config in force.
 func (h *Host) start(ctx context.Context) (*instance, error) {
-	ai, err := abi.Instantiate(ctx, h.rt, h.cm, h.mc, abi.Timeouts{Call: h.opts.CallTimeout, Configure: h.opts.ConfigureTimeout})
+	ai, err := abi.Instantiate(ctx, h.rt, h.cm, h.mc, h.bound, h.configureBound)
 	if err != nil {
 		return nil, err
 	}

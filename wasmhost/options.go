@@ -41,6 +41,13 @@ type Options struct {
 	// holds its instance, its caller's goroutine and a CPU for ever, so
 	// disable it only for a module you trust not to loop.
 	CallTimeout time.Duration
+	// CallFuel bounds every call into a metered module (one built through
+	// wasmhost/meter, as `make wasm` builds edgeauth.wasm): the loop
+	// iterations a call may run before the module traps and its instance is
+	// replaced. It replaces CallTimeout for such a module, because the check
+	// is a few instructions per iteration where wazero's deadline is an exit
+	// to Go. 0 means DefaultCallFuel.
+	CallFuel uint64
 	// ConfigureTimeout bounds each call that applies a Config or an Update
 	// (edgeauth_configure, edgeauth_update), apart from CallTimeout: a
 	// Config with 100,000 revocation entries takes a second or more to
@@ -49,8 +56,12 @@ type Options struct {
 	// stopped, its instance replaced, and the Config in force stays.
 	// 0 means DefaultConfigureTimeout; negative means none. Like
 	// CallTimeout it needs the per-call deadline, so it has no effect when
-	// CallTimeout is negative.
+	// CallTimeout is negative, nor for a metered module (ConfigureFuel).
 	ConfigureTimeout time.Duration
+	// ConfigureFuel is ConfigureTimeout for a metered module: the loop
+	// iterations one call that applies a Config or an Update may run.
+	// 0 means DefaultConfigureFuel.
+	ConfigureFuel uint64
 	// CacheDir holds wazero's compilation cache, so that a restart or a
 	// reload of the same module skips the ~2 s compile. "" means no cache.
 	CacheDir string
@@ -81,10 +92,21 @@ const (
 	// overload, since the deadline is wall-clock time and a timeout costs an
 	// instance (~6 ms to replace).
 	DefaultCallTimeout = time.Second
+	// DefaultCallFuel is the fuel per call when Options.CallFuel is 0. It is
+	// set far above what the largest real call uses (a Config with many
+	// revocations), measured by wasmhost's fuel benchmark, and low enough
+	// that a loop that never ends is stopped within about a second.
+	DefaultCallFuel = 1 << 28
 	// DefaultConfigureTimeout is the budget of one Configure or Update call
 	// into an instance when Options.ConfigureTimeout is 0: generous, since
 	// it only has to stop a module that never finishes.
 	DefaultConfigureTimeout = 30 * time.Second
+	// DefaultConfigureFuel is the fuel of one Configure or Update call when
+	// Options.ConfigureFuel is 0: 32 times DefaultCallFuel, far above what
+	// a Config with 100,000 revocation entries uses (wasmhost's fuel
+	// benchmark), and a loop that never ends is still stopped within
+	// seconds.
+	DefaultConfigureFuel = 1 << 33
 	// maxMemoryLimitMB is wasm32's whole address space.
 	maxMemoryLimitMB = 4096
 )
@@ -109,6 +131,12 @@ func (o Options) resolved() (Options, error) {
 	}
 	if o.DecisionCacheBytes == 0 {
 		o.DecisionCacheBytes = DefaultDecisionCacheBytes
+	}
+	if o.CallFuel == 0 {
+		o.CallFuel = DefaultCallFuel
+	}
+	if o.ConfigureFuel == 0 {
+		o.ConfigureFuel = DefaultConfigureFuel
 	}
 	if o.CallTimeout == 0 {
 		o.CallTimeout = DefaultCallTimeout

@@ -231,7 +231,7 @@ func TestConfigureBudget(t *testing.T) {
 	ctx := context.Background()
 	// The slow Config takes far longer than the call deadline, well within
 	// the configure budget.
-	h := newFakeHost(t, Options{PoolSize: 2, CallTimeout: 20 * time.Millisecond}, "iss")
+	h := newFakeHost(t, Options{PoolSize: 2, CallTimeout: 250 * time.Millisecond}, "iss")
 	if err := h.Configure(ctx, fakeConfig("slow")); err != nil {
 		t.Fatalf("a Config slower than the call deadline: %v", err)
 	}
@@ -244,6 +244,38 @@ func TestConfigureBudget(t *testing.T) {
 	waitRefilled(h)
 	for range 4 {
 		mustAllow(t, h, "/ok", "iss")
+	}
+}
+
+// TestConfigureFuel: for a metered module, applying a Config has its own
+// fuel, apart from a check's.
+func TestConfigureFuel(t *testing.T) {
+	ctx := context.Background()
+	large := largeConfig(t, 10_000) // measured: about 4.4 million loop iterations
+	req := todosOf(1, mintSession(t, 1, "jti-fuel", "sess-fuel"))
+	// A Config that needs more than a check's fuel, well within its own.
+	h := newHost(t, loadRealModule(t), Options{PoolSize: 1, CallFuel: 1 << 20})
+	if h.bound.Fuel == 0 {
+		t.Skip("the module under test is not metered")
+	}
+	if err := h.Configure(ctx, large); err != nil {
+		t.Fatalf("a Config needing more than CallFuel: %v", err)
+	}
+	if d, err := h.Authorize(ctx, req); err != nil || !d.Allow {
+		t.Fatalf("after it: %+v, %v", d, err)
+	}
+	// The configure fuel stops a Config that needs more; the one in force
+	// keeps serving.
+	h = newHost(t, loadRealModule(t), Options{PoolSize: 1, ConfigureFuel: 1 << 20})
+	if err := h.Configure(ctx, realConfig(t)); err != nil {
+		t.Fatal(err)
+	}
+	if err := h.Configure(ctx, large); !errors.Is(err, ErrTimeout) {
+		t.Fatalf("a Config needing more than ConfigureFuel: %v, want ErrTimeout", err)
+	}
+	waitRefilled(h)
+	if d, err := h.Authorize(ctx, req); err != nil || !d.Allow {
+		t.Fatalf("the previous Config no longer serves: %+v, %v", d, err)
 	}
 }
 

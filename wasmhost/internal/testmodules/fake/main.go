@@ -28,7 +28,7 @@ import (
 func main() {}
 
 // slowConfigure is how long configuring the issuer "slow" takes.
-const slowConfigure = 300 * time.Millisecond
+const slowConfigure = time.Second
 
 var (
 	// issuer is the config in force; "" before any config is accepted.

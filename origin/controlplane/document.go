@@ -1,4 +1,4 @@
-package edge
+package controlplane
 
 import (
 	"crypto/sha256"
@@ -96,7 +96,7 @@ func (c *ControlPlane) build(s snapshot) (*built, error) {
 	}
 	jwks, err := json.Marshal(edgeauth.JWKS{Keys: public})
 	if err != nil {
-		return nil, fmt.Errorf("edge: jwks: %w", err)
+		return nil, fmt.Errorf("controlplane: jwks: %w", err)
 	}
 	return &built{
 		doc: &origin.EdgeDocument{
@@ -134,7 +134,7 @@ func (c *ControlPlane) config(keys []edgeauth.JWK, revoked []edgeauth.Revocation
 	}
 	b, err := json.Marshal(cfg)
 	if err != nil {
-		return nil, fmt.Errorf("edge: config: %w", err)
+		return nil, fmt.Errorf("controlplane: config: %w", err)
 	}
 	return b, nil
 }

@@ -1,10 +1,12 @@
-// Package edge is the origin's control plane. It builds the ABI v1 edge
-// config (/.well-known/edgeauth.json) and the JWKS (/.well-known/jwks.json)
-// from storage, pushes the config to the origin's own auth step, and keeps
-// both current: at once after a local change (Refresh) and, by polling a
-// cheap change counter, after a change made by another process such as
-// `origin keys rotate`.
-package edge
+// Package controlplane keeps the origin's auth step and the documents it
+// publishes for edge hosts current. It builds the ABI v1 edge config
+// (/.well-known/edgeauth.json) and the JWKS (/.well-known/jwks.json) from
+// storage, pushes the config to the origin's own auth step, and keeps both
+// current: at once after a local change (Refresh) and, by polling a cheap
+// change counter, after a change made by another process such as
+// `origin keys rotate`. It is not an edge host: edges only read what it
+// publishes.
+package controlplane
 
 import (
 	"bytes"
@@ -73,13 +75,13 @@ var (
 // auth step is configured before the origin serves anything.
 func New(ctx context.Context, opts Options) (*ControlPlane, error) {
 	if opts.Store == nil || opts.Issuer == "" || len(opts.Audiences) == 0 {
-		return nil, errors.New("edge: store, issuer and at least one audience are required")
+		return nil, errors.New("controlplane: store, issuer and at least one audience are required")
 	}
 	if opts.TokenLifetime < time.Second {
-		return nil, errors.New("edge: token lifetime must be at least 1s")
+		return nil, errors.New("controlplane: token lifetime must be at least 1s")
 	}
 	if opts.Leeway < 0 {
-		return nil, errors.New("edge: leeway must not be negative")
+		return nil, errors.New("controlplane: leeway must not be negative")
 	}
 	if opts.PollInterval <= 0 {
 		opts.PollInterval = DefaultPollInterval
@@ -129,16 +131,16 @@ func (c *ControlPlane) rebuildLocked(ctx context.Context) error {
 	// The version is read first: a change committed while we read the rest
 	// moves it again, and the next poll rebuilds.
 	if s.version, err = c.opts.Store.ChangeVersion(ctx); err != nil {
-		return fmt.Errorf("edge: %w", err)
+		return fmt.Errorf("controlplane: %w", err)
 	}
 	if s.keys, err = c.opts.Store.VerifyingKeys(ctx, s.now); err != nil {
-		return fmt.Errorf("edge: %w", err)
+		return fmt.Errorf("controlplane: %w", err)
 	}
 	if s.revoked, err = c.opts.Store.Revocations(ctx, s.now.Add(-c.opts.Leeway)); err != nil {
-		return fmt.Errorf("edge: %w", err)
+		return fmt.Errorf("controlplane: %w", err)
 	}
 	if s.cutoffs, err = c.opts.Store.SubjectsValidAfter(ctx, s.now.Add(-c.opts.TokenLifetime-c.opts.Leeway)); err != nil {
-		return fmt.Errorf("edge: %w", err)
+		return fmt.Errorf("controlplane: %w", err)
 	}
 	b, err := c.build(s)
 	if err != nil {
@@ -146,7 +148,7 @@ func (c *ControlPlane) rebuildLocked(ctx context.Context) error {
 	}
 	if c.opts.Sink != nil && !bytes.Equal(b.sinkConfig, c.pushed) {
 		if err := c.opts.Sink(ctx, b.sinkConfig); err != nil {
-			return fmt.Errorf("edge: auth step refused the config: %w", err)
+			return fmt.Errorf("controlplane: auth step refused the config: %w", err)
 		}
 		c.pushed = b.sinkConfig
 	}
@@ -186,7 +188,7 @@ func (c *ControlPlane) Run(ctx context.Context) error {
 func (c *ControlPlane) Poll(ctx context.Context) error {
 	v, err := c.opts.Store.ChangeVersion(ctx)
 	if err != nil {
-		return fmt.Errorf("edge: %w", err)
+		return fmt.Errorf("controlplane: %w", err)
 	}
 	c.mu.Lock()
 	due := c.stale || v != c.version || (!c.nextChange.IsZero() && !c.opts.Now().Before(c.nextChange))

@@ -1,4 +1,4 @@
-package edge_test
+package controlplane_test
 
 import (
 	"bytes"
@@ -16,8 +16,9 @@ import (
 
 	"github.com/craftingapis/todos/edgeauth"
 	"github.com/craftingapis/todos/origin"
-	"github.com/craftingapis/todos/origin/edge"
+	"github.com/craftingapis/todos/origin/controlplane"
 	"github.com/craftingapis/todos/origin/sqlite"
+	"github.com/craftingapis/todos/origin/sqlstore"
 )
 
 type clock struct {
@@ -72,9 +73,9 @@ type fixture struct {
 	clk  *clock
 	path string
 	db   *sqlite.DB
-	keys *sqlite.KeyService
+	keys *sqlstore.KeyService
 	sink *sink
-	cp   *edge.ControlPlane
+	cp   *controlplane.ControlPlane
 }
 
 const lifetime = time.Hour
@@ -90,11 +91,12 @@ func newFixture(t testing.TB, alg string) *fixture {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { f.db.Close() })
-	f.keys = sqlite.NewKeyService(f.db)
-	if _, _, err := f.keys.EnsureActiveKey(ctx, alg); err != nil {
+	// The first key exists before the control plane's first build, which
+	// reads it: nothing to notify yet.
+	if _, _, err := sqlstore.NewKeyService(f.db.Store, nil).EnsureActiveKey(ctx, alg); err != nil {
 		t.Fatal(err)
 	}
-	f.cp, err = edge.New(ctx, edge.Options{
+	f.cp, err = controlplane.New(ctx, controlplane.Options{
 		Store: f.db, Sink: f.sink.Configure,
 		Issuer: "https://origin.test", Audiences: []string{"todos"}, Realm: "todos",
 		Leeway: 30 * time.Second, TokenLifetime: lifetime, PollInterval: 10 * time.Millisecond,
@@ -103,14 +105,14 @@ func newFixture(t testing.TB, alg string) *fixture {
 	if err != nil {
 		t.Fatal(err)
 	}
-	f.db.SetNotifier(f.cp)
+	f.keys = sqlstore.NewKeyService(f.db.Store, f.cp)
 	return f
 }
 
 func TestDocumentContent(t *testing.T) {
 	f := newFixture(t, origin.AlgEdDSA)
 	ctx := context.Background()
-	us := sqlite.NewUserService(f.db)
+	us := sqlstore.NewUserService(f.db.Store, f.cp)
 	u, err := us.CreateUser(ctx, origin.NewUser{Email: "a@example.com", Password: "password1", Name: "A"})
 	if err != nil {
 		t.Fatal(err)
@@ -268,7 +270,7 @@ func TestPollPicksUpExternalRotation(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer other.Close()
-	k, err := sqlite.NewKeyService(other).RotateKey(ctx, origin.AlgEdDSA)
+	k, err := sqlstore.NewKeyService(other.Store, nil).RotateKey(ctx, origin.AlgEdDSA)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -350,27 +352,27 @@ func TestConcurrentRefreshes(t *testing.T) {
 
 func TestNewValidates(t *testing.T) {
 	f := newFixture(t, origin.AlgEdDSA)
-	good := edge.Options{Store: f.db, Issuer: "i", Audiences: []string{"a"}, TokenLifetime: time.Hour}
+	good := controlplane.Options{Store: f.db, Issuer: "i", Audiences: []string{"a"}, TokenLifetime: time.Hour}
 	tests := []struct {
 		name string
-		mod  func(*edge.Options)
+		mod  func(*controlplane.Options)
 	}{
-		{"no store", func(o *edge.Options) { o.Store = nil }},
-		{"no issuer", func(o *edge.Options) { o.Issuer = "" }},
-		{"no audience", func(o *edge.Options) { o.Audiences = nil }},
-		{"no lifetime", func(o *edge.Options) { o.TokenLifetime = 0 }},
-		{"negative leeway", func(o *edge.Options) { o.Leeway = -time.Second }},
+		{"no store", func(o *controlplane.Options) { o.Store = nil }},
+		{"no issuer", func(o *controlplane.Options) { o.Issuer = "" }},
+		{"no audience", func(o *controlplane.Options) { o.Audiences = nil }},
+		{"no lifetime", func(o *controlplane.Options) { o.TokenLifetime = 0 }},
+		{"negative leeway", func(o *controlplane.Options) { o.Leeway = -time.Second }},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			o := good
 			tt.mod(&o)
-			if _, err := edge.New(context.Background(), o); err == nil {
+			if _, err := controlplane.New(context.Background(), o); err == nil {
 				t.Fatal("accepted")
 			}
 		})
 	}
-	if _, err := edge.New(context.Background(), good); err != nil {
+	if _, err := controlplane.New(context.Background(), good); err != nil {
 		t.Fatalf("good options refused: %v", err)
 	}
 }
