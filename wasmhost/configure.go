@@ -68,7 +68,7 @@ func (h *Host) Configure(ctx context.Context, configJSON []byte) error {
 }
 
 // refreshIdle applies cur to the instances idle right now, so that requests
-// do not pay for parsing it (~2 ms for the real module's Config). It never
+// do not pay for parsing it (a Config is far larger than a Request). It never
 // waits: an instance in a call is brought up to date on its next take. The
 // pool is FIFO, so PoolSize receives visit each idle instance once.
 func (h *Host) refreshIdle(cur *config) {

@@ -11,16 +11,16 @@ import (
 )
 
 // Why a second cache, in front of the module's own verified-token cache:
-// the module's cache makes a repeated token cheap inside wasm (~1 µs of Go
-// work natively, ~10 µs in wasm), but every call still pays for entering
-// the module: encoding the Request, copying it into guest memory, running
-// the module's JSON parser and writer, parsing the Decision back, and — with
-// the call deadline on — wazero's exit to Go at every loop back-edge, which
-// is what made a cached EdDSA check cost 80 µs instead of 13. Measured on
-// the real module (tests/bench/BENCHMARKS.md), a hit here costs well under a
-// microsecond, so a repeated token skips wasm entirely and the deadline
-// only costs on misses. The module's cache stays: it serves edge hosts
-// (Node, workerd) and a token seen on a new route here.
+// the module's cache makes a repeated token cheap inside wasm, but every
+// call still pays for entering the module: encoding the Request, copying it
+// into guest memory, running the module's JSON parser and writer, parsing
+// the Decision back, and — with the call deadline on — wazero's exit to Go
+// at every loop back-edge, which costs the most on exactly such short
+// calls. A hit here is a map lookup and a copy in Go, orders of magnitude
+// cheaper ("Cache hit through wasmhost" in tests/bench/BENCHMARKS.md), so a
+// repeated token skips wasm entirely and the deadline only costs on misses.
+// The module's cache stays: it serves edge hosts (Node, workerd) and a
+// token seen on a new route here.
 //
 // What makes a cached Decision safe to reuse:
 //   - The key is everything the module reads: the method, the path and the
@@ -262,7 +262,7 @@ func (c *decisionCache) stale(e *decisionEntry) bool {
 
 // decisionSize approximates the bytes an entry holds.
 func decisionSize[S ~string | ~[]byte](key S, d *decisionEntry) int {
-	n := decisionEntryOverhead + len(key) + len(d.Subject) + len(d.JTI) + len(d.SID) + 16*len(d.Scopes)
+	n := decisionEntryOverhead + len(key) + len(d.Subject) + len(d.JTI) + len(d.SID) + len(d.Reason) + 16*len(d.Scopes)
 	for _, s := range d.Scopes {
 		n += len(s)
 	}

@@ -188,9 +188,9 @@ func realConfigWith(tb testing.TB, edit func(cfg map[string]any)) []byte {
 }
 
 // TestDecisionCacheRealModule checks, against the real module, that a
-// repeated token is answered by the host-side cache, and that every change
-// the issue names — revocation, subjects_valid_after, key retirement — takes
-// effect on the very next call.
+// repeated token is answered by the host-side cache, and that every Config
+// change that withdraws a token — revocation, subjects_valid_after, key
+// retirement — takes effect on the very next call.
 func TestDecisionCacheRealModule(t *testing.T) {
 	ctx := context.Background()
 	tests := []struct {
@@ -244,6 +244,48 @@ func TestDecisionCacheRealModule(t *testing.T) {
 				t.Fatalf("after the change: %+v, %v; want 401", d, err)
 			}
 		})
+	}
+}
+
+// TestDecisionCachePanicSparesInstances breaks the decision cache so that
+// storing a Decision panics, after the instance that made it went back to
+// the pool. That call must fail closed without a panic escaping, and no
+// instance may be discarded: the one that answered is healthy and may
+// already be serving another call.
+func TestDecisionCachePanicSparesInstances(t *testing.T) {
+	ctx := context.Background()
+	h := newHost(t, loadRealModule(t), Options{PoolSize: 1})
+	if err := h.Configure(ctx, realConfig(t)); err != nil {
+		t.Fatal(err)
+	}
+	c := h.decisions.Load()
+	if c == nil {
+		t.Fatal("no decision cache")
+	}
+	for i := range c.shards {
+		c.shards[i].entries = nil // a lookup still misses; an insertion panics
+	}
+	req := todosOf(1, mint(t, "EdDSA", 1, "cache-panic", time.Hour))
+	d, err := func() (d edgeauth.Decision, err error) {
+		defer func() {
+			if r := recover(); r != nil {
+				t.Fatalf("Authorize panicked: %v", r)
+			}
+		}()
+		return h.Authorize(ctx, req)
+	}()
+	if err == nil || d.Allow || d.Status != 0 {
+		t.Fatalf("Authorize with a failing cache = %+v, %v; want an error and the zero Decision", d, err)
+	}
+	// Checked before anything waits on the pool: a wrongly discarded
+	// instance would leave its replacement blocked on a full pool.
+	if s := h.Stats(); s.Replaced != 0 {
+		t.Fatalf("Replaced = %d after a cache panic, want 0: a healthy instance was discarded", s.Replaced)
+	}
+	// The one instance still answers; a request without a token is not
+	// cached, so it does not reach the broken cache.
+	if d, err := h.Authorize(ctx, todosOf(1, "")); err != nil || d.Status != 401 {
+		t.Fatalf("next call: %+v, %v; want 401 from the same instance", d, err)
 	}
 }
 

@@ -92,7 +92,8 @@ const closingBit = 1 << 62
 // It fails, wrapping ErrNotABIv1, for a module that lacks an ABI v1 export or
 // reports another version; ctx bounds compilation and start-up. The Host
 // starts with no Config: until Configure succeeds every request is denied.
-// Compiling takes ~2 s, ~80 ms from a warm CacheDir; each instance ~10 ms.
+// Compiling is New's slowest step (Options.CacheDir spares it on a restart);
+// starting each instance of the pool comes next.
 func New(ctx context.Context, module []byte, opts Options) (*Host, error) {
 	opts, err := opts.resolved()
 	if err != nil {

@@ -147,14 +147,16 @@ func TestRealModule(t *testing.T) {
 		req    *edgeauth.Request
 		status int
 		errc   string
+		reason string // the module's reason member, as wasmhost passes it on
 	}{
-		{"EdDSA owner", todosOf(1, mint(t, "EdDSA", 1, "a", time.Hour)), 200, ""},
-		{"ES256 owner", todosOf(2, mint(t, "ES256", 2, "b", time.Hour)), 200, ""},
-		{"HS256 owner", todosOf(3, mint(t, "HS256", 3, "c", time.Hour)), 200, ""},
-		{"expired (real clock)", todosOf(1, mint(t, "EdDSA", 1, "d", -time.Hour)), 401, edgeauth.ErrInvalidToken},
-		{"stranger", todosOf(2, mint(t, "EdDSA", 1, "e", time.Hour)), 404, edgeauth.ErrNotFound},
-		{"no token", todosOf(1, ""), 401, ""},
-		{"tampered", todosOf(1, mint(t, "EdDSA", 1, "f", time.Hour)+"A"), 401, edgeauth.ErrInvalidToken},
+		{"EdDSA owner", todosOf(1, mint(t, "EdDSA", 1, "a", time.Hour)), 200, "", edgeauth.ReasonValidToken},
+		{"ES256 owner", todosOf(2, mint(t, "ES256", 2, "b", time.Hour)), 200, "", edgeauth.ReasonValidToken},
+		{"HS256 owner", todosOf(3, mint(t, "HS256", 3, "c", time.Hour)), 200, "", edgeauth.ReasonValidToken},
+		{"expired (real clock)", todosOf(1, mint(t, "EdDSA", 1, "d", -time.Hour)), 401, edgeauth.CodeInvalidToken, edgeauth.ReasonExpired},
+		{"stranger", todosOf(2, mint(t, "EdDSA", 1, "e", time.Hour)), 404, edgeauth.CodeNotFound, edgeauth.ReasonNotFound},
+		{"no token", todosOf(1, ""), 401, "", edgeauth.ReasonMissing},
+		// One more base64url character: a 65-byte signature.
+		{"tampered", todosOf(1, mint(t, "EdDSA", 1, "f", time.Hour)+"A"), 401, edgeauth.CodeInvalidToken, edgeauth.ReasonBadSignature},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -162,8 +164,8 @@ func TestRealModule(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			if d.Status != tt.status || d.Error != tt.errc || d.Allow != (tt.status == 200) {
-				t.Fatalf("decision = %+v, want status %d error %q", d, tt.status, tt.errc)
+			if d.Status != tt.status || d.Error != tt.errc || d.Allow != (tt.status == 200) || d.Reason != tt.reason {
+				t.Fatalf("decision = %+v, want status %d error %q reason %q", d, tt.status, tt.errc, tt.reason)
 			}
 			if d.Allow && d.Subject != strings.TrimSuffix(strings.TrimPrefix(tt.req.Path, "/"), "/todos") {
 				t.Errorf("subject %q for path %s", d.Subject, tt.req.Path)

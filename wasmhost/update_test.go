@@ -225,25 +225,38 @@ func TestUpdateRace(t *testing.T) {
 	}
 }
 
-// TestConfigureBudget: applying a Config has its own deadline, apart from
-// the per-request one.
+// TestConfigureBudget: applying a Config has its own bound, apart from the
+// per-request one: a deadline for an unmetered module, fuel for a metered
+// one.
 func TestConfigureBudget(t *testing.T) {
 	ctx := context.Background()
+	unmetered := func(opts Options) *Host {
+		h := newHost(t, unmeteredFakeModule, opts)
+		if err := h.Configure(ctx, fakeConfig("iss")); err != nil {
+			t.Fatal(err)
+		}
+		return h
+	}
 	// The slow Config takes far longer than the call deadline, well within
 	// the configure budget.
-	h := newFakeHost(t, Options{PoolSize: 2, CallTimeout: 250 * time.Millisecond}, "iss")
+	h := unmetered(Options{PoolSize: 2, CallTimeout: 250 * time.Millisecond})
 	if err := h.Configure(ctx, fakeConfig("slow")); err != nil {
 		t.Fatalf("a Config slower than the call deadline: %v", err)
 	}
 	mustAllow(t, h, "/ok", "slow")
-	// The configure budget stops a Config that never finishes.
-	h = newFakeHost(t, Options{PoolSize: 2, ConfigureTimeout: 100 * time.Millisecond}, "iss")
-	if err := h.Configure(ctx, fakeConfig("loop")); !errors.Is(err, ErrTimeout) {
-		t.Fatalf("an endless Config: %v, want ErrTimeout", err)
-	}
-	waitRefilled(h)
-	for range 4 {
-		mustAllow(t, h, "/ok", "iss")
+	// The configure budget stops a Config that never finishes, and so does
+	// the configure fuel of a metered module.
+	for name, h := range map[string]*Host{
+		"deadline": unmetered(Options{PoolSize: 2, ConfigureTimeout: 100 * time.Millisecond}),
+		"fuel":     newFakeHost(t, Options{PoolSize: 2, ConfigureFuel: 1 << 24}, "iss"),
+	} {
+		if err := h.Configure(ctx, fakeConfig("loop")); !errors.Is(err, ErrTimeout) {
+			t.Fatalf("%s: an endless Config: %v, want ErrTimeout", name, err)
+		}
+		waitRefilled(h)
+		for range 4 {
+			mustAllow(t, h, "/ok", "iss")
+		}
 	}
 }
 
@@ -285,19 +298,18 @@ func TestConfigureFailureKeepsServing(t *testing.T) {
 	tests := []struct {
 		name   string
 		config []byte
-		budget time.Duration // ConfigureTimeout
 		want   error
 	}{
-		{"rejected", fakeConfig(""), 0, ErrConfigRejected},
-		{"trap", fakeConfig("trap"), 0, ErrTrap},
-		{"endless", fakeConfig("loop"), 200 * time.Millisecond, ErrTimeout},
-		// The 16 MiB cap stops the allocation loop long before the budget.
-		{"out of memory", fakeConfig("oom"), 0, ErrTrap},
-		{"too large", fmt.Appendf(nil, `{"issuer":"big","pad":%q}`, strings.Repeat("x", 9<<20)), 0, ErrInputTooLarge},
+		{"rejected", fakeConfig(""), ErrConfigRejected},
+		{"trap", fakeConfig("trap"), ErrTrap},
+		{"endless", fakeConfig("loop"), ErrTimeout},
+		// The 16 MiB cap stops the allocation loop long before the fuel.
+		{"out of memory", fakeConfig("oom"), ErrTrap},
+		{"too large", fmt.Appendf(nil, `{"issuer":"big","pad":%q}`, strings.Repeat("x", 9<<20)), ErrInputTooLarge},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			h := newFakeHost(t, Options{PoolSize: 2, ConfigureTimeout: tt.budget, MemoryLimitMB: 16}, "iss")
+			h := newFakeHost(t, Options{PoolSize: 2, ConfigureFuel: 1 << 24, MemoryLimitMB: 16}, "iss")
 			if err := h.Configure(context.Background(), tt.config); !errors.Is(err, tt.want) {
 				t.Fatalf("Configure: %v, want %v", err, tt.want)
 			}

@@ -227,7 +227,10 @@ export class EdgeAuth {
    *
    * @param {{method: string, path: string, headers?: Record<string, string[]>, now?: number} | string} request
    *   the Request, or its JSON text (passed to the module byte for byte).
-   * @returns {object} the ABI v1 Decision.
+   * @returns {object} the ABI v1 Decision, every member as the module sent
+   *   it: only allow and status are checked, so members a host does not use
+   *   (such as `reason`, which other ABI v1 modules may not send) pass
+   *   through untouched.
    */
   authorize(request) {
     let d;

@@ -124,6 +124,11 @@ describe("authorize", () => {
     assert.equal(d.status, 401);
     assert.equal(d.error, "invalid_token");
   });
+  test("members the adapter does not check, such as reason, pass through", async () => {
+    const out = '{"allow":false,"status":401,"error":"invalid_token","reason":"expired","later":{"x":[1]}}';
+    const auth = await EdgeAuth.create(fakeABIModule({ output: out }));
+    assert.deepEqual(auth.authorize(good), JSON.parse(out));
+  });
   test("the request reaches the module intact, whatever its size and script", async () => {
     const auth = await configured();
     for (const n of [0, 10, 5000, 300000]) {

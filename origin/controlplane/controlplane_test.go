@@ -146,7 +146,8 @@ func TestDocumentContent(t *testing.T) {
 	if len(cfg.SubjectsValidAfter) != 1 || cfg.SubjectsValidAfter[u.Subject()] != now.Unix()+1 {
 		t.Errorf("subjects_valid_after = %v", cfg.SubjectsValidAfter)
 	}
-	if !slices.Equal(cfg.Public, origin.PublicRoutes) || len(cfg.Routes) != len(origin.RouteRules) || cfg.Default != origin.DefaultRoute {
+	public, routes := origin.PublishedRoutes()
+	if !slices.Equal(cfg.Public, public) || len(cfg.Routes) != len(routes) || cfg.Default != origin.DefaultRoute {
 		t.Errorf("routes: public %v, rules %d, default %q", cfg.Public, len(cfg.Routes), cfg.Default)
 	}
 	var jwks edgeauth.JWKS

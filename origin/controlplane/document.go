@@ -118,6 +118,7 @@ func (c *ControlPlane) config(keys []edgeauth.JWK, revoked []edgeauth.Revocation
 		}
 	}
 	slices.Sort(algs)
+	public, routes := origin.PublishedRoutes()
 	cfg := edgeauth.Config{
 		Issuer:             c.opts.Issuer,
 		Audiences:          c.opts.Audiences,
@@ -128,8 +129,8 @@ func (c *ControlPlane) config(keys []edgeauth.JWK, revoked []edgeauth.Revocation
 		Keys:               edgeauth.JWKS{Keys: keys},
 		Revoked:            revoked,
 		SubjectsValidAfter: cutoffs,
-		Public:             origin.PublicRoutes,
-		Routes:             origin.RouteRules,
+		Public:             public,
+		Routes:             routes,
 		Default:            origin.DefaultRoute,
 	}
 	b, err := json.Marshal(cfg)

@@ -10,7 +10,7 @@
 //
 // Request flow, outermost first:
 //
-//	request ID -> access log -> panic recovery -> auth step -> router -> route guard -> handler
+//	request ID -> access log -> CORS -> panic recovery -> auth step -> router -> route guard -> handler
 //
 // Server timeouts, TLS and listening are the caller's business (origin/cmd/origin).
 package httpapi
@@ -53,6 +53,17 @@ type Options struct {
 	// Realm is the realm of the WWW-Authenticate challenges the handlers make
 	// themselves (the auth step's challenges come from the module's config).
 	Realm string
+	// Readiness are the dependencies GET /readyz checks besides the auth
+	// step (readyz.go): the database, in a server.
+	Readiness []ReadinessCheck
+	// CORSOrigins are the origins (scheme://host[:port], as browsers send
+	// them in Origin) whose browser apps may call the API; empty sends no
+	// CORS header at all (cors.go).
+	CORSOrigins []string
+	// Issuer is the API's base URL (scheme://host[:port]) and its tokens'
+	// iss: the discovery documents (discovery.go) are built from it and
+	// every bearer challenge points at them. Empty publishes none.
+	Issuer string
 	// Logger receives the access log and every 5xx cause; nil discards.
 	Logger *slog.Logger
 	// MaxBodyBytes caps request bodies (413 beyond); 0 means DefaultMaxBodyBytes.
@@ -85,6 +96,11 @@ type server struct {
 	mux        *mux.Router // set by New; the access log asks it for route templates
 	observer   RequestObserver
 	limits     attemptLimits
+	discovery  discovery
+	docs       map[string]*docAsset // "" is the page, else a file of docsAssets
+	// corsOrigins are the origins whose browser apps may call the API (cors.go).
+	corsOrigins map[string]bool
+	readiness   []ReadinessCheck
 }
 
 // ErrMissingDependency: New was not given a required service (or was given
@@ -114,6 +130,15 @@ func New(o Options) (http.Handler, error) {
 		now:        o.Now,
 		observer:   o.Observer,
 		limits:     attemptLimits{limiter: o.Limiter, clientAddr: o.ClientAddr},
+		discovery:  newDiscovery(o.Issuer),
+		docs:       newDocAssets(),
+		readiness:  o.Readiness,
+	}
+	for _, o := range o.CORSOrigins {
+		if s.corsOrigins == nil {
+			s.corsOrigins = map[string]bool{}
+		}
+		s.corsOrigins[o] = true
 	}
 	if s.realm == "" {
 		s.realm = DefaultRealm
@@ -137,6 +162,7 @@ func New(o Options) (http.Handler, error) {
 		h = s.authStep(h)
 	}
 	h = s.recoverPanics(h)
+	h = s.cors(h)
 	h = s.accessLog(h)
 	h = requestID(h)
 	return h, nil

@@ -53,6 +53,9 @@ func DecisionJSON(d edgeauth.Decision) []byte {
 	if d.WWWAuthenticate != "" {
 		field("www_authenticate", d.WWWAuthenticate)
 	}
+	if d.Reason != "" {
+		field("reason", d.Reason)
+	}
 	b.WriteByte('}')
 	return b.Bytes()
 }

@@ -9,6 +9,9 @@
 //     normalised it — the very path it forwards) and the Authorization values.
 //   - A denial is answered here, never forwarded: the module's status, its
 //     WWW-Authenticate, and an RFC 9457 problem+json body like the origin's.
+//     A Bearer challenge gets RFC 9728's resource_metadata, the config's
+//     issuer + /.well-known/oauth-protected-resource, exactly as the origin
+//     adds it to its own challenges (the module's ABI is left as it is).
 //   - An allowed request goes to the origin with X-Auth-Subject and
 //     X-Auth-Scopes set from the verified token, after every X-Auth-* header
 //     the client sent was removed (a client cannot claim an identity). The
@@ -30,6 +33,9 @@ import { ConfigSource } from "./config-source.mjs";
 
 /** Path of the config document on the origin. */
 export const CONFIG_PATH = "/.well-known/edgeauth.json";
+
+/** Path of the RFC 9728 protected resource metadata, below the issuer. */
+export const RESOURCE_METADATA_PATH = "/.well-known/oauth-protected-resource";
 
 /** Headers the gate sets on a forwarded request; any X-Auth-* from a client is dropped. */
 export const SUBJECT_HEADER = "x-auth-subject";
@@ -97,6 +103,7 @@ export function createGate({ wasmModule, fetch: fetchFn, now, log } = {}) {
   const outbound = fetchFn ?? ((...a) => fetch(...a));
   const warn = (msg, fields) => log?.warn?.(msg, fields);
   let starting = null; // Promise<{settings, auth, source}>
+  let metadataOf = { cfg: null, url: null }; // the resource_metadata URL of the last config seen
 
   async function start(env) {
     const settings = parseSettings(env);
@@ -143,7 +150,9 @@ export function createGate({ wasmModule, fetch: fetchFn, now, log } = {}) {
       }
     }
     if (!d.allow) {
-      return problem(d.status, { error: d.error, detail: d.error_description, wwwAuthenticate: d.www_authenticate });
+      if (metadataOf.cfg !== cfg) metadataOf = { cfg, url: resourceMetadataURL(cfg.json) };
+      const wwwAuthenticate = withResourceMetadata(d.www_authenticate, metadataOf.url);
+      return problem(d.status, { error: d.error, detail: d.error_description, wwwAuthenticate });
     }
 
     const headers = new Headers(request.headers);
@@ -182,6 +191,39 @@ export function problem(status, { error, detail, wwwAuthenticate, retryAfter } =
   if (wwwAuthenticate) headers["www-authenticate"] = wwwAuthenticate;
   if (retryAfter) headers["retry-after"] = String(retryAfter);
   return new Response(JSON.stringify(body), { status, headers });
+}
+
+/**
+ * The URL of the protected resource metadata for a config document: its
+ * issuer (the API's base URL, scheme://host[:port]) + RESOURCE_METADATA_PATH,
+ * or null when the issuer is not such a URL (nothing is then advertised).
+ * @param {string} configJSON
+ * @returns {string | null}
+ */
+export function resourceMetadataURL(configJSON) {
+  let issuer;
+  try {
+    issuer = JSON.parse(configJSON)?.issuer;
+    if (typeof issuer !== "string") return null;
+    const u = new URL(issuer);
+    // The origin, exactly: no path, query, fragment or credentials, and
+    // nothing that would need escaping inside a quoted-string.
+    if (!/^https?:$/.test(u.protocol) || u.origin !== issuer || /["\\]/.test(issuer)) return null;
+  } catch {
+    return null;
+  }
+  return issuer + RESOURCE_METADATA_PATH;
+}
+
+/**
+ * Adds resource_metadata (RFC 9728 section 5.1) to a Bearer challenge; any
+ * other value, or one that already has it, is returned unchanged.
+ * @param {string | undefined} challenge
+ * @param {string | null} url
+ */
+export function withResourceMetadata(challenge, url) {
+  if (!url || !challenge || !challenge.startsWith("Bearer ") || challenge.includes("resource_metadata=")) return challenge;
+  return `${challenge}, resource_metadata="${url}"`;
 }
 
 /**

@@ -7,7 +7,7 @@ import assert from "node:assert/strict";
 import { before, describe, test } from "node:test";
 
 import { buildReactor } from "../testdata/gobuild.mjs";
-import { createGate, parseSettings, tokenKid } from "./gate.mjs";
+import { createGate, parseSettings, resourceMetadataURL, tokenKid, withResourceMetadata } from "./gate.mjs";
 
 let wasmModule;
 before(async () => {
@@ -54,8 +54,26 @@ describe("gate", () => {
     const res = await call("/users/1", { headers: { authorization: "Bearer bad" } });
     const body = await assertProblem(res, 401);
     assert.equal(body.error, "invalid_token");
-    assert.equal(res.headers.get("www-authenticate"), 'Bearer realm="api"');
+    assert.equal(res.headers.get("www-authenticate"), 'Bearer realm="api", resource_metadata="https://issuer.test/.well-known/oauth-protected-resource"');
     assert.equal(origin.forwarded.length, 0);
+  });
+
+  test("resource_metadata comes from an issuer that is a bare origin, and only for Bearer challenges", () => {
+    const cases = [
+      ["https://issuer.test", "https://issuer.test/.well-known/oauth-protected-resource"],
+      ["http://127.0.0.1:3000", "http://127.0.0.1:3000/.well-known/oauth-protected-resource"],
+      ["https://issuer.test/", null],
+      ["https://issuer.test/v1", null],
+      ["https://issuer.test?x", null],
+      ["todos", null],
+      [42, null],
+    ];
+    for (const [issuer, want] of cases) assert.equal(resourceMetadataURL(JSON.stringify({ issuer })), want, String(issuer));
+    assert.equal(resourceMetadataURL("not json"), null);
+    assert.equal(withResourceMetadata('Basic realm="x"', "https://i"), 'Basic realm="x"');
+    assert.equal(withResourceMetadata(undefined, "https://i"), undefined);
+    assert.equal(withResourceMetadata('Bearer realm="x"', null), 'Bearer realm="x"');
+    assert.equal(withResourceMetadata('Bearer realm="x", resource_metadata="a"', "https://i"), 'Bearer realm="x", resource_metadata="a"');
   });
 
   test("an allowed request is forwarded with the verified identity, client X-Auth-* stripped", async () => {

@@ -35,7 +35,8 @@ func runKeys(ctx context.Context, sub string, args []string, lookupEnv func(stri
 	default:
 		return fmt.Errorf("%w: unknown keys command %q", errUsage, sub)
 	}
-	db, err := openStore(ctx, c, lookupEnv, newLogger(c, stderr))
+	log := newLogger(c, stderr)
+	db, err := openStore(ctx, c, lookupEnv, log)
 	if err != nil {
 		return err
 	}
@@ -53,6 +54,7 @@ func runKeys(ctx context.Context, sub string, args []string, lookupEnv func(stri
 		}
 		fmt.Fprintf(stdout, "rotated: %s (%s) is active; the previous key verifies until %s\n",
 			k.Kid, k.Alg, k.CreatedAt.Add(c.retireAfter()).Format(time.RFC3339))
+		warnPlainKeys(lookupEnv, log)
 		return nil
 	case "retire":
 		if err := ks.RetireKey(ctx, rest[0]); err != nil {

@@ -110,6 +110,7 @@ func (o *opsRuntime) swapModule(ctx context.Context, c Config, force bool) error
 		return err
 	}
 	m, err := readModule(path)
+	path = m.name
 	if err != nil {
 		return fail(err)
 	}

@@ -3,13 +3,13 @@ package main
 import (
 	"context"
 	"crypto/sha256"
+	"encoding/hex"
 	"errors"
 	"fmt"
 	"io"
 	"log/slog"
 	"net"
 	"net/http"
-	"os"
 	"strconv"
 	"time"
 
@@ -34,6 +34,27 @@ func runServe(ctx context.Context, args []string, lookupEnv func(string) (string
 	}
 	log, logLevel := newServeLogger(c, stderr)
 
+	// The auth step first: a binary that cannot run it (no module embedded
+	// and none named) must say so before it creates a database and a key.
+	var sink controlplane.Sink
+	var authorizer origin.Authorizer
+	var swap *reload.Swapper
+	var moduleSum [sha256.Size]byte
+	if c.Server.EnableSecurity && c.Auth.Engine == engineNative {
+		sink, authorizer = nativeAuthStep(log)
+	} else if c.Server.EnableSecurity {
+		var host *wasmhost.Host
+		host, moduleSum, err = loadModule(ctx, c, log)
+		if err != nil {
+			return err
+		}
+		// The swapper owns the host and lets a reload replace it (reconfigure.go).
+		swap = reload.NewSwapper(host)
+		defer swap.Close(context.WithoutCancel(ctx))
+		sink, authorizer = swap.Configure, swap
+	} else {
+		log.Warn("SECURITY IS OFF: every route is open and no token is checked; for local development only")
+	}
 	db, err := openStore(ctx, c, lookupEnv, log)
 	if err != nil {
 		return err
@@ -57,35 +78,27 @@ func runServe(ctx context.Context, args []string, lookupEnv func(string) (string
 	if _, err := firstKeys.ActiveKey(ctx); err != nil {
 		return err
 	}
+	warnPlainKeys(lookupEnv, log)
 
-	var sink controlplane.Sink
-	var authorizer origin.Authorizer
-	var swap *reload.Swapper
-	var moduleSum [sha256.Size]byte
-	if c.Server.EnableSecurity && c.Auth.Engine == engineNative {
-		sink, authorizer = nativeAuthStep(log)
-	} else if c.Server.EnableSecurity {
-		var host *wasmhost.Host
-		host, moduleSum, err = loadModule(ctx, c, log)
-		if err != nil {
-			return err
-		}
-		// The swapper owns the host and lets a reload replace it (reconfigure.go).
-		swap = reload.NewSwapper(host)
-		defer swap.Close(context.WithoutCancel(ctx))
-		sink, authorizer = swap.Configure, swap
-	} else {
-		log.Warn("SECURITY IS OFF: every route is open and no token is checked; for local development only")
-	}
 	configFile, reloadConfig := configSource(args, lookupEnv)
 	ops := newOps(c, log, logLevel, swap, moduleSum, reloadConfig, configFile)
 	sink, authorizer = ops.instrument(sink, authorizer)
+
+	// Listen before anything takes the issuer: unset, it is the listener's
+	// own URL, port 0 resolved. Connections wait in the backlog until Serve.
+	ln, err := net.Listen("tcp", net.JoinHostPort(c.Server.Host, strconv.Itoa(c.Server.Port)))
+	if err != nil {
+		return err
+	}
+	defer ln.Close() // Serve closes it too; a second Close is harmless
+	iss := c.issuerFor(ln.Addr().(*net.TCPAddr).Port)
+	logIssuer(c, iss, log)
 
 	lifetime := time.Duration(c.Auth.TokenLifetime)
 	leeway := time.Duration(c.Auth.LeewaySeconds) * time.Second
 	cp, err := controlplane.New(ctx, controlplane.Options{
 		Store: db.Store, Sink: sink,
-		Issuer: c.Auth.Issuer, Audiences: c.Auth.Audiences, Realm: c.Auth.Realm,
+		Issuer: iss, Audiences: c.Auth.Audiences, Realm: c.Auth.Realm,
 		Leeway: leeway, TokenLifetime: lifetime, PollInterval: time.Duration(c.Auth.PollInterval),
 		Logger: log,
 	})
@@ -96,7 +109,7 @@ func runServe(ctx context.Context, args []string, lookupEnv func(string) (string
 	// auth step must see refresh it before they return.
 	users, keys := sqlstore.NewUserService(db.Store, cp), sqlstore.NewKeyService(db.Store, cp)
 	issuer, err := tokens.NewIssuer(tokens.IssuerOptions{
-		Issuer: c.Auth.Issuer, Audiences: c.Auth.Audiences, Lifetime: lifetime, BcryptCost: c.Auth.BcryptCost,
+		Issuer: iss, Audiences: c.Auth.Audiences, Lifetime: lifetime, BcryptCost: c.Auth.BcryptCost,
 		Credentials: users, Keys: keys, Subjects: db.Store, Notifier: cp,
 	})
 	if err != nil {
@@ -110,17 +123,16 @@ func runServe(ctx context.Context, args []string, lookupEnv func(string) (string
 	handler, err := httpapi.New(httpapi.Options{
 		Users: apiUsers, Todos: apiTodos, Auth: issuer, Control: cp,
 		Authorizer: authorizer, EnableSecurity: c.Server.EnableSecurity,
-		Realm: c.Auth.Realm, Logger: log, MaxBodyBytes: c.Server.MaxBodyBytes,
+		Realm: c.Auth.Realm, Issuer: iss, CORSOrigins: c.Server.CORSOrigins,
+		Readiness: []httpapi.ReadinessCheck{{Name: "database", Down: "the database is unreachable",
+			Check: func(ctx context.Context) error { _, err := db.ChangeVersion(ctx); return err }}},
+		Logger: log, MaxBodyBytes: c.Server.MaxBodyBytes,
 		Limiter: limiter, ClientAddr: clientAddr, Observer: ops.observer(),
 	})
 	if err != nil {
 		return err
 	}
 
-	ln, err := net.Listen("tcp", net.JoinHostPort(c.Server.Host, strconv.Itoa(c.Server.Port)))
-	if err != nil {
-		return err
-	}
 	srv := &http.Server{
 		Handler:           handler,
 		ReadHeaderTimeout: min(time.Duration(c.Server.ReadTimeout), 5*time.Second),
@@ -133,29 +145,10 @@ func runServe(ctx context.Context, args []string, lookupEnv func(string) (string
 	defer startWatch(ctx, db, cp.Poll, log)()
 	stopOps, err := ops.start(ctx)
 	if err != nil {
-		ln.Close()
 		return err
 	}
 	defer stopOps()
 	return serveUntilDone(ctx, srv, ln, cp, time.Duration(c.Server.ShutdownTimeout), log)
-}
-
-// moduleFile is an auth module as read from disk: the bytes that are
-// compiled and their SHA-256, so the digest a reload compares with and the
-// metrics show is that of the module serving, not of whatever the file
-// holds later.
-type moduleFile struct {
-	bytes []byte
-	sum   [sha256.Size]byte
-}
-
-// readModule reads the module at path.
-func readModule(path string) (moduleFile, error) {
-	b, err := os.ReadFile(path)
-	if err != nil {
-		return moduleFile{}, err
-	}
-	return moduleFile{bytes: b, sum: sha256.Sum256(b)}, nil
 }
 
 // loadModule compiles the auth step's module and starts its pool. It
@@ -163,14 +156,15 @@ func readModule(path string) (moduleFile, error) {
 func loadModule(ctx context.Context, c Config, log *slog.Logger) (*wasmhost.Host, [sha256.Size]byte, error) {
 	m, err := readModule(c.Auth.Module)
 	if err != nil {
-		return nil, m.sum, fmt.Errorf("auth module: %w (build it with `make wasm`)", err)
+		return nil, m.sum, err
 	}
 	start := time.Now()
 	host, err := wasmhost.New(ctx, m.bytes, hostOptions(c, log))
 	if err != nil {
-		return nil, m.sum, fmt.Errorf("auth module %s: %w", c.Auth.Module, err)
+		return nil, m.sum, fmt.Errorf("auth module %s: %w", m.name, err)
 	}
-	log.Info("auth module loaded", "module", c.Auth.Module, "bytes", len(m.bytes), "took", time.Since(start).String())
+	log.Info("auth module loaded", "module", m.name, "bytes", len(m.bytes), "sha256", hex.EncodeToString(m.sum[:6]),
+		"took", time.Since(start).String())
 	return host, m.sum, nil
 }
 
@@ -204,4 +198,19 @@ func serveUntilDone(ctx context.Context, srv *http.Server, ln net.Listener, cp *
 	}
 	log.Info("stopped")
 	return nil
+}
+
+// logIssuer says which issuer tokens will carry and warns where one that
+// follows the listener is likely wrong.
+func logIssuer(c Config, iss string, log *slog.Logger) {
+	log.Info("issuer", "issuer", iss, "from", c.issuerSource())
+	if c.Auth.Issuer != "" {
+		return
+	}
+	if wildcardHost(c.Server.Host) {
+		log.Warn("auth.issuer is unset and server.host listens on every address: set auth.issuer to the URL clients use", "issuer", iss)
+	}
+	if c.Database.URL != "" {
+		log.Warn("auth.issuer is unset with a shared database: replicas must share one issuer, set auth.issuer", "issuer", iss)
+	}
 }
