@@ -90,10 +90,11 @@ test-go: $(WASM) $(EMBED_WASM) docs-ui $(JS_STAMP) postgres
 	$(GO) test -run '^$$' -fuzz '^FuzzCanonicalRequest$$' -fuzztime 5s ./edgeauth
 	$(GO) test -run '^$$' -fuzz '^FuzzCanonicalHeader$$' -fuzztime 5s ./edgeauth
 
-# The instance pool, the control plane and the store's connections are where
-# data races would hide.
+# The instance pool, the control plane, the store's connections and the
+# rate limiter's shared buckets are where data races would hide.
 test-race: postgres
-	$(GO) test -count=1 -race ./wasmhost/... ./origin/controlplane/... ./origin/sqlite/... ./origin/postgres/... ./origin/sqlstore/... ./origin/reload/... ./origin/metrics/... ./origin/todocache/...
+	$(GO) test -count=1 -race ./wasmhost/... ./origin/controlplane/... ./origin/sqlite/... ./origin/postgres/... ./origin/sqlstore/... ./origin/reload/... ./origin/metrics/... ./origin/todocache/... \
+		./origin/ratelimit/... ./origin/devicecookie/...
 
 # The WASI shim, the JS host and the gate; the corpus under Node and workerd;
 # the workerd gate in front of a real origin; the API reference at /docs in
@@ -146,11 +147,11 @@ chromium: postgres
 # Longer fuzzing than make test's; FUZZTIME per target.
 FUZZTIME ?= 30s
 FUZZ_TARGETS := \
-	./edgeauth:FuzzParseToken ./edgeauth:FuzzConfigure ./edgeauth:FuzzRequestJSON ./edgeauth:FuzzCanonicalRequest ./edgeauth:FuzzCanonicalHeader ./edgeauth:FuzzSignatures \
+	./edgeauth:FuzzParseToken ./edgeauth:FuzzConfigure ./edgeauth:FuzzUpdate ./edgeauth:FuzzRequestJSON ./edgeauth:FuzzCanonicalRequest ./edgeauth:FuzzCanonicalHeader ./edgeauth:FuzzSignatures \
 	./edgeauth/internal/jsonx:FuzzJSON ./edgeauth/internal/jsonx:FuzzPlainWord ./wasmhost:FuzzParseDecision \
 	./tests/conformance:FuzzParse ./tests/conformance:FuzzCheck ./tests/conformance:FuzzOracle ./origin/httpapi:FuzzDecodeStrict \
 	./origin/internal/cursor:FuzzDecode ./origin/sqlstore:FuzzRebind ./origin/tokens:FuzzNarrowScope ./origin:FuzzNormalizeEmail \
-	./tests/bench:FuzzParseHey
+	./origin/devicecookie:FuzzDevice ./tests/bench:FuzzParseHey
 fuzz: $(WASM)
 	@set -e; for t in $(FUZZ_TARGETS); do \
 		pkg=$${t%%:*}; name=$${t##*:}; \
@@ -197,3 +198,41 @@ bench: build hey $(JS_STAMP) $(SEED_STAMP)
 
 clean:
 	rm -rf $(BUILD)
+
+# --- The http-wasm build and the other edge hosts --------------------------
+# build/edgeauth-httpwasm.wasm is the same rules as an http-wasm middleware
+# guest (Traefik, Dapr; edgeauth/DEPLOY.md). Its tests (tests/httpwasm, run by
+# test-go) find it through EDGEAUTH_HTTPWASM_MODULE, as the others find the
+# module through EDGEAUTH_MODULE. Deno and Bun come from the npm lock file
+# (JS_STAMP). Each rule below adds to a target defined above.
+HTTPWASM := $(BUILD)/edgeauth-httpwasm.wasm
+export EDGEAUTH_HTTPWASM_MODULE := $(abspath $(HTTPWASM))
+$(HTTPWASM): $(EDGEAUTH_SRC)
+	@mkdir -p $(BUILD)
+	GOOS=wasip1 GOARCH=wasm $(GO) build -buildmode=c-shared -trimpath -ldflags='-s -w' -o $@ ./edgeauth/httpwasm/wasm
+wasm test-go: $(HTTPWASM)
+
+# The host library's pool of guests under concurrent requests.
+test-race: test-race-httpwasm
+test-race-httpwasm: $(HTTPWASM)
+	$(GO) test -count=1 -race -run '^TestMiddleware' ./tests/httpwasm
+
+# The corpus under Deno and Bun, through the JS host and its WASI shim.
+test-js: test-jshosts
+test-jshosts: $(WASM) $(JUDGE) $(JS_STAMP)
+	node --test tests/jshosts/
+
+# The module's budget on every host (edgeauth/DEPLOY.md's host table): the JS
+# hosts by tests/jshosts/bench.mjs, wazero and http-wasm by BenchmarkBudget.
+bench: bench-hosts
+bench-hosts: $(WASM) $(HTTPWASM) $(JS_STAMP)
+	node tests/jshosts/bench.mjs
+	$(GO) test -run '^$$' -bench '^BenchmarkBudget$$' ./tests/httpwasm
+
+FUZZ_TARGETS += ./edgeauth/httpwasm:FuzzConfig
+
+# Columns of the conformance matrix, after the reference hosts.
+CONFORMANCE_HOSTS += deno bun http-wasm
+
+.PHONY: test-race-httpwasm test-jshosts bench-hosts
+# --- end http-wasm and edge hosts --------------------------------------------

@@ -33,7 +33,7 @@ const (
 	ReasonExpired           = "expired"            // exp has passed (beyond the leeway)
 	ReasonNotYetValid       = "not_yet_valid"      // nbf or iat is in the future
 	ReasonBadLifetime       = "bad_lifetime"       // exp - iat beyond max_lifetime_seconds
-	ReasonRevoked           = "revoked"            // its jti was revoked (a logout)
+	ReasonRevoked           = "revoked"            // its jti or its session (sid) was revoked (a logout)
 	ReasonSuperseded        = "superseded"         // issued before its subject's cutoff (password change, deletion)
 	ReasonNotConfigured     = "not_configured"     // the module has no Config yet
 	ReasonInsufficientScope = "insufficient_scope" // 403

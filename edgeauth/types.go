@@ -27,6 +27,10 @@ type Config struct {
 	MaxTokenBytes      int64        `json:"max_token_bytes,omitempty"`
 	Keys               JWKS         `json:"keys"`
 	Revoked            []Revocation `json:"revoked,omitempty"`
+	// RevokedSessions names revoked sessions: a token whose sid claim is
+	// listed is refused like a revoked jti. Leave it out (nil) when empty:
+	// a module older than the member rejects a Config that has it.
+	RevokedSessions []SessionRevocation `json:"revoked_sessions,omitempty"`
 	// SubjectsValidAfter maps a token subject ("users/42") to unix seconds:
 	// tokens of that subject issued (iat) earlier are rejected.
 	SubjectsValidAfter map[string]int64 `json:"subjects_valid_after,omitempty"`
@@ -62,6 +66,23 @@ type JWK struct {
 type Revocation struct {
 	JTI string `json:"jti"`
 	Exp int64  `json:"exp"`
+}
+
+// SessionRevocation names a revoked session by its sid. Exp must be at
+// least the exp of every token of the session: it lets a host forget the
+// entry once they have all expired.
+type SessionRevocation struct {
+	SID string `json:"sid"`
+	Exp int64  `json:"exp"`
+}
+
+// ConfigUpdate is an incremental change to the Config in force (ABI.md,
+// edgeauth_update): revocations are added to those in force and a
+// subject's cutoff only ever moves later.
+type ConfigUpdate struct {
+	Revoked            []Revocation        `json:"revoked,omitempty"`
+	RevokedSessions    []SessionRevocation `json:"revoked_sessions,omitempty"`
+	SubjectsValidAfter map[string]int64    `json:"subjects_valid_after,omitempty"`
 }
 
 // PublicRoute is a route that needs no token at all.
@@ -100,6 +121,10 @@ type Decision struct {
 	Scopes    []string `json:"scopes,omitempty"`
 	JTI       string   `json:"jti,omitempty"`
 	ExpiresAt int64    `json:"expires_at,omitempty"`
+
+	// SID is the token's session (its sid claim), set when allowed with a
+	// token that has one.
+	SID string `json:"sid,omitempty"`
 
 	// Set when denied.
 	Error            string `json:"error,omitempty"`

@@ -27,9 +27,12 @@ type NewUser struct {
 }
 
 // UserUpdate is the input of PATCH /users/{id}; nil fields stay as they are.
+// A new Password needs the CurrentPassword: a stolen token alone must not
+// take the account for good.
 type UserUpdate struct {
-	Name     *string `json:"name"`
-	Password *string `json:"password"`
+	Name            *string `json:"name"`
+	Password        *string `json:"password"`
+	CurrentPassword *string `json:"current_password"`
 }
 
 // UserService manages accounts.
@@ -38,8 +41,10 @@ type UserService interface {
 	CreateUser(ctx context.Context, in NewUser) (*User, error)
 	// FindUserByID returns ENOTFOUND when there is no such user.
 	FindUserByID(ctx context.Context, id int64) (*User, error)
-	// UpdateUser changes the name and/or password. A password change ends
-	// every token issued before it (the subject cutoff in EdgeStore).
+	// UpdateUser changes the name and/or password. A password change needs
+	// the current password (EINVALID when it is missing, ECURRENTPASSWORD
+	// when it is wrong or changed meanwhile) and ends every token issued
+	// before it (the subject cutoff in EdgeStore).
 	UpdateUser(ctx context.Context, id int64, upd UserUpdate) (*User, error)
 	// DeleteUser removes the user and their todos and ends their tokens.
 	DeleteUser(ctx context.Context, id int64) error

@@ -117,8 +117,10 @@ func (h *Host) call(inst *instance, req *edgeauth.Request) (_ edgeauth.Decision,
 	return d, nil
 }
 
-// remember caches d, decided under the Config generation gen, unless a
-// Configure since then installed a newer, empty cache. It runs after the
+// remember caches d, decided under the generation gen, unless a Configure
+// since then installed a newer, empty cache (which refuses an older
+// generation); the entry keeps gen, so that an Update since can tell it is
+// stale. It runs after the
 // instance went back to the pool, so a panic here (a bug in the cache)
 // must not cost an instance, which another call may be using: it fails
 // this call closed and leaves every instance alone.
@@ -129,8 +131,8 @@ func (h *Host) remember(key []byte, d *edgeauth.Decision, gen uint64, now int64)
 			err = fmt.Errorf("decision cache panic: %v", r)
 		}
 	}()
-	if c := h.decisions.Load(); c != nil && c.gen == gen {
-		c.put(key, d, now)
+	if c := h.decisions.Load(); c != nil {
+		c.put(key, d, now, gen)
 	}
 	return nil
 }

@@ -154,7 +154,7 @@ func BenchmarkInstanceStart(b *testing.B) {
 			cfg := realConfig(b)
 			var mem uint32
 			for b.Loop() {
-				in, err := abi.Instantiate(context.Background(), h.rt, h.cm, h.mc, h.bound)
+				in, err := abi.Instantiate(context.Background(), h.rt, h.cm, h.mc, h.bound, h.configureBound)
 				if err != nil {
 					b.Fatal(err)
 				}

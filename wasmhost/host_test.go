@@ -35,6 +35,9 @@ func TestNewRejects(t *testing.T) {
 			fs[2].Params = []byte{testmodules.I64}
 			return fs
 		}), Options{}, ErrNotABIv1, "edgeauth_alloc"},
+		{"update returns i32", abi(func(fs []testmodules.Func) []testmodules.Func {
+			return append(fs, testmodules.Func{Export: "edgeauth_update", Params: []byte{testmodules.I32, testmodules.I32}, Results: []byte{testmodules.I32}})
+		}), Options{}, ErrNotABIv1, `"edgeauth_update" has signature (i32, i32) -> (i32)`},
 		{"no memory", testmodules.Assemble(testmodules.ABIShaped(1), nil, false), Options{}, ErrNotABIv1, `no exported memory "memory"`},
 		{"imports beyond WASI", testmodules.Assemble(testmodules.ABIShaped(1), []testmodules.Import{{Module: "env", Name: "fetch"}}, true), Options{}, ErrNotABIv1, "env.fetch"},
 		{"alloc returns 0", abi(func(fs []testmodules.Func) []testmodules.Func {

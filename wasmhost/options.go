@@ -44,6 +44,20 @@ type Options struct {
 	// is a few instructions per iteration where wazero's deadline is an exit
 	// to Go. 0 means DefaultCallFuel.
 	CallFuel uint64
+	// ConfigureTimeout bounds each call that applies a Config or an Update
+	// (edgeauth_configure, edgeauth_update), apart from CallTimeout: a
+	// Config with 100,000 revocation entries takes a second or more to
+	// apply, a check milliseconds, and a per-request deadline long enough
+	// for the first would not protect the second. A call past it is
+	// stopped, its instance replaced, and the Config in force stays.
+	// 0 means DefaultConfigureTimeout; negative means none. Like
+	// CallTimeout it needs the per-call deadline, so it has no effect when
+	// CallTimeout is negative, nor for a metered module (ConfigureFuel).
+	ConfigureTimeout time.Duration
+	// ConfigureFuel is ConfigureTimeout for a metered module: the loop
+	// iterations one call that applies a Config or an Update may run.
+	// 0 means DefaultConfigureFuel.
+	ConfigureFuel uint64
 	// CacheDir holds wazero's compilation cache, so that a restart or a
 	// reload of the same module skips compiling it, which is by far the
 	// slowest step of New. "" means no cache.
@@ -81,6 +95,16 @@ const (
 	// revocations), measured by wasmhost's fuel benchmark, and low enough
 	// that a loop that never ends is stopped within about a second.
 	DefaultCallFuel = 1 << 28
+	// DefaultConfigureTimeout is the budget of one Configure or Update call
+	// into an instance when Options.ConfigureTimeout is 0: generous, since
+	// it only has to stop a module that never finishes.
+	DefaultConfigureTimeout = 30 * time.Second
+	// DefaultConfigureFuel is the fuel of one Configure or Update call when
+	// Options.ConfigureFuel is 0: 32 times DefaultCallFuel, far above what
+	// a Config with 100,000 revocation entries uses (wasmhost's fuel
+	// benchmark), and a loop that never ends is still stopped within
+	// seconds.
+	DefaultConfigureFuel = 1 << 33
 	// maxMemoryLimitMB is wasm32's whole address space.
 	maxMemoryLimitMB = 4096
 )
@@ -109,8 +133,14 @@ func (o Options) resolved() (Options, error) {
 	if o.CallFuel == 0 {
 		o.CallFuel = DefaultCallFuel
 	}
+	if o.ConfigureFuel == 0 {
+		o.ConfigureFuel = DefaultConfigureFuel
+	}
 	if o.CallTimeout == 0 {
 		o.CallTimeout = DefaultCallTimeout
+	}
+	if o.ConfigureTimeout == 0 {
+		o.ConfigureTimeout = DefaultConfigureTimeout
 	}
 	if o.Logger == nil {
 		o.Logger = slog.New(slog.DiscardHandler)

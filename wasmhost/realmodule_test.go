@@ -84,12 +84,18 @@ func realConfig(tb testing.TB) []byte {
 // ES256 or HS256), issued now and expiring after ttl.
 func mint(tb testing.TB, alg string, user int, jti string, ttl time.Duration) string {
 	tb.Helper()
-	k := getRealKeys()
-	kid := map[string]string{"EdDSA": "ed", "ES256": "es", "HS256": "hs"}[alg]
 	now := time.Now().Unix()
-	header := fmt.Sprintf(`{"alg":%q,"typ":"at+jwt","kid":%q}`, alg, kid)
 	claims := fmt.Sprintf(`{"iss":%q,"aud":%q,"sub":"users/%d","iat":%d,"exp":%d,"jti":%q,"scope":"todos:read todos:write"}`,
 		realIssuer, realAudience, user, now-10, now+int64(ttl/time.Second), jti)
+	return sign(tb, alg, claims)
+}
+
+// sign signs claims (JSON) with the test key of alg.
+func sign(tb testing.TB, alg, claims string) string {
+	tb.Helper()
+	k := getRealKeys()
+	kid := map[string]string{"EdDSA": "ed", "ES256": "es", "HS256": "hs"}[alg]
+	header := fmt.Sprintf(`{"alg":%q,"typ":"at+jwt","kid":%q}`, alg, kid)
 	input := b64([]byte(header)) + "." + b64([]byte(claims))
 	var sig []byte
 	switch alg {

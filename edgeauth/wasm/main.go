@@ -108,10 +108,24 @@ func takeSpare(size int) []byte {
 //
 //go:wasmexport edgeauth_configure
 func exportConfigure(ptr, length int32) int64 {
+	return change(ptr, length, authorizer.Configure)
+}
+
+// exportUpdate merges an Update into the Config in force; see
+// edgeauth.Authorizer.Update. Its result is configure's.
+//
+//go:wasmexport edgeauth_update
+func exportUpdate(ptr, length int32) int64 {
+	return change(ptr, length, authorizer.Update)
+}
+
+// change applies the input with apply and answers the result document of
+// edgeauth_configure and edgeauth_update.
+func change(ptr, length int32, apply func([]byte) error) int64 {
 	in, ok := input(ptr, length)
 	var err error
 	if ok {
-		err = authorizer.Configure(in)
+		err = apply(in)
 	} else {
 		err = errBadBuffer
 	}

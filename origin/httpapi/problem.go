@@ -39,6 +39,8 @@ func statusOf(code string) int {
 		return http.StatusBadRequest
 	case origin.EUNAUTHORIZED:
 		return http.StatusUnauthorized
+	case origin.ECURRENTPASSWORD:
+		return http.StatusForbidden
 	case origin.ENOTFOUND:
 		return http.StatusNotFound
 	case origin.ECONFLICT:

@@ -83,6 +83,10 @@ type Options struct {
 	// ClientAddr names the client of a request for Limiter; nil means the
 	// IP of RemoteAddr (see ratelimit.ClientAddr for trusting a proxy).
 	ClientAddr func(*http.Request) string
+	// DeviceCookies, when set with Limiter, gives every successful login a
+	// device cookie; a login that sends it back is limited as a known
+	// device of the account, exempt from the limit strangers share.
+	DeviceCookies DeviceCookies
 }
 
 // server holds the validated options; its methods are the handlers.
@@ -136,7 +140,7 @@ func New(o Options) (http.Handler, error) {
 		maxBody:    o.MaxBodyBytes,
 		now:        o.Now,
 		observer:   o.Observer,
-		limits:     attemptLimits{limiter: o.Limiter, clientAddr: o.ClientAddr},
+		limits:     attemptLimits{limiter: o.Limiter, clientAddr: o.ClientAddr, devices: o.DeviceCookies},
 		ids:        newRequestIDs(),
 		discovery:  newDiscovery(o.Issuer),
 		docs:       newDocAssets(),

@@ -11,7 +11,7 @@ import (
 // Validation (email form, password 8..72 bytes, name) is the service's.
 func (s *server) createUser(w http.ResponseWriter, r *http.Request) {
 	var in origin.NewUser
-	if !s.decodeJSON(w, r, &in) || !s.admitAttempt(w, r, in.Email) {
+	if !s.decodeJSON(w, r, &in) || !s.admitAttempt(w, r, in.Email, "") {
 		return
 	}
 	u, err := s.users.CreateUser(r.Context(), in)
@@ -37,10 +37,15 @@ func (s *server) getUser(w http.ResponseWriter, r *http.Request) {
 	s.writeJSON(w, r, http.StatusOK, u)
 }
 
-// updateUser: PATCH /users/{id} {name?, password?} -> 200 user. A password
-// change ends every earlier token; the service tells the control plane
-// (origin.Notifier) before it returns, so the old token is refused from the
-// very next request and this handler need not refresh it again.
+// updateUser: PATCH /users/{id} {name?, password?, current_password?} ->
+// 200 user. A password change needs current_password (400 when missing, 403
+// invalid_current_password when wrong) and is a credential attempt on the
+// account like a login: the attempt limiter admits it before any bcrypt
+// work, so a stolen token buys neither unlimited guesses at the current
+// password nor unlimited hashing. It ends every earlier token; the service
+// tells the control plane (origin.Notifier) before it returns, so the old
+// token is refused from the very next request and this handler need not
+// refresh it again.
 func (s *server) updateUser(w http.ResponseWriter, r *http.Request) {
 	id, ok := s.pathID(w, r, "id")
 	if !ok {
@@ -49,6 +54,16 @@ func (s *server) updateUser(w http.ResponseWriter, r *http.Request) {
 	var upd origin.UserUpdate
 	if !s.decodeJSON(w, r, &upd) {
 		return
+	}
+	if upd.Password != nil {
+		u, err := s.users.FindUserByID(r.Context(), id)
+		if err != nil {
+			s.writeError(w, r, err)
+			return
+		}
+		if !s.admitAttempt(w, r, u.Email, "") {
+			return
+		}
 	}
 	u, err := s.users.UpdateUser(r.Context(), id, upd)
 	if err != nil {

@@ -62,6 +62,7 @@ var dialect = sqlstore.Dialect{
 	Migrations:            migrations.Postgres,
 	Numbered:              true,
 	Lock:                  lock,
+	ForUpdate:             " FOR UPDATE",
 	IsUniqueViolation:     func(err error) bool { return hasCode(err, codeUniqueViolation) },
 	IsForeignKeyViolation: func(err error) bool { return hasCode(err, codeForeignKeyViolation) },
 	KeySeq:                "seq",

@@ -45,7 +45,7 @@ func TestPollingAloneBoundsPropagation(t *testing.T) {
 	}
 	go cp.Run(ctx)
 
-	pw := "another password"
+	pw, cur := "another password", "password1"
 	changes := []struct {
 		name string
 		do   func() error
@@ -56,7 +56,7 @@ func TestPollingAloneBoundsPropagation(t *testing.T) {
 		}},
 		{"revocation", func() error { return writer.Revoke(ctx, "jti-poll", time.Now().Add(time.Hour)) }},
 		{"password change", func() error {
-			_, err := sqlstore.NewUserService(writer.Store, nil).UpdateUser(ctx, u.ID, origin.UserUpdate{Password: &pw})
+			_, err := sqlstore.NewUserService(writer.Store, nil).UpdateUser(ctx, u.ID, origin.UserUpdate{Password: &pw, CurrentPassword: &cur})
 			return err
 		}},
 	}

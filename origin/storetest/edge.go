@@ -61,8 +61,8 @@ func testSubjectsValidAfter(t *testing.T, open func(t *testing.T) Store) {
 	us, db, clk := s.Users, s.Edge, s.Clock
 	ctx := context.Background()
 	old := mustCreateUser(t, us, "old@example.com")
-	pw := "new password"
-	if _, err := us.UpdateUser(ctx, old.ID, origin.UserUpdate{Password: &pw}); err != nil {
+	pw, cur := "new password", "correct horse"
+	if _, err := us.UpdateUser(ctx, old.ID, origin.UserUpdate{Password: &pw, CurrentPassword: &cur}); err != nil {
 		t.Fatal(err)
 	}
 	oldCut := clk.Now().Unix() + 1
@@ -97,7 +97,7 @@ func testChangeVersion(t *testing.T, open func(t *testing.T) Store) {
 	other := s.Reopen(t, nil)
 	ctx := context.Background()
 	u := mustCreateUser(t, s.Users, "u@example.com")
-	pw, name := "another pass", "New"
+	pw, cur, name := "another pass", "correct horse", "New"
 	steps := []struct {
 		name  string
 		do    func() error
@@ -115,7 +115,7 @@ func testChangeVersion(t *testing.T, open func(t *testing.T) Store) {
 		{"rotate on the other handle", func() error { _, err := other.Keys.RotateKey(ctx, origin.AlgEdDSA); return err }, true},
 		{"revoke on the other handle", func() error { return other.Edge.Revoke(ctx, "jti-1", s.Clock.Now().Add(time.Hour)) }, true},
 		{"password change", func() error {
-			_, err := s.Users.UpdateUser(ctx, u.ID, origin.UserUpdate{Password: &pw})
+			_, err := s.Users.UpdateUser(ctx, u.ID, origin.UserUpdate{Password: &pw, CurrentPassword: &cur})
 			return err
 		}, true},
 		{"delete the user", func() error { return s.Users.DeleteUser(ctx, u.ID) }, true},

@@ -40,6 +40,10 @@ type KeyStore interface {
 type EdgeStore interface {
 	origin.EdgeStore
 	tokens.SubjectStore
+	// SubjectValidAfter is the subject's cutoff in unix seconds, 0 if none.
+	SubjectValidAfter(ctx context.Context, subject string) (int64, error)
+	// Secret returns the origin's secret called name, made on first use.
+	Secret(ctx context.Context, name string) ([]byte, error)
 }
 
 // RawKey is a signing key's row as stored.
@@ -119,6 +123,7 @@ func Run(t *testing.T, newDatabase func(t *testing.T) Opener) {
 		{"UpdateUserNotifierError", testUpdateUserNotifierError},
 		{"UpdateUserNotFound", testUpdateUserNotFound},
 		{"DeleteUser", testDeleteUser},
+		{"LoginRacesCredentialChange", testLoginRacesCredentialChange},
 		{"TodoCRUDAndOwnership", testTodoCRUDAndOwnership},
 		{"TodoTitleRules", testTodoTitleRules},
 		{"ListTodosPaging", testListTodosPaging},
@@ -128,11 +133,14 @@ func Run(t *testing.T, newDatabase func(t *testing.T) Opener) {
 		{"VerifyingKeysHS256", testVerifyingKeysHS256},
 		{"KeyEncryptionAtRest", testKeyEncryptionAtRest},
 		{"PlainKeyReadableWithMasterKey", testPlainKeyReadableWithMasterKey},
+		{"PrivatePartDestroyed", testPrivatePartDestroyed},
+		{"SealExistingKeys", testSealExistingKeys},
 		{"ConcurrentFirstKey", testConcurrentFirstKey},
 		{"ConcurrentRotations", testConcurrentRotations},
 		{"Revocations", testRevocations},
 		{"SubjectsValidAfter", testSubjectsValidAfter},
 		{"ChangeVersion", testChangeVersion},
+		{"SecretsShared", testSecretsShared},
 		{"ConcurrentOpenMigratesOnce", func(t *testing.T, _ func(t *testing.T) Store) {
 			testConcurrentOpenMigratesOnce(t, newDatabase)
 		}},

@@ -26,11 +26,29 @@ const (
 // jtiLen is the number of random bytes in a jti: 128 bits.
 const jtiLen = 16
 
-// CredentialStore finds the password hash of an account.
+// Credential is an account's password hash as one login reads it.
+type Credential struct {
+	UserID int64
+	Hash   []byte // bcrypt
+	// Version moves on every password change of the account.
+	Version int64
+}
+
+// CredentialStore finds the password hash of an account and confirms, as a
+// token is issued, that it has not changed since.
 type CredentialStore interface {
-	// FindCredentials returns the id and bcrypt hash of the user whose
-	// (normalised) email is email; an ENOTFOUND error when there is none.
-	FindCredentials(ctx context.Context, email string) (id int64, hash []byte, err error)
+	// FindCredentials returns the credential of the user whose (normalised)
+	// email is email; an ENOTFOUND error when there is none.
+	FindCredentials(ctx context.Context, email string) (Credential, error)
+	// ConfirmCredential calls issue with the subject's cutoff (unix
+	// seconds, 0 when none) inside one transaction that excludes every
+	// password change and deletion of the user, if the user still exists
+	// and its credential version is still version. Otherwise it returns
+	// ErrCredentialChanged without calling issue. A change that commits
+	// after the transaction cuts off at a later second than anything issue
+	// saw, so whatever issue stamps with the clock it reads inside is either
+	// refused here or ended by the change.
+	ConfirmCredential(ctx context.Context, userID, version int64, issue func(validAfter int64) error) error
 }
 
 // KeyStore supplies the key new tokens are signed with.
@@ -39,11 +57,8 @@ type KeyStore interface {
 	ActiveKey(ctx context.Context) (*KeyPair, error)
 }
 
-// SubjectStore holds revocations and per-subject cutoffs.
+// SubjectStore holds revocations.
 type SubjectStore interface {
-	// SubjectValidAfter returns the subject's cutoff in unix seconds (0 when
-	// none): tokens with an earlier iat are refused by the auth step.
-	SubjectValidAfter(ctx context.Context, subject string) (int64, error)
 	// Revoke records jti as revoked until exp.
 	Revoke(ctx context.Context, jti string, exp time.Time) error
 }
@@ -135,20 +150,26 @@ func (i *Issuer) Authenticate(ctx context.Context, c origin.Credentials) (*origi
 	if err != nil {
 		return nil, err
 	}
-	id, hash, err := i.lookup(ctx, c.Email)
+	cred, err := i.lookup(ctx, c.Email)
 	if err != nil {
 		return nil, err
 	}
-	if hash == nil || len(c.Password) > origin.MaxPasswordLen {
+	if cred.Hash == nil || len(c.Password) > origin.MaxPasswordLen {
 		// Unknown or malformed email, or a password no account can have
 		// (never compare a truncated one): spend the time of a real check.
 		i.spendDummy(c.Password)
 		return nil, errBadCredentials
 	}
-	if bcrypt.CompareHashAndPassword(hash, []byte(c.Password)) != nil {
+	if bcrypt.CompareHashAndPassword(cred.Hash, []byte(c.Password)) != nil {
 		return nil, errBadCredentials
 	}
-	return i.issue(ctx, origin.SubjectOf(id), scope)
+	tok, err := i.issue(ctx, cred, scope)
+	if errors.Is(err, ErrCredentialChanged) {
+		// The password changed or the account went while bcrypt ran: the
+		// password checked is no longer the account's.
+		return nil, errBadCredentials
+	}
+	return tok, err
 }
 
 // spendDummy runs one bcrypt comparison against the dummy hash. The input is
@@ -164,27 +185,37 @@ func (i *Issuer) spendDummy(password string) {
 
 // lookup returns a nil hash (and no error) for an email that is malformed or
 // unknown, so both take the dummy path.
-func (i *Issuer) lookup(ctx context.Context, email string) (int64, []byte, error) {
+func (i *Issuer) lookup(ctx context.Context, email string) (Credential, error) {
 	e, err := origin.NormalizeEmail(email)
 	if err != nil {
-		return 0, nil, nil
+		return Credential{}, nil
 	}
-	id, hash, err := i.opts.Credentials.FindCredentials(ctx, e)
+	cred, err := i.opts.Credentials.FindCredentials(ctx, e)
 	if origin.ErrorCode(err) == origin.ENOTFOUND {
-		return 0, nil, nil
+		return Credential{}, nil
 	} else if err != nil {
-		return 0, nil, err
+		return Credential{}, err
 	}
-	return id, hash, nil
+	return cred, nil
 }
 
-// issue signs a token for subject. A password change or deletion at second
-// T sets the subject's cutoff to T+1, strictly after every token issued so
-// far; a token issued right after the change, still within second T, must
-// work too, yet its iat may not lie in the future (the auth step refuses an
-// iat later than now + leeway, and the leeway may be 0). So issue waits for
-// the clock to reach the cutoff: at most a second, once after a change.
-func (i *Issuer) issue(ctx context.Context, subject, scope string) (*origin.Token, error) {
+// errCutoffAhead: the subject's cutoff is ahead of the clock (a change in
+// this very second); issue waits outside the transaction and tries again.
+var errCutoffAhead = errors.New("tokens: subject cutoff ahead of the clock")
+
+// issue signs a token for the credential's user if its credential has not
+// changed since it was read (ErrCredentialChanged otherwise). The iat is
+// stamped inside ConfirmCredential's transaction, with the cutoff read
+// there: a password change or deletion committed before is seen (the
+// version moved), and one committed after cuts off later than this iat.
+//
+// A change at second T sets the cutoff to T+1, strictly after every token
+// issued so far; a token issued right after the change, still within second
+// T, must work too, yet its iat may not lie in the future (the auth step
+// refuses an iat later than now + leeway, and the leeway may be 0). So issue
+// waits for the clock to reach the cutoff, outside the transaction: at most
+// a second, once after a change.
+func (i *Issuer) issue(ctx context.Context, cred Credential, scope string) (*origin.Token, error) {
 	key, err := i.opts.Keys.ActiveKey(ctx)
 	if err != nil {
 		return nil, err
@@ -192,25 +223,39 @@ func (i *Issuer) issue(ctx context.Context, subject, scope string) (*origin.Toke
 	if err := i.announce(ctx, key.Kid); err != nil {
 		return nil, err
 	}
-	validAfter, err := i.opts.Subjects.SubjectValidAfter(ctx, subject)
-	if err != nil {
-		return nil, err
-	}
 	jti := make([]byte, jtiLen)
 	if _, err := io.ReadFull(i.opts.Rand, jti); err != nil {
 		return nil, fmt.Errorf("tokens: jti: %w", err)
 	}
-	if err := waitUntil(ctx, i.opts.Now, validAfter); err != nil {
-		return nil, err
+	var now, iat int64
+	for waited := false; ; waited = true {
+		var ahead int64
+		err := i.opts.Credentials.ConfirmCredential(ctx, cred.UserID, cred.Version, func(validAfter int64) error {
+			now = i.opts.Now().Unix()
+			if validAfter > now && !waited {
+				ahead = validAfter
+				return errCutoffAhead
+			}
+			iat = max(now, validAfter) // equal to now unless the clock is not real (tests)
+			return nil
+		})
+		if errors.Is(err, errCutoffAhead) {
+			if err := waitUntil(ctx, i.opts.Now, ahead); err != nil {
+				return nil, err
+			}
+			continue
+		}
+		if err != nil {
+			return nil, err
+		}
+		break
 	}
-	now := i.opts.Now().Unix()
-	iat := max(now, validAfter) // equal to now unless the clock is not real (tests)
 	exp := iat + int64(i.opts.Lifetime/time.Second)
 	claims := Claims{
 		Scope: scope,
 		RegisteredClaims: jwt.RegisteredClaims{
 			Issuer:    i.opts.Issuer,
-			Subject:   subject,
+			Subject:   origin.SubjectOf(cred.UserID),
 			Audience:  jwt.ClaimStrings(i.opts.Audiences),
 			ExpiresAt: jwt.NewNumericDate(time.Unix(exp, 0)),
 			NotBefore: jwt.NewNumericDate(time.Unix(now, 0)),

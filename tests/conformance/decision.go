@@ -38,6 +38,9 @@ func DecisionJSON(d edgeauth.Decision) []byte {
 	if d.JTI != "" {
 		field("jti", d.JTI)
 	}
+	if d.SID != "" {
+		field("sid", d.SID)
+	}
 	if d.ExpiresAt != 0 {
 		field("expires_at", d.ExpiresAt)
 	}

@@ -33,8 +33,12 @@ func TestRevocation(t *testing.T) {
 	t.Run("password change ends earlier tokens", func(t *testing.T) {
 		u := o.register(t, "pwchange")
 		old := o.login(t, u, "")
-		o.do(t, "PATCH", u.path(), req{token: old, body: `{"password":"a-brand-new-password"}`}).json(t, 200, nil)
 		o.secret("a-brand-new-password")
+		// The token alone cannot change the password.
+		o.do(t, "PATCH", u.path(), req{token: old, body: `{"password":"a-brand-new-password"}`}).problem(t, http.StatusBadRequest, "invalid")
+		o.do(t, "PATCH", u.path(), req{token: old, body: `{"password":"a-brand-new-password","current_password":"not-the-password"}`}).
+			problem(t, http.StatusForbidden, "invalid_current_password")
+		o.do(t, "PATCH", u.path(), req{token: old, body: fmt.Sprintf(`{"password":"a-brand-new-password","current_password":%q}`, u.password)}).json(t, 200, nil)
 		refused(t, o, u, old)
 		o.do(t, "POST", "/authenticate", req{body: fmt.Sprintf(`{"email":%q,"password":%q}`, u.email, u.password)}).problem(t, 401, "")
 		u.password = "a-brand-new-password"

@@ -82,8 +82,9 @@ func TestReplicas(t *testing.T) {
 	t.Run("a password change on one ends old tokens on all", func(t *testing.T) {
 		old := a.login(t, ada)
 		start := time.Now()
+		current := ada.password
 		ada.password = "a-new-password-for-ada"
-		cc.must(t, http.StatusOK, "PATCH", ada.path(""), old, fmt.Sprintf(`{"password":%q}`, ada.password), nil)
+		cc.must(t, http.StatusOK, "PATCH", ada.path(""), old, fmt.Sprintf(`{"password":%q,"current_password":%q}`, ada.password, current), nil)
 		took := c.waitAll(t, "password change", propagationBound, start, func(r *replica) bool {
 			s1, _, e1 := r.do("GET", ada.path(""), old, "")
 			s2, _, e2 := r.do("GET", ada.path(""), tokenB, "")

@@ -27,6 +27,7 @@ export function startGate(wasmPath, { origin, ttlSeconds = 30, kidCooldownSecond
         CONFIG_TTL_SECONDS: "EDGEAUTH_CONFIG_TTL_SECONDS",
         KID_REFRESH_COOLDOWN_SECONDS: "EDGEAUTH_KID_REFRESH_COOLDOWN_SECONDS",
         CONFIG_RETRY_SECONDS: "EDGEAUTH_CONFIG_RETRY_SECONDS",
+        CLIENT_IP_SOURCE: "EDGEAUTH_CLIENT_IP_SOURCE",
       },
       loopback: true,
     }),
@@ -36,6 +37,7 @@ export function startGate(wasmPath, { origin, ttlSeconds = 30, kidCooldownSecond
         EDGEAUTH_CONFIG_TTL_SECONDS: String(ttlSeconds),
         EDGEAUTH_KID_REFRESH_COOLDOWN_SECONDS: String(kidCooldownSeconds),
         EDGEAUTH_CONFIG_RETRY_SECONDS: String(retrySeconds),
+        EDGEAUTH_CLIENT_IP_SOURCE: "socket",
       },
     },
   );

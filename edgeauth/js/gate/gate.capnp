@@ -9,7 +9,9 @@
 # unchanged here and under wrangler. Settings come from the environment
 # (EDGEAUTH_ORIGIN, EDGEAUTH_CONFIG_TTL_SECONDS, EDGEAUTH_KID_REFRESH_COOLDOWN_SECONDS,
 # EDGEAUTH_CONFIG_RETRY_SECONDS); override the listening address with
-# `--socket-addr http=127.0.0.1:PORT`.
+# `--socket-addr http=127.0.0.1:PORT`. The client's address is the socket's
+# peer (CLIENT_IP_SOURCE "socket"): the http socket must not set a
+# cfBlobHeader, or a client could name its own.
 using Workerd = import "/workerd/workerd.capnp";
 
 const config :Workerd.Config = (
@@ -37,5 +39,6 @@ const gate :Workerd.Worker = (
     (name = "CONFIG_TTL_SECONDS", fromEnvironment = "EDGEAUTH_CONFIG_TTL_SECONDS"),
     (name = "KID_REFRESH_COOLDOWN_SECONDS", fromEnvironment = "EDGEAUTH_KID_REFRESH_COOLDOWN_SECONDS"),
     (name = "CONFIG_RETRY_SECONDS", fromEnvironment = "EDGEAUTH_CONFIG_RETRY_SECONDS"),
+    (name = "CLIENT_IP_SOURCE", text = "socket"),
   ],
 );

@@ -16,6 +16,11 @@
 //     X-Auth-Scopes set from the verified token, after every X-Auth-* header
 //     the client sent was removed (a client cannot claim an identity). The
 //     Authorization header is forwarded: the origin checks it again.
+//   - It sets X-Forwarded-For to the client's real address (the one the
+//     platform saw, see clientAddress) after removing every header a client
+//     could name an address with (X-Forwarded-For, X-Real-IP, Forwarded,
+//     ...): the origin limits password guessing per client address, and a
+//     client must not choose its own.
 //   - It fails closed: no config yet, a module failure or a bad setting is an
 //     error answer, never a forward.
 //
@@ -24,6 +29,11 @@
 //   CONFIG_TTL_SECONDS            how long a config copy is used before revalidation (default 30)
 //   KID_REFRESH_COOLDOWN_SECONDS  minimum time between unknown-kid refreshes (default 10)
 //   CONFIG_RETRY_SECONDS          wait after a failed config fetch (default 5)
+//   CLIENT_IP_SOURCE              where the client's address comes from: "cf-connecting-ip"
+//                                 (Cloudflare Workers, which set that header and overwrite a
+//                                 client's), "socket" (workerd elsewhere: request.cf.clientIp,
+//                                 the peer of the connection), or "auto" (the default: socket
+//                                 when the runtime gives it, else the header)
 //
 // Workers forbid random bytes at global scope and the module reads some at
 // start-up, so everything is created inside the first request.
@@ -41,6 +51,22 @@ export const RESOURCE_METADATA_PATH = "/.well-known/oauth-protected-resource";
 export const SUBJECT_HEADER = "x-auth-subject";
 export const SCOPES_HEADER = "x-auth-scopes";
 const STRIPPED_PREFIX = "x-auth-";
+
+/** The header the origin reads the client's address from; the gate sets it. */
+export const FORWARDED_FOR_HEADER = "x-forwarded-for";
+/** Headers a client could name an address with; never forwarded as sent. */
+export const CLIENT_ADDRESS_HEADERS = [
+  "forwarded",
+  "x-forwarded-for",
+  "x-real-ip",
+  "x-client-ip",
+  "true-client-ip",
+  "cf-connecting-ip",
+  "cf-connecting-ipv6",
+  "x-cluster-client-ip",
+  "fastly-client-ip",
+];
+const CLIENT_IP_SOURCES = ["auto", "socket", "cf-connecting-ip"];
 
 const TITLES = {
   400: "Bad Request",
@@ -62,7 +88,7 @@ export class SettingsError extends Error {
 /**
  * Parses the Worker vars (see the header comment).
  * @param {Record<string, unknown>} env
- * @returns {{origin: string, ttlMs: number, kidCooldownMs: number, retryMs: number}}
+ * @returns {{origin: string, ttlMs: number, kidCooldownMs: number, retryMs: number, clientIpSource: string}}
  */
 export function parseSettings(env) {
   let origin;
@@ -80,12 +106,59 @@ export function parseSettings(env) {
     if (!/^\d+(\.\d+)?$/.test(String(v))) throw new SettingsError(`${name} must be a number of seconds`);
     return Number(v) * 1000;
   };
+  const clientIpSource = env.CLIENT_IP_SOURCE === undefined || env.CLIENT_IP_SOURCE === "" ? "auto" : String(env.CLIENT_IP_SOURCE);
+  if (!CLIENT_IP_SOURCES.includes(clientIpSource)) {
+    throw new SettingsError(`CLIENT_IP_SOURCE must be one of ${CLIENT_IP_SOURCES.join(", ")}`);
+  }
   return {
     origin: origin.origin, // scheme://host[:port], no trailing slash
     ttlMs: seconds("CONFIG_TTL_SECONDS", 30),
     kidCooldownMs: seconds("KID_REFRESH_COOLDOWN_SECONDS", 10),
     retryMs: seconds("CONFIG_RETRY_SECONDS", 5),
+    clientIpSource,
   };
+}
+
+/**
+ * The address of the client that sent request, or null when it cannot be
+ * told. "socket": workerd's request.cf.clientIp, the peer of the connection
+ * ("ip:port" or "[ip]:port"), which a client cannot set (unless the socket is
+ * configured with a cfBlobHeader: do not). "cf-connecting-ip": the header
+ * Cloudflare sets on every request to a Worker, replacing any a client sent;
+ * anywhere else a client could send it. "auto": the socket when the runtime
+ * gives it, else the header.
+ * @param {Request & {cf?: {clientIp?: unknown}}} request
+ * @param {string} source
+ * @returns {string | null}
+ */
+export function clientAddress(request, source) {
+  const socket = typeof request.cf?.clientIp === "string" ? request.cf.clientIp : null;
+  let raw = null;
+  if (source === "socket" || (source === "auto" && socket !== null)) {
+    raw = socket === null ? null : stripPort(socket);
+  } else {
+    raw = request.headers.get("cf-connecting-ip");
+  }
+  return raw !== null && isIP(raw) ? raw : null;
+}
+
+/** "1.2.3.4:5" -> "1.2.3.4", "[::1]:5" -> "::1"; a bare address as it is. */
+function stripPort(s) {
+  const v6 = /^\[([^\]]+)\](?::\d+)?$/.exec(s);
+  if (v6) return v6[1];
+  const colons = s.split(":").length - 1;
+  return colons === 1 ? s.slice(0, s.indexOf(":")) : s;
+}
+
+/** A textual IPv4 or IPv6 address (no zone, no port). */
+function isIP(s) {
+  if (/^(25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)(\.(25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)){3}$/.test(s)) return true;
+  if (s.length > 45 || !/^[0-9A-Fa-f:.]+$/.test(s) || !s.includes(":")) return false;
+  try {
+    return new URL(`http://[${s}]/`).hostname.length > 2;
+  } catch {
+    return false;
+  }
 }
 
 /**
@@ -155,11 +228,17 @@ export function createGate({ wasmModule, fetch: fetchFn, now, log } = {}) {
       return problem(d.status, { error: d.error, detail: d.error_description, wwwAuthenticate });
     }
 
+    const client = clientAddress(request, settings.clientIpSource);
+    if (client === null) {
+      warn("edgeauth gate cannot tell the client's address", { source: settings.clientIpSource });
+      return problem(500, { error: "server_error", detail: "the gate cannot tell the client's address" });
+    }
     const headers = new Headers(request.headers);
     for (const name of [...headers.keys()]) {
-      if (name.startsWith(STRIPPED_PREFIX)) headers.delete(name);
+      if (name.startsWith(STRIPPED_PREFIX) || CLIENT_ADDRESS_HEADERS.includes(name)) headers.delete(name);
     }
     headers.delete("host");
+    headers.set(FORWARDED_FOR_HEADER, client);
     if (d.subject) {
       headers.set(SUBJECT_HEADER, d.subject);
       headers.set(SCOPES_HEADER, (d.scopes ?? []).join(" "));

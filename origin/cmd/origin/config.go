@@ -70,6 +70,9 @@ type AuthConfig struct {
 	// Module is the ABI v1 module file of the auth step; "" means the
 	// module embedded in the binary (embedded.go).
 	Module string `json:"module"`
+	// ModuleSHA256, when set, pins the module: a module with another
+	// SHA-256 (hex) is never loaded, not at start and not by a reload.
+	ModuleSHA256 string `json:"moduleSHA256"`
 	// Engine runs the auth step: "wasm" (the module under wazero, the
 	// default) or "native" (package edgeauth in-process; see engine.go).
 	Engine   string `json:"engine"`
@@ -177,6 +180,7 @@ func settings() []setting {
 		{key: "auth.leewaySeconds", env: "AUTH_LEEWAY_SECONDS", flag: "leeway", help: "clock skew allowed by the auth step, seconds", set: setInt64(func(c *Config) *int64 { return &c.Auth.LeewaySeconds })},
 		{key: "auth.signingAlg", env: "AUTH_SIGNING_ALG", flag: "signing-alg", help: "EdDSA, ES256 or HS256 (origin only)", set: setString(func(c *Config) *string { return &c.Auth.SigningAlg })},
 		{key: "auth.module", env: "AUTH_MODULE", flag: "module", help: "ABI v1 wasm module of the auth step (empty: the one embedded in the binary)", set: setString(func(c *Config) *string { return &c.Auth.Module })},
+		{key: "auth.moduleSHA256", env: "AUTH_MODULE_SHA256", flag: "module-sha256", help: "pinned SHA-256 (hex) of the auth module: any other module is refused, at start and on reload", set: setString(func(c *Config) *string { return &c.Auth.ModuleSHA256 })},
 		{key: "auth.engine", env: "AUTH_ENGINE", flag: "auth-engine", help: "auth step engine: wasm (sandboxed module) or native (in-process)", set: setString(func(c *Config) *string { return &c.Auth.Engine })},
 		{key: "auth.poolSize", env: "AUTH_POOL_SIZE", flag: "pool-size", help: "module instances (0: one per CPU)", set: setInt(func(c *Config) *int { return &c.Auth.PoolSize })},
 		{key: "auth.decisionCacheEntries", env: "AUTH_DECISION_CACHE_ENTRIES", flag: "decision-cache-entries", help: "host-side cache of allowed decisions (0: default, negative: off)", set: setInt(func(c *Config) *int { return &c.Auth.DecisionCacheEntries })},
@@ -334,6 +338,8 @@ func (c Config) validate() error {
 		return bad("auth.bcryptCost must be %d..%d", bcrypt.MinCost, bcrypt.MaxCost)
 	case c.Auth.PollInterval <= 0:
 		return bad("auth.pollInterval must be positive")
+	case !validModuleSHA256(c.Auth.ModuleSHA256):
+		return bad("auth.moduleSHA256 must be a SHA-256 in hex (64 digits)")
 	}
 	if _, err := c.logLevel(); err != nil {
 		return err

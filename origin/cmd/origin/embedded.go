@@ -5,8 +5,6 @@ import (
 	"embed"
 	"encoding/hex"
 	"errors"
-	"fmt"
-	"os"
 )
 
 // moduleDir is the folder module/: a committed README and, in a build made
@@ -36,33 +34,6 @@ func embeddedModule() []byte {
 		return nil
 	}
 	return b
-}
-
-// moduleFile is an auth module as read: the bytes that are compiled, their
-// SHA-256 (so the digest a reload compares with and the metrics show is
-// that of the module serving, not of whatever the file holds later), and
-// what logs call it (the path, or embeddedModuleName).
-type moduleFile struct {
-	bytes []byte
-	sum   [sha256.Size]byte
-	name  string
-}
-
-// readModule reads the auth module config path names: the file, or the
-// module embedded in the binary when path is "".
-func readModule(path string) (moduleFile, error) {
-	if path == "" {
-		b := embeddedModule()
-		if b == nil {
-			return moduleFile{name: embeddedModuleName}, errNoEmbeddedModule
-		}
-		return moduleFile{bytes: b, sum: sha256.Sum256(b), name: embeddedModuleName}, nil
-	}
-	b, err := os.ReadFile(path)
-	if err != nil {
-		return moduleFile{name: path}, fmt.Errorf("auth module: %w", err)
-	}
-	return moduleFile{bytes: b, sum: sha256.Sum256(b), name: path}, nil
 }
 
 // sha256Hex is the hex SHA-256 of b.

@@ -23,6 +23,9 @@ Usage:
   origin keys rotate [-alg ALG]     make a new key active (EdDSA, ES256 or HS256);
                                     the old one keeps verifying until its tokens expire
   origin keys retire KID            stop a key verifying at once (not the active one)
+                                    and destroy its private part
+  origin keys seal                  encrypt every key still stored in plain under
+                                    ORIGIN_MASTER_KEY (serve does it at start too)
   origin config print [flags]       print the effective config (secrets redacted)
   origin check-token [-method M] [-path P] TOKEN|-
                                     print the decision the auth step would make for
@@ -94,7 +97,7 @@ func dispatch(ctx context.Context, cmd string, rest []string, lookupEnv func(str
 			return errHelp
 		}
 		if len(rest) == 0 || strings.HasPrefix(rest[0], "-") {
-			return fmt.Errorf("%w: keys needs list, rotate or retire", errUsage)
+			return fmt.Errorf("%w: keys needs list, rotate, retire or seal", errUsage)
 		}
 		return runKeys(ctx, rest[0], rest[1:], lookupEnv, stdout, stderr)
 	case "config":

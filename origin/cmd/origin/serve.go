@@ -63,9 +63,13 @@ func runServe(ctx context.Context, args []string, lookupEnv func(string) (string
 		return err
 	}
 	defer db.Close()
-	// The first key is made before the control plane's first build, which
-	// reads it: there is nothing to notify yet.
+	// The first key is made, and keys stored in plain are sealed, before
+	// the control plane's first build, which reads them: there is nothing
+	// to notify yet.
 	firstKeys := sqlstore.NewKeyService(db.Store, nil)
+	if err := sealAtStart(ctx, firstKeys, log); err != nil {
+		return err
+	}
 	key, created, err := firstKeys.EnsureActiveKey(ctx, c.Auth.SigningAlg)
 	if err != nil {
 		return err
@@ -122,6 +126,10 @@ func runServe(ctx context.Context, args []string, lookupEnv func(string) (string
 	if err != nil {
 		return err
 	}
+	devices, err := deviceCookies(ctx, c, iss, db.Store)
+	if err != nil {
+		return err
+	}
 	apiTodos, apiUsers := cacheTodoLists(c, sqlstore.NewTodoService(db.Store), users, log)
 	handler, err := httpapi.New(httpapi.Options{
 		Users: apiUsers, Todos: apiTodos, Auth: issuer, Control: cp,
@@ -131,6 +139,7 @@ func runServe(ctx context.Context, args []string, lookupEnv func(string) (string
 			Check: func(ctx context.Context) error { _, err := db.ChangeVersion(ctx); return err }}},
 		Logger: log, AccessLog: logs.access, MaxBodyBytes: c.Server.MaxBodyBytes,
 		Limiter: limiter, ClientAddr: clientAddr, Observer: ops.observer(),
+		DeviceCookies: devices,
 	})
 	if err != nil {
 		return err
@@ -157,7 +166,7 @@ func runServe(ctx context.Context, args []string, lookupEnv func(string) (string
 // loadModule compiles the auth step's module and starts its pool. It
 // returns the digest of the bytes it compiled.
 func loadModule(ctx context.Context, c Config, log *slog.Logger) (*wasmhost.Host, [sha256.Size]byte, error) {
-	m, err := readModule(c.Auth.Module)
+	m, err := readModule(c.Auth.Module, c.Auth.ModuleSHA256, c.Auth.CacheDir)
 	if err != nil {
 		return nil, m.sum, err
 	}
@@ -166,7 +175,7 @@ func loadModule(ctx context.Context, c Config, log *slog.Logger) (*wasmhost.Host
 	if err != nil {
 		return nil, m.sum, fmt.Errorf("auth module %s: %w", m.name, err)
 	}
-	log.Info("auth module loaded", "module", m.name, "bytes", len(m.bytes), "sha256", hex.EncodeToString(m.sum[:6]),
+	log.Info("auth module loaded", "module", m.name, "bytes", len(m.bytes), "sha256", hex.EncodeToString(m.sum[:]),
 		"took", time.Since(start).String())
 	return host, m.sum, nil
 }

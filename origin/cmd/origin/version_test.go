@@ -71,7 +71,7 @@ func TestResolveCacheDir(t *testing.T) {
 // module fails to load the auth step with a message saying what to set,
 // instead of a file-not-found.
 func TestReadModule(t *testing.T) {
-	m, err := readModule("")
+	m, err := readModule("", "", "")
 	if embeddedModule() == nil {
 		if !errors.Is(err, errNoEmbeddedModule) || !strings.Contains(err.Error(), "auth.module") {
 			t.Errorf("no embedded module: err %v", err)
@@ -79,7 +79,7 @@ func TestReadModule(t *testing.T) {
 	} else if err != nil || m.name != embeddedModuleName || len(m.bytes) == 0 || sha256Hex(m.bytes) != hex.EncodeToString(m.sum[:]) {
 		t.Errorf("embedded module: %d bytes, name %q, err %v", len(m.bytes), m.name, err)
 	}
-	if m, err := readModule("/nonexistent/edgeauth.wasm"); err == nil || m.name != "/nonexistent/edgeauth.wasm" {
+	if m, err := readModule("/nonexistent/edgeauth.wasm", "", ""); err == nil || m.name != "/nonexistent/edgeauth.wasm" {
 		t.Errorf("missing file: name %q, err %v", m.name, err)
 	}
 }
