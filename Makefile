@@ -117,15 +117,22 @@ matrix: test-go test-js $(JUDGE)
 # skipping them, so `make test` cannot pass without the PostgreSQL suite.
 export PGTEST_REQUIRE := 1
 .PHONY: postgres
-postgres:
-	@if [ -n "$$TEST_DATABASE_URL" ] || ls /usr/lib/postgresql/*/bin/pg_ctl >/dev/null 2>&1; then \
+# $(call debian-package,TEST,PACKAGE,HINT): nothing when the shell test
+# TEST succeeds, else PACKAGE installed from Debian as root, else HINT and
+# a failure.
+define debian-package
+	@if $(1); then \
 		exit 0; \
 	elif [ "$$(id -u)" = 0 ]; then \
-		apt-get update && DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends postgresql; \
+		apt-get update && DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends $(2); \
 	else \
-		echo "PostgreSQL server binaries not found: run 'apt-get install postgresql' as root, or set TEST_DATABASE_URL" >&2; \
+		echo "$(3)" >&2; \
 		exit 1; \
 	fi
+endef
+PG_HINT := PostgreSQL server binaries not found: run 'apt-get install postgresql' as root, or set TEST_DATABASE_URL
+postgres:
+	$(call debian-package,[ -n "$$TEST_DATABASE_URL" ] || ls /usr/lib/postgresql/*/bin/pg_ctl >/dev/null 2>&1,postgresql,$(PG_HINT))
 # --- end PostgreSQL ----------------------------------------------------------
 
 # Debian's Chromium for the browser test of /docs (tests/browser, driven by
@@ -180,14 +187,7 @@ $(SEED_STAMP): tests/bench/seed/package.json tests/bench/seed/package-lock.json
 # the project's own; the lean floor server is what the origin is judged by.
 .PHONY: hey
 hey:
-	@if command -v hey >/dev/null 2>&1; then \
-		exit 0; \
-	elif [ "$$(id -u)" = 0 ]; then \
-		apt-get update && DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends hey; \
-	else \
-		echo "hey not found: run 'apt-get install hey' as root" >&2; \
-		exit 1; \
-	fi
+	$(call debian-package,command -v hey >/dev/null 2>&1,hey,hey not found: run 'apt-get install hey' as root)
 
 bench: build hey $(JS_STAMP) $(SEED_STAMP)
 	$(GO) build -o $(BUILD)/floor ./tests/bench/floor
