@@ -12,21 +12,35 @@ type addRow func(figure, measured, target string, met *bool)
 
 func yes(b bool) *bool { return &b }
 
+// servers are the runs the targets compare, picked by scenario name; nil
+// when not measured.
+type servers struct{ floor, off, cached, miss, seed *bench.E2E }
+
+func pick(runs []*bench.E2E) servers {
+	var s servers
+	for _, e := range runs {
+		switch e.Scenario.Name {
+		case bench.FloorName:
+			s.floor = e
+		case "security off":
+			s.off = e
+		case "wasm with its caches (default)":
+			s.cached = e
+		case "wasm, cache misses":
+			s.miss = e
+		case bench.SeedName:
+			s.seed = e
+		}
+	}
+	return s
+}
+
 // renderTargets adds the performance targets' figures, first in the table,
 // each met or not; a figure that was not measured says so.
 func (r *report) renderTargets(add addRow) {
 	// Under hey, in one interleaved run.
-	var floor, cached, seed *bench.E2E
-	for _, e := range r.heyRuns {
-		switch e.Scenario.Name {
-		case bench.FloorName:
-			floor = e
-		case "wasm with its caches (default)":
-			cached = e
-		case bench.SeedName:
-			seed = e
-		}
-	}
+	hey := pick(r.heyRuns)
+	floor, cached, seed := hey.floor, hey.cached, hey.seed
 	ratio := func(figure, target string, limit float64, a, b *bench.E2E) {
 		if a == nil || b == nil || b.Result.RPS() == 0 {
 			add(figure, "not measured", target, nil)
@@ -64,15 +78,8 @@ func (r *report) renderTargets(add addRow) {
 
 	// Every request a cache miss, against security off (the project's own
 	// generator: hey sends one token).
-	var miss, off *bench.E2E
-	for _, e := range r.e2eRuns {
-		switch e.Scenario.Name {
-		case "wasm, cache misses":
-			miss = e
-		case "security off":
-			off = e
-		}
-	}
+	own := pick(r.e2eRuns)
+	miss, off := own.miss, own.off
 	if miss != nil && off != nil && off.Result.RPS() > 0 {
 		q := miss.Result.RPS() / off.Result.RPS()
 		add("Target: every request a cache miss (EdDSA) / security off, req/s", fmt.Sprintf("%.0f%% (%s vs %s req/s)", 100*q,
