@@ -208,35 +208,28 @@ func isAccessTokenType(typ []byte) bool {
 	return bytes.EqualFold(typ, []byte(want))
 }
 
+// claimNames are the claims checkClaims reads, in the order it binds them.
+var claimNames = [...]string{"iss", "aud", "sub", "exp", "iat", "nbf", "jti", "sid", "scope"}
+
 // checkClaims parses the claims set and applies every claim rule.
 func (p *policy) checkClaims(payload []byte, now int64) (*tokenInfo, denial) {
-	cv, err := jsonx.Parse(payload)
-	if err != nil || cv.Kind() != jsonx.Object {
-		return nil, denyMalformed
-	}
-	var iss, aud, sub, exp, iat, nbf, jti, sid, scope jsonx.Value
-	for it := cv.Object(); it.Next(); {
-		switch string(it.Key()) { // case-sensitive: "SUB" is just unknown
-		case "iss":
-			iss = it.Value()
-		case "aud":
-			aud = it.Value()
-		case "sub":
-			sub = it.Value()
-		case "exp":
-			exp = it.Value()
-		case "iat":
-			iat = it.Value()
-		case "nbf":
-			nbf = it.Value()
-		case "jti":
-			jti = it.Value()
-		case "sid":
-			sid = it.Value()
-		case "scope":
-			scope = it.Value()
+	var claims [len(claimNames)]jsonx.Value
+	// Claims as issuers write them are read in one pass; any other valid
+	// claims set gives the same Values through the parser.
+	if !jsonx.ReadFlat(payload, claimNames[:], claims[:]) {
+		cv, err := jsonx.Parse(payload)
+		if err != nil || cv.Kind() != jsonx.Object {
+			return nil, denyMalformed
+		}
+		for it := cv.Object(); it.Next(); {
+			for i, name := range claimNames { // case-sensitive: "SUB" is just unknown
+				if string(it.Key()) == name {
+					claims[i] = it.Value()
+				}
+			}
 		}
 	}
+	iss, aud, sub, exp, iat, nbf, jti, sid, scope := claims[0], claims[1], claims[2], claims[3], claims[4], claims[5], claims[6], claims[7], claims[8]
 	if !iss.TextEquals(p.issuer) {
 		return nil, denyIssuer
 	}
@@ -270,6 +263,7 @@ func (p *policy) checkClaims(payload []byte, now int64) (*tokenInfo, denial) {
 	text := string(buf)
 	t.sub, t.jti, t.sid = text[:nSub], text[nSub:nJTI], text[nJTI:nSID]
 	t.scopes = splitScopes(t.scopeArr[:0], text[nSID:])
+	var err error
 	if t.exp, err = exp.Int64(); err != nil {
 		return nil, denyClaims
 	}
