@@ -1,6 +1,10 @@
 package edgeauth
 
-import "sync"
+import (
+	"sync"
+
+	"filippo.io/edwards25519"
+)
 
 // A signature check multiplies the signer's public key by a scalar taken
 // from the token: [k](−A) for EdDSA, [u2]Q for ES256. The key is the same for
@@ -81,8 +85,8 @@ func digitsBE(s []byte) *[64]byte {
 }
 
 // Bounds on precomputed tables. A table holds 960 points, and a WASI
-// instance has a few MiB, so only the first maxTablesPerConfig EdDSA/ES256
-// keys of a Config get one (a JWKS holds one to three keys in practice; the
+// instance has a few MiB, so besides B's (edwardsBase) only the first
+// maxTablesPerConfig EdDSA/ES256 keys of a Config get one (a JWKS holds one to three keys in practice; the
 // rest are checked the ordinary way), and an Authorizer keeps at most
 // maxCachedTables of them across its Configs, so that a new Config (every
 // revocation brings one) does not rebuild them.
@@ -120,6 +124,30 @@ type tableCache struct {
 	mu    sync.Mutex
 	keys  []string
 	table map[string]any
+
+	// base is the table of Ed25519's base point B, built on the first
+	// check of a key that has a table where baseByTable says so (see
+	// edwardsBase); forceBase uses it on any architecture (tests).
+	baseOnce  sync.Once
+	base      *combTable[edwards25519.Point, *edwards25519.Point]
+	forceBase bool
+}
+
+// edwardsBase returns the table of B, or nil where [S]B is better left to
+// ScalarBaseMult. An EdDSA check computes [S]B as well as [k](−A);
+// filippo.io/edwards25519's ScalarBaseMult does it in constant time,
+// selecting every digit's point with conditional moves across a table row,
+// which a verifier does not need (S is public). In wasm summing B's table
+// instead made a check about a tenth faster; natively it made it slower
+// (the library's field arithmetic is assembly, and a second table doubles
+// what the check pulls through the cache), hence baseByTable. One table
+// per Authorizer, not per key.
+func (c *tableCache) edwardsBase() *combTable[edwards25519.Point, *edwards25519.Point] {
+	if !baseByTable && !c.forceBase {
+		return nil
+	}
+	c.baseOnce.Do(func() { c.base = newCombTable(edwards25519.NewGeneratorPoint()) })
+	return c.base
 }
 
 // cachedTable returns c's table for id (an algorithm-prefixed public key

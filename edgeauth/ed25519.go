@@ -48,8 +48,12 @@ func (k *ed25519Key) verify(msg, sig []byte) bool {
 	var r edwards25519.Point
 	if t := k.precomputed(); t != nil {
 		t.addMult(r.Set(edwards25519.NewIdentityPoint()), digitsLE(hk.Bytes()))
-		var sB edwards25519.Point
-		r.Add(&r, sB.ScalarBaseMult(s))
+		if b := k.table.cache.edwardsBase(); b != nil {
+			b.addMult(&r, digitsLE(s.Bytes()))
+		} else {
+			var sB edwards25519.Point
+			r.Add(&r, sB.ScalarBaseMult(s))
+		}
 	} else {
 		r.VarTimeDoubleScalarBaseMult(hk, &k.negA, s)
 	}

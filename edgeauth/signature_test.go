@@ -106,13 +106,13 @@ func TestEd25519MatchesStdlib(t *testing.T) {
 		for i := range msg {
 			msg[i] = byte(rng.Uint32())
 		}
-		for _, table := range []bool{false, true} {
-			k := edKeyUnderTest(t, pub, table)
+		for variant, tables := range []*tableCache{nil, new(tableCache), {forceBase: true}} {
+			k := edKeyIn(t, pub, tables)
 			accepted := 0
 			for name, sig := range edCases(priv, msg, rng) {
 				want := ed25519.Verify(pub, msg, sig)
 				if got := k.verify(msg, sig); got != want {
-					t.Fatalf("round %d, table %v, %s: got %v, crypto/ed25519 says %v", round, table, name, got, want)
+					t.Fatalf("round %d, variant %d (none, a key table, B's too), %s: got %v, crypto/ed25519 says %v", round, variant, name, got, want)
 				}
 				if want {
 					accepted++
@@ -277,6 +277,7 @@ func TestCombTable(t *testing.T) {
 	t.Run("Ed25519", func(t *testing.T) {
 		a := new(edwards25519.Point).ScalarBaseMult(mustScalar(t, 12345))
 		tab := newCombTable(a)
+		base := (&tableCache{forceBase: true}).edwardsBase()
 		for _, s := range scalars {
 			le := reverse(append([]byte(nil), s...))
 			le[31] &= 0x0f // a canonical scalar (< L < 2^253)
@@ -288,6 +289,10 @@ func TestCombTable(t *testing.T) {
 			got := tab.addMult(edwards25519.NewIdentityPoint(), digitsLE(le))
 			if got.Equal(want) != 1 {
 				t.Fatalf("scalar %x: the table disagrees with ScalarMult", le)
+			}
+			wantB := new(edwards25519.Point).ScalarBaseMult(sc)
+			if gotB := base.addMult(edwards25519.NewIdentityPoint(), digitsLE(le)); gotB.Equal(wantB) != 1 {
+				t.Fatalf("scalar %x: B's table disagrees with ScalarBaseMult", le)
 			}
 		}
 	})
@@ -395,16 +400,20 @@ func FuzzSignatures(f *testing.F) {
 		f.Add(msg, ed25519.Sign(edPriv, msg))
 		f.Add(msg, ecSign(f, ecPriv, msg))
 	}
-	ed := []*ed25519Key{edKeyUnderTest(f, edPub, false), edKeyUnderTest(f, edPub, true)}
+	// Without a table, with one, and with B's table too (what wasm runs).
+	ed := []*ed25519Key{edKeyUnderTest(f, edPub, false), edKeyUnderTest(f, edPub, true),
+		edKeyIn(f, edPub, &tableCache{forceBase: true})}
 	ec := []*p256Key{ecKeyUnderTest(f, &ecPriv.PublicKey, false), ecKeyUnderTest(f, &ecPriv.PublicKey, true)}
 	f.Fuzz(func(t *testing.T, msg, sig []byte) {
 		wantEd := ed25519.Verify(edPub, msg, sig)
 		wantEC := stdlibES256(&ecPriv.PublicKey, msg, sig)
-		for i := range 2 {
-			if got := ed[i].verify(msg, sig); got != wantEd {
-				t.Fatalf("Ed25519 (table %v): got %v, crypto/ed25519 says %v", i == 1, got, wantEd)
+		for i, k := range ed {
+			if got := k.verify(msg, sig); got != wantEd {
+				t.Fatalf("Ed25519 (variant %d): got %v, crypto/ed25519 says %v", i, got, wantEd)
 			}
-			if got := ec[i].verify(msg, sig); got != wantEC {
+		}
+		for i, k := range ec {
+			if got := k.verify(msg, sig); got != wantEC {
 				t.Fatalf("ES256 (table %v): got %v, crypto/ecdsa says %v", i == 1, got, wantEC)
 			}
 		}

@@ -1,0 +1,6 @@
+//go:build wasm
+
+package edgeauth
+
+// baseByTable: see tableCache.edwardsBase.
+const baseByTable = true
