@@ -30,6 +30,10 @@ type NewUser struct {
 type UserUpdate struct {
 	Name     *string `json:"name"`
 	Password *string `json:"password"`
+	// KeepSession is the session that asks for the change (the sid of its
+	// token), which a password change leaves running; never read from a
+	// request body. Empty ends every session.
+	KeepSession string `json:"-"`
 }
 
 // UserService manages accounts.
@@ -39,8 +43,10 @@ type UserService interface {
 	// FindUserByID returns ENOTFOUND when there is no such user.
 	FindUserByID(ctx context.Context, id int64) (*User, error)
 	// UpdateUser changes the name and/or password. A password change ends
-	// every token issued before it (the subject cutoff in EdgeStore).
+	// every session of the user except upd.KeepSession, and their access
+	// tokens are refused before UpdateUser returns.
 	UpdateUser(ctx context.Context, id int64, upd UserUpdate) (*User, error)
-	// DeleteUser removes the user and their todos and ends their tokens.
+	// DeleteUser removes the user, their todos and sessions, and ends every
+	// token of theirs (the subject cutoff in EdgeStore).
 	DeleteUser(ctx context.Context, id int64) error
 }

@@ -68,6 +68,7 @@ var dialect = sqlstore.Dialect{
 	IsForeignKeyViolation: func(err error) bool { return hasCode(err, codeForeignKeyViolation) },
 	KeySeq:                "seq",
 	ByteOrder:             ` COLLATE "C"`,
+	ForUpdate:             ` FOR UPDATE`,
 }
 
 // Open connects to the database at url (a postgres:// URL or a key=value

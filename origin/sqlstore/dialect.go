@@ -44,6 +44,10 @@ type Dialect struct {
 	// whatever the database's collation: "" for SQLite (BINARY is its
 	// default), ` COLLATE "C"` for PostgreSQL.
 	ByteOrder string
+	// ForUpdate follows a SELECT inside a transaction to lock the rows it
+	// reads until commit: " FOR UPDATE" for PostgreSQL; "" for SQLite,
+	// whose IMMEDIATE transactions already exclude every other writer.
+	ForUpdate string
 }
 
 // Section names a critical section for Dialect.Lock.

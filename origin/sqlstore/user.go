@@ -98,9 +98,10 @@ func (s *UserService) FindCredentials(ctx context.Context, email string) (int64,
 	return id, hash, nil
 }
 
-// UpdateUser changes the name and/or the password. A password change sets
-// the subject's cutoff in the same transaction (ending every earlier token)
-// and returns only after the auth step has been told.
+// UpdateUser changes the name and/or the password. A password change ends
+// every session of the user but upd.KeepSession in the same transaction
+// (their refresh tokens stop working, their sids are revoked) and returns
+// only after the auth step has been told.
 func (s *UserService) UpdateUser(ctx context.Context, id int64, upd origin.UserUpdate) (*origin.User, error) {
 	var name string
 	var hash []byte
@@ -130,7 +131,8 @@ func (s *UserService) UpdateUser(ctx context.Context, id int64, upd origin.UserU
 		if err != nil || hash == nil {
 			return err
 		}
-		return s.db.cutSubject(ctx, tx, origin.SubjectOf(id), now)
+		_, err = s.db.endSessions(ctx, tx, now, `user_id = ? AND id <> ?`, id, upd.KeepSession)
+		return err
 	})
 	if err != nil {
 		return nil, err
@@ -143,8 +145,9 @@ func (s *UserService) UpdateUser(ctx context.Context, id int64, upd origin.UserU
 	return u, nil
 }
 
-// DeleteUser removes the account and (by cascade) its todos, cuts off every
-// token of its subject, and returns after the auth step has been told.
+// DeleteUser removes the account and (by cascade) its todos and sessions,
+// cuts off every token of its subject, and returns after the auth step has
+// been told.
 // ENOTFOUND when there is no such user.
 func (s *UserService) DeleteUser(ctx context.Context, id int64) error {
 	err := s.db.inTx(ctx, func(tx *sql.Tx) error {

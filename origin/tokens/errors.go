@@ -20,3 +20,7 @@ var (
 	// `origin keys rotate`).
 	ErrNoActiveKey = errors.New("tokens: no active signing key")
 )
+
+// ErrInvalidRefreshToken: a refresh token that is unknown, malformed, or
+// of a session that ended or lapsed. Clients see only origin.EINVALIDGRANT.
+var ErrInvalidRefreshToken = errors.New("tokens: invalid refresh token")

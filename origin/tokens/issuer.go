@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"log/slog"
 	"sync"
 	"time"
 
@@ -17,10 +18,13 @@ import (
 
 // Defaults of IssuerOptions.
 const (
-	DefaultLifetime   = time.Hour
+	// DefaultLifetime is the access tokens' lifetime: short, because a
+	// refresh token renews them, and because what the auth step must
+	// remember about ended sessions lives as long as their access tokens.
+	DefaultLifetime   = 10 * time.Minute
 	DefaultBcryptCost = 12
-	// MaxJTILen bounds a jti accepted by Revoke (ours are 22 characters).
-	MaxJTILen = 128
+	// MaxSIDLen bounds a sid accepted by Logout (ours are 22 characters).
+	MaxSIDLen = 128
 )
 
 // jtiLen is the number of random bytes in a jti: 128 bits.
@@ -39,32 +43,38 @@ type KeyStore interface {
 	ActiveKey(ctx context.Context) (*KeyPair, error)
 }
 
-// SubjectStore holds revocations and per-subject cutoffs.
+// SubjectStore holds per-subject cutoffs.
 type SubjectStore interface {
 	// SubjectValidAfter returns the subject's cutoff in unix seconds (0 when
 	// none): tokens with an earlier iat are refused by the auth step.
 	SubjectValidAfter(ctx context.Context, subject string) (int64, error)
-	// Revoke records jti as revoked until exp.
-	Revoke(ctx context.Context, jti string, exp time.Time) error
 }
 
-// IssuerOptions configures an Issuer. Issuer, Audiences and the three stores
+// IssuerOptions configures an Issuer. Issuer, Audiences and the four stores
 // are required.
 type IssuerOptions struct {
 	Issuer    string   // the iss claim
 	Audiences []string // the aud claim
 	Lifetime  time.Duration
+	// RefreshIdle is how long a refresh token works unused
+	// (DefaultRefreshIdle when 0); RefreshAbsolute how long a session lasts
+	// however often it is refreshed (DefaultRefreshAbsolute when 0).
+	RefreshIdle, RefreshAbsolute time.Duration
 	// BcryptCost must equal the cost the user store hashes with, so that the
 	// dummy comparison for an unknown email takes as long as a real one.
 	BcryptCost  int
 	Credentials CredentialStore
 	Keys        KeyStore
 	Subjects    SubjectStore
-	// Notifier, when set, is refreshed after a revocation and before the first
-	// token signed with a newly active key, so the auth step already knows it.
+	Sessions    SessionStore
+	// Notifier, when set, is refreshed before the first token signed with a
+	// newly active key, so the auth step already knows it.
 	Notifier origin.Notifier
 	Now      func() time.Time // time.Now when nil
-	Rand     io.Reader        // crypto/rand when nil; for jti
+	Rand     io.Reader        // crypto/rand when nil; for jti, sid and refresh tokens
+	// Logger receives a warning for every refresh-token reuse (the session
+	// it ended; never a token). Discarded when nil.
+	Logger *slog.Logger
 }
 
 // Issuer implements origin.AuthService: it checks passwords and issues JWT
@@ -83,20 +93,37 @@ var _ origin.AuthService = (*Issuer)(nil)
 // so the response does not tell which.
 var errBadCredentials = origin.Errorf(origin.EUNAUTHORIZED, "invalid email or password")
 
+// errInvalidGrant is the one answer to a refresh token that does not work,
+// whatever the reason (unknown, malformed, expired, revoked, reused), so
+// the response does not tell which.
+var errInvalidGrant = origin.Errorf(origin.EINVALIDGRANT, "the refresh token is invalid, expired or revoked")
+
 // NewIssuer checks opts and computes the dummy bcrypt hash (one hash at
 // BcryptCost: about 0.25 s at cost 12).
 func NewIssuer(opts IssuerOptions) (*Issuer, error) {
 	if opts.Issuer == "" || len(opts.Audiences) == 0 {
 		return nil, errors.New("tokens: issuer and at least one audience are required")
 	}
-	if opts.Credentials == nil || opts.Keys == nil || opts.Subjects == nil {
-		return nil, errors.New("tokens: credential, key and subject stores are required")
+	if opts.Credentials == nil || opts.Keys == nil || opts.Subjects == nil || opts.Sessions == nil {
+		return nil, errors.New("tokens: credential, key, subject and session stores are required")
 	}
 	if opts.Lifetime == 0 {
 		opts.Lifetime = DefaultLifetime
 	}
 	if opts.Lifetime < time.Second {
 		return nil, errors.New("tokens: token lifetime must be at least 1s")
+	}
+	if opts.RefreshIdle == 0 {
+		opts.RefreshIdle = DefaultRefreshIdle
+	}
+	if opts.RefreshAbsolute == 0 {
+		opts.RefreshAbsolute = DefaultRefreshAbsolute
+	}
+	if opts.RefreshIdle < time.Second || opts.RefreshAbsolute < opts.RefreshIdle {
+		return nil, errors.New("tokens: the refresh idle limit must be at least 1s and at most the absolute limit")
+	}
+	if opts.Logger == nil {
+		opts.Logger = slog.New(slog.DiscardHandler)
 	}
 	if opts.BcryptCost == 0 {
 		opts.BcryptCost = DefaultBcryptCost
@@ -123,6 +150,9 @@ func NewIssuer(opts IssuerOptions) (*Issuer, error) {
 // Claims is the claim set of an origin access token. Times are whole seconds.
 type Claims struct {
 	Scope string `json:"scope"`
+	// SID names the session that issued the token: ending the session
+	// (logout, refresh-token reuse) refuses every token naming it.
+	SID string `json:"sid"`
 	jwt.RegisteredClaims
 }
 
@@ -148,7 +178,7 @@ func (i *Issuer) Authenticate(ctx context.Context, c origin.Credentials) (*origi
 	if bcrypt.CompareHashAndPassword(hash, []byte(c.Password)) != nil {
 		return nil, errBadCredentials
 	}
-	return i.issue(ctx, origin.SubjectOf(id), scope)
+	return i.startSession(ctx, id, scope)
 }
 
 // spendDummy runs one bcrypt comparison against the dummy hash. The input is
@@ -178,13 +208,107 @@ func (i *Issuer) lookup(ctx context.Context, email string) (int64, []byte, error
 	return id, hash, nil
 }
 
-// issue signs a token for subject. A password change or deletion at second
-// T sets the subject's cutoff to T+1, strictly after every token issued so
-// far; a token issued right after the change, still within second T, must
-// work too, yet its iat may not lie in the future (the auth step refuses an
-// iat later than now + leeway, and the leeway may be 0). So issue waits for
-// the clock to reach the cutoff: at most a second, once after a change.
-func (i *Issuer) issue(ctx context.Context, subject, scope string) (*origin.Token, error) {
+// startSession starts a session for user id and issues its first access
+// and refresh tokens. A password change or deletion at second T sets the
+// subject's cutoff to T+1, strictly after every token issued so far; a
+// token issued right after the change, still within second T, must work
+// too, yet its iat may not lie in the future (the auth step refuses an iat
+// later than now + leeway, and the leeway may be 0). So it waits for the
+// clock to reach the cutoff: at most a second, once after a change.
+func (i *Issuer) startSession(ctx context.Context, id int64, scope string) (*origin.Token, error) {
+	subject := origin.SubjectOf(id)
+	key, err := i.activeKey(ctx)
+	if err != nil {
+		return nil, err
+	}
+	validAfter, err := i.opts.Subjects.SubjectValidAfter(ctx, subject)
+	if err != nil {
+		return nil, err
+	}
+	sid, err := i.random(sidLen)
+	if err != nil {
+		return nil, err
+	}
+	refresh, err := i.random(refreshLen)
+	if err != nil {
+		return nil, err
+	}
+	if err := waitUntil(ctx, i.opts.Now, validAfter); err != nil {
+		return nil, err
+	}
+	now := i.opts.Now()
+	iat := max(now.Unix(), validAfter) // equal to now unless the clock is not real (tests)
+	exp := iat + int64(i.opts.Lifetime/time.Second)
+	// RefreshIdle ≤ RefreshAbsolute (NewIssuer), so the first refresh
+	// token lapses before the session's absolute limit.
+	expires := now.Add(i.opts.RefreshAbsolute)
+	idle := now.Add(i.opts.RefreshIdle)
+	err = i.opts.Sessions.CreateSession(ctx, NewSession{
+		ID: sid, UserID: id, Scope: scope, RefreshHash: HashRefreshToken(refresh),
+		Now: now, IdleExpiresAt: idle, ExpiresAt: expires, AccessExp: exp,
+	})
+	if origin.ErrorCode(err) == origin.ENOTFOUND {
+		return nil, errBadCredentials // the account was deleted meanwhile
+	} else if err != nil {
+		return nil, err
+	}
+	return i.sign(key, subject, scope, sid, now.Unix(), iat, exp, refresh, idle)
+}
+
+// Refresh implements origin.AuthService: it rotates the refresh token and
+// issues a new access token of the session, with the scope it was granted
+// at sign-in. The session's row is locked while it is renewed, so a
+// concurrent logout, password change or deletion either ends it first
+// (then this is EINVALIDGRANT) or finds the new access token's exp already
+// recorded and revokes it too.
+//
+// No cutoff wait here, unlike startSession: a cutoff comes only from a
+// deletion, which removes the sessions with the account.
+func (i *Issuer) Refresh(ctx context.Context, refreshToken string) (*origin.Token, error) {
+	if len(refreshToken) != refreshTokenChars {
+		return nil, errInvalidGrant
+	}
+	if raw, err := b64.DecodeString(refreshToken); err != nil || len(raw) != refreshLen {
+		return nil, errInvalidGrant
+	}
+	key, err := i.activeKey(ctx)
+	if err != nil {
+		return nil, err
+	}
+	next, err := i.random(refreshLen)
+	if err != nil {
+		return nil, err
+	}
+	now := i.opts.Now()
+	exp := now.Unix() + int64(i.opts.Lifetime/time.Second)
+	g, err := i.opts.Sessions.RotateRefreshToken(ctx, Rotation{
+		OldHash: HashRefreshToken(refreshToken), NewHash: HashRefreshToken(next),
+		Now: now, Idle: i.opts.RefreshIdle, AccessExp: exp,
+	})
+	switch {
+	case errors.Is(err, origin.ErrRefreshTokenReused):
+		i.opts.Logger.LogAttrs(ctx, slog.LevelWarn, "refresh token reused: the session was ended",
+			slog.String("outcome", "session_ended"))
+		return nil, fmt.Errorf("%w: %w", errInvalidGrant, origin.ErrRefreshTokenReused)
+	case errors.Is(err, ErrInvalidRefreshToken):
+		return nil, errInvalidGrant
+	case err != nil:
+		return nil, err
+	}
+	return i.sign(key, origin.SubjectOf(g.UserID), g.Scope, g.ID, now.Unix(), now.Unix(), exp, next, g.IdleExpiresAt)
+}
+
+// Logout implements origin.AuthService: it ends the session sid, and the
+// store makes its revocation effective at the auth step before returning.
+func (i *Issuer) Logout(ctx context.Context, sid string) error {
+	if sid == "" || len(sid) > MaxSIDLen {
+		return origin.Errorf(origin.EINVALID, "the token names no session")
+	}
+	return i.opts.Sessions.EndSessionByID(ctx, sid)
+}
+
+// activeKey returns the signing key, after making sure the auth step knows it.
+func (i *Issuer) activeKey(ctx context.Context) (*KeyPair, error) {
 	key, err := i.opts.Keys.ActiveKey(ctx)
 	if err != nil {
 		return nil, err
@@ -192,22 +316,28 @@ func (i *Issuer) issue(ctx context.Context, subject, scope string) (*origin.Toke
 	if err := i.announce(ctx, key.Kid); err != nil {
 		return nil, err
 	}
-	validAfter, err := i.opts.Subjects.SubjectValidAfter(ctx, subject)
+	return key, nil
+}
+
+// random returns n random bytes in base64url.
+func (i *Issuer) random(n int) (string, error) {
+	b := make([]byte, n)
+	if _, err := io.ReadFull(i.opts.Rand, b); err != nil {
+		return "", fmt.Errorf("tokens: random: %w", err)
+	}
+	return b64.EncodeToString(b), nil
+}
+
+// sign signs an access token of session sid and returns it with the
+// refresh token that lapses unused at refreshLapse.
+func (i *Issuer) sign(key *KeyPair, subject, scope, sid string, now, iat, exp int64, refresh string, refreshLapse time.Time) (*origin.Token, error) {
+	jti, err := i.random(jtiLen)
 	if err != nil {
 		return nil, err
 	}
-	jti := make([]byte, jtiLen)
-	if _, err := io.ReadFull(i.opts.Rand, jti); err != nil {
-		return nil, fmt.Errorf("tokens: jti: %w", err)
-	}
-	if err := waitUntil(ctx, i.opts.Now, validAfter); err != nil {
-		return nil, err
-	}
-	now := i.opts.Now().Unix()
-	iat := max(now, validAfter) // equal to now unless the clock is not real (tests)
-	exp := iat + int64(i.opts.Lifetime/time.Second)
 	claims := Claims{
 		Scope: scope,
+		SID:   sid,
 		RegisteredClaims: jwt.RegisteredClaims{
 			Issuer:    i.opts.Issuer,
 			Subject:   subject,
@@ -215,14 +345,17 @@ func (i *Issuer) issue(ctx context.Context, subject, scope string) (*origin.Toke
 			ExpiresAt: jwt.NewNumericDate(time.Unix(exp, 0)),
 			NotBefore: jwt.NewNumericDate(time.Unix(now, 0)),
 			IssuedAt:  jwt.NewNumericDate(time.Unix(iat, 0)),
-			ID:        b64.EncodeToString(jti),
+			ID:        jti,
 		},
 	}
 	s, err := key.Sign(claims)
 	if err != nil {
 		return nil, err
 	}
-	return &origin.Token{Token: s, TokenType: "Bearer", ExpiresIn: exp - now}, nil
+	return &origin.Token{
+		Token: s, TokenType: "Bearer", ExpiresIn: exp - now,
+		RefreshToken: refresh, RefreshExpiresIn: max(refreshLapse.Unix()-now, 0),
+	}, nil
 }
 
 // announce makes sure the auth step knows kid before the first token signed
@@ -244,23 +377,6 @@ func (i *Issuer) announce(ctx context.Context, kid string) error {
 	i.mu.Lock()
 	i.lastKid = kid
 	i.mu.Unlock()
-	return nil
-}
-
-// Revoke ends the token jti (a logout) until expiresAt, and returns only
-// after the auth step has been told, so the token is refused at once.
-func (i *Issuer) Revoke(ctx context.Context, jti string, expiresAt time.Time) error {
-	if jti == "" || len(jti) > MaxJTILen {
-		return origin.Errorf(origin.EINVALID, "token has no usable jti")
-	}
-	if err := i.opts.Subjects.Revoke(ctx, jti, expiresAt); err != nil {
-		return err
-	}
-	if i.opts.Notifier != nil {
-		if err := i.opts.Notifier.Refresh(ctx); err != nil {
-			return fmt.Errorf("tokens: refresh auth step after revocation: %w", err)
-		}
-	}
 	return nil
 }
 
