@@ -7,7 +7,7 @@ WASM  := $(BUILD)/edgeauth.wasm
 # re-preparing on every execution; measured worthwhile on the todo list query.
 export CGO_CFLAGS ?= -O2 -DSQLITE_ENABLE_QPSG
 
-EDGEAUTH_SRC := $(shell find edgeauth -name '*.go' -not -name '*_test.go') go.mod go.sum
+EDGEAUTH_SRC := $(shell find edgeauth wasmhost/meter -name '*.go' -not -name '*_test.go') go.mod go.sum
 # Every test that needs the module uses this one build of it.
 export EDGEAUTH_MODULE := $(abspath $(WASM))
 # npm ci's marker: jose (an independent verifier) and workerd (an edge host).
@@ -17,11 +17,13 @@ JS_STAMP := tests/js/node_modules/.package-lock.json
 
 all: build
 
-# The module: a WASI reactor (exports _initialize + ABI v1), one file for every host.
+# The module: a WASI reactor (exports _initialize + ABI v1), one file for every host,
+# metered so that a call that loops forever traps on any host (ABI.md, "Runaway calls").
 wasm: $(WASM)
 $(WASM): $(EDGEAUTH_SRC)
 	@mkdir -p $(BUILD)
-	GOOS=wasip1 GOARCH=wasm $(GO) build -buildmode=c-shared -trimpath -ldflags='-s -w' -o $@ ./edgeauth/wasm
+	GOOS=wasip1 GOARCH=wasm $(GO) build -buildmode=c-shared -trimpath -ldflags='-s -w' -o $(BUILD)/edgeauth.unmetered.wasm ./edgeauth/wasm
+	$(GO) run ./wasmhost/meter/cmd/wasmmeter $(BUILD)/edgeauth.unmetered.wasm $@
 
 build: $(WASM)
 	$(GO) build -o $(BUILD)/origin ./origin/cmd/origin
@@ -48,7 +50,7 @@ test-go: $(WASM) $(JS_STAMP)
 # The instance pool, the control plane and the store's connections are where
 # data races would hide.
 test-race:
-	$(GO) test -count=1 -race ./wasmhost/... ./origin/edge/... ./origin/sqlite/... ./origin/postgres/... ./origin/sqlstore/... ./origin/reload/... ./origin/metrics/... ./origin/todocache/...
+	$(GO) test -count=1 -race ./wasmhost/... ./origin/controlplane/... ./origin/sqlite/... ./origin/postgres/... ./origin/sqlstore/... ./origin/reload/... ./origin/metrics/... ./origin/todocache/...
 
 # The WASI shim, the JS host and the gate; the corpus under Node and workerd;
 # the workerd gate in front of a real origin.

@@ -39,4 +39,8 @@ type KeyService interface {
 	RotateKey(ctx context.Context, alg string) (*SigningKey, error)
 	// RetireKey retires a key at once (its tokens stop verifying).
 	RetireKey(ctx context.Context, kid string) error
+	// EnsureActiveKey creates an active key of alg unless one exists, and
+	// returns the active key and whether it was created now. Processes
+	// starting together end up with exactly one active key.
+	EnsureActiveKey(ctx context.Context, alg string) (*SigningKey, bool, error)
 }

@@ -10,12 +10,12 @@ import (
 
 	"github.com/craftingapis/todos/edgeauth"
 	"github.com/craftingapis/todos/wasmhost/internal/abi"
+	"github.com/craftingapis/todos/wasmhost/meter"
 )
 
-// Benchmarks against the real module. Each case runs with the call deadline
-// (wazero's CloseOnContextDone: loop checks compiled in, a watcher
-// goroutine per call) and without it (CallTimeout < 0), serially and in
-// parallel over a pool of GOMAXPROCS instances.
+// Benchmarks against the real module. Each case runs under each way of
+// bounding a call (see boundVariants), serially and in parallel over a pool
+// of GOMAXPROCS instances.
 //
 //	go test -run '^$' -bench . -benchtime 2s ./wasmhost/
 
@@ -34,13 +34,10 @@ func BenchmarkAuthorize(b *testing.B) {
 		{"miss-EdDSA", func(b *testing.B) []string { return mintMany(b, "EdDSA", 4096) }},
 		{"miss-ES256", func(b *testing.B) []string { return mintMany(b, "ES256", 4096) }},
 	}
-	for _, dl := range []struct {
-		name    string
-		timeout time.Duration
-	}{{"deadline", 0}, {"no-deadline", -1}} {
+	for _, dl := range boundVariants(b, module) {
 		// The host-side decision cache is off here, so "hit" measures the
 		// module's own cache; BenchmarkHostCacheHit measures the host's.
-		h := newHost(b, module, Options{CallTimeout: dl.timeout, DecisionCacheEntries: -1})
+		h := newHost(b, dl.module, Options{CallTimeout: dl.timeout, DecisionCacheEntries: -1})
 		if err := h.Configure(context.Background(), realConfig(b)); err != nil {
 			b.Fatal(err)
 		}
@@ -68,6 +65,32 @@ func BenchmarkAuthorize(b *testing.B) {
 			}
 			b.ReportMetric(float64(maxInstanceMemory(h))/(1<<20), "MiB/instance")
 		})
+	}
+}
+
+type boundVariant struct {
+	name    string
+	module  []byte
+	timeout time.Duration
+}
+
+// boundVariants are the ways a call can be bounded: fuel (the module as
+// make wasm meters it), wazero's deadline, and nothing, which is the
+// module's own cost. A module that is already metered can only run on fuel.
+func boundVariants(b *testing.B, module []byte) []boundVariant {
+	if ok, err := meter.Metered(module, meter.DefaultExport); err != nil {
+		b.Fatal(err)
+	} else if ok {
+		return []boundVariant{{name: "fuel", module: module}}
+	}
+	metered, err := meter.Instrument(module, meter.DefaultExport)
+	if err != nil {
+		b.Fatal(err)
+	}
+	return []boundVariant{
+		{name: "fuel", module: metered},
+		{name: "deadline", module: module},
+		{name: "no-bound", module: module, timeout: -1},
 	}
 }
 
@@ -131,7 +154,7 @@ func BenchmarkInstanceStart(b *testing.B) {
 			cfg := realConfig(b)
 			var mem uint32
 			for b.Loop() {
-				in, err := abi.Instantiate(context.Background(), h.rt, h.cm, h.mc, h.opts.CallTimeout)
+				in, err := abi.Instantiate(context.Background(), h.rt, h.cm, h.mc, h.bound)
 				if err != nil {
 					b.Fatal(err)
 				}

@@ -11,6 +11,7 @@ import (
 	"github.com/tetratelabs/wazero/imports/wasi_snapshot_preview1"
 
 	"github.com/craftingapis/todos/wasmhost/internal/abi"
+	"github.com/craftingapis/todos/wasmhost/meter"
 )
 
 // Host runs one ABI v1 module on a pool of instances. It is safe for
@@ -21,6 +22,7 @@ type Host struct {
 	cm    wazero.CompiledModule
 	mc    wazero.ModuleConfig
 	opts  Options
+	bound abi.Bound // how a call that runs away is stopped
 
 	// pool holds PoolSize slots. A slot is an idle instance, or nil when a
 	// replacement failed to start (the next taker starts one). A slot is
@@ -81,11 +83,19 @@ func New(ctx context.Context, module []byte, opts Options) (*Host, error) {
 	if err != nil {
 		return nil, err
 	}
+	metered, err := meter.Metered(module, abi.FuelGlobal)
+	if err != nil {
+		return nil, fmt.Errorf("wasmhost: compile module: %w", err)
+	}
+	bound := abi.Bound{Timeout: opts.CallTimeout}
+	if metered {
+		// The module stops itself; wazero's own interruption, a check at
+		// every loop header that exits to Go, would cost more than the work.
+		bound = abi.Bound{Fuel: opts.CallFuel}
+	}
 	rc := wazero.NewRuntimeConfig().
 		WithMemoryLimitPages(opts.MemoryLimitMB * 16). // 64 KiB pages
-		// The only way to stop a call that loops: compiled-in checks at
-		// every loop back-edge, armed by the call's context.
-		WithCloseOnContextDone(opts.CallTimeout > 0)
+		WithCloseOnContextDone(bound.Timeout > 0)
 	var cache wazero.CompilationCache
 	if opts.CacheDir != "" {
 		if cache, err = wazero.NewCompilationCacheWithDir(opts.CacheDir); err != nil {
@@ -100,11 +110,13 @@ func New(ctx context.Context, module []byte, opts Options) (*Host, error) {
 		// stderr, files, env and args stay wazero's empty defaults.
 		mc: wazero.NewModuleConfig().
 			WithName("").
-			WithStartFunctions(abi.FnInitialize).
+			WithStartFunctions(). // abi.Instantiate runs _initialize under the bound
+
 			WithSysWalltime().
 			WithSysNanotime().
 			WithRandSource(rand.Reader),
 		opts:      opts,
+		bound:     bound,
 		pool:      make(chan *instance, opts.PoolSize),
 		configure: make(chan struct{}, 1),
 		drained:   make(chan struct{}),
@@ -142,7 +154,7 @@ func (h *Host) load(ctx context.Context, module []byte) error {
 
 // start instantiates one instance and gives it the Config in force.
 func (h *Host) start(ctx context.Context) (*instance, error) {
-	ai, err := abi.Instantiate(ctx, h.rt, h.cm, h.mc, h.opts.CallTimeout)
+	ai, err := abi.Instantiate(ctx, h.rt, h.cm, h.mc, h.bound)
 	if err != nil {
 		return nil, err
 	}

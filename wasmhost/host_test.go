@@ -193,6 +193,13 @@ func TestAuthorizeGrowsInputBuffer(t *testing.T) {
 // host: the call fails closed, the instance is replaced (with the Config in
 // force), and the next calls succeed.
 func TestAuthorizeSurvivesModuleFailure(t *testing.T) {
+	modules := []struct {
+		name   string
+		module []byte
+	}{
+		{"deadline", fakeModule},
+		{"fuel", meteredFakeModule},
+	}
 	tests := []struct {
 		path    string
 		want    error
@@ -208,32 +215,38 @@ func TestAuthorizeSurvivesModuleFailure(t *testing.T) {
 		{"/bad-status", ErrBadOutput, 5 * time.Second},
 		{"/out-of-bounds", ErrBadOutput, 5 * time.Second},
 	}
-	for _, tt := range tests {
-		t.Run(strings.TrimPrefix(tt.path, "/"), func(t *testing.T) {
-			h := newFakeHost(t, Options{PoolSize: 2, CallTimeout: tt.timeout, MemoryLimitMB: 16}, "iss")
-			start := time.Now()
-			d, err := h.Authorize(context.Background(), get(tt.path))
-			took := time.Since(start)
-			if !errors.Is(err, tt.want) {
-				t.Fatalf("err = %v, want %v", err, tt.want)
-			}
-			if d.Allow || d.Status != 0 {
-				t.Errorf("failed call returned decision %+v, want the zero Decision", d)
-			}
-			if took > tt.timeout+2*time.Second {
-				t.Errorf("failing call took %v", took)
-			}
-			waitRefilled(h)
-			if s := h.Stats(); s.Replaced != 1 {
-				t.Errorf("Replaced = %d, want 1", s.Replaced)
-			}
-			for range 4 {
-				mustAllow(t, h, "/ok", "iss")
-			}
-			if got := len(h.pool); got != 2 {
-				t.Errorf("pool holds %d idle instances, want 2", got)
-			}
-		})
+	for _, m := range modules {
+		for _, tt := range tests {
+			t.Run(m.name+strings.ReplaceAll(tt.path, "/", "-"), func(t *testing.T) {
+				h := newHost(t, m.module, Options{PoolSize: 2, CallTimeout: tt.timeout, MemoryLimitMB: 16})
+				if err := h.Configure(context.Background(), fakeConfig("iss")); err != nil {
+					t.Fatal(err)
+				}
+				start := time.Now()
+				d, err := h.Authorize(context.Background(), get(tt.path))
+				took := time.Since(start)
+				if !errors.Is(err, tt.want) {
+					t.Fatalf("err = %v, want %v", err, tt.want)
+				}
+				if d.Allow || d.Status != 0 {
+					t.Errorf("failed call returned decision %+v, want the zero Decision", d)
+				}
+				t.Logf("failing call took %v", took)
+				if took > tt.timeout+2*time.Second {
+					t.Errorf("failing call took %v", took)
+				}
+				waitRefilled(h)
+				if s := h.Stats(); s.Replaced != 1 {
+					t.Errorf("Replaced = %d, want 1", s.Replaced)
+				}
+				for range 4 {
+					mustAllow(t, h, "/ok", "iss")
+				}
+				if got := len(h.pool); got != 2 {
+					t.Errorf("pool holds %d idle instances, want 2", got)
+				}
+			})
+		}
 	}
 }
 

@@ -11,12 +11,16 @@ import (
 
 	"github.com/craftingapis/todos/edgeauth"
 	"github.com/craftingapis/todos/wasmhost/internal/testmodules"
+	"github.com/craftingapis/todos/wasmhost/meter"
 )
 
 // Test modules, built once per test process by TestMain; see
 // internal/testmodules for what each does.
 var (
 	fakeModule []byte
+	// meteredFakeModule is fakeModule through package meter, as make wasm
+	// builds the real module: bounded by fuel, not by a deadline.
+	meteredFakeModule []byte
 	// cacheDir is shared by every test Host so that each module compiles
 	// once. It persists across runs (wazero keys entries by module hash,
 	// wazero version, CPU features and the deadline setting, so a stale
@@ -42,6 +46,10 @@ func run(m *testing.M) int {
 		return 1
 	}
 	fakeModule = mods["fake"]
+	if meteredFakeModule, err = meter.Instrument(fakeModule, meter.DefaultExport); err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		return 1
+	}
 	return m.Run()
 }
 

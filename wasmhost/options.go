@@ -41,6 +41,13 @@ type Options struct {
 	// holds its instance, its caller's goroutine and a CPU for ever, so
 	// disable it only for a module you trust not to loop.
 	CallTimeout time.Duration
+	// CallFuel bounds every call into a metered module (one built through
+	// wasmhost/meter, as `make wasm` builds edgeauth.wasm): the loop
+	// iterations a call may run before the module traps and its instance is
+	// replaced. It replaces CallTimeout for such a module, because the check
+	// is a few instructions per iteration where wazero's deadline is an exit
+	// to Go. 0 means DefaultCallFuel.
+	CallFuel uint64
 	// CacheDir holds wazero's compilation cache, so that a restart or a
 	// reload of the same module skips the ~2 s compile. "" means no cache.
 	CacheDir string
@@ -71,6 +78,11 @@ const (
 	// overload, since the deadline is wall-clock time and a timeout costs an
 	// instance (~6 ms to replace).
 	DefaultCallTimeout = time.Second
+	// DefaultCallFuel is the fuel per call when Options.CallFuel is 0. It is
+	// set far above what the largest real call uses (a Config with many
+	// revocations), measured by wasmhost's fuel benchmark, and low enough
+	// that a loop that never ends is stopped within about a second.
+	DefaultCallFuel = 1 << 28
 	// maxMemoryLimitMB is wasm32's whole address space.
 	maxMemoryLimitMB = 4096
 )
@@ -95,6 +107,9 @@ func (o Options) resolved() (Options, error) {
 	}
 	if o.DecisionCacheBytes == 0 {
 		o.DecisionCacheBytes = DefaultDecisionCacheBytes
+	}
+	if o.CallFuel == 0 {
+		o.CallFuel = DefaultCallFuel
 	}
 	if o.CallTimeout == 0 {
 		o.CallTimeout = DefaultCallTimeout

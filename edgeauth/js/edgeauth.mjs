@@ -56,6 +56,11 @@ const REQUIRED_EXPORTS = [
 ];
 
 const INITIAL_INPUT = 4096;
+// Fuel (see ABI.md, "Runaway calls"): loop iterations one call may run in a
+// module that exports edgeauth_fuel. Far above any real call; a loop that
+// never ends traps within about a second.
+const DEFAULT_CALL_FUEL = 1n << 28n;
+const START_FUEL = 1n << 32n;
 const encoder = new TextEncoder();
 const decoder = new TextDecoder("utf-8", { fatal: true });
 
@@ -109,7 +114,9 @@ export class EdgeAuth {
    *   in Workers, the module imported from the `.wasm` binding.
    * @param {object} [options] passed to the WASI shim (see createWasi): `now`
    *   (milliseconds, default Date.now), `random` (fills a Uint8Array, default
-   *   crypto.getRandomValues), `output` (guest stdout/stderr sink).
+   *   crypto.getRandomValues), `output` (guest stdout/stderr sink), and
+   *   `fuel` (BigInt loop iterations per call for a metered module; default
+   *   2^28).
    * @returns {Promise<EdgeAuth>}
    * @throws {EdgeAuthError} NOT_ABI_V1, UNSUPPORTED_IMPORT or TRAPPED.
    */
@@ -196,6 +203,7 @@ export class EdgeAuth {
     try {
       instance = new WebAssembly.Instance(this.#module, wasi.imports);
       wasi.bind(instance.exports.memory);
+      if (instance.exports.edgeauth_fuel instanceof WebAssembly.Global) instance.exports.edgeauth_fuel.value = START_FUEL;
       instance.exports._initialize();
     } catch (err) {
       throw new EdgeAuthError(ErrorCode.TRAPPED, `module failed to start: ${err.message}`, { cause: err });
@@ -210,7 +218,10 @@ export class EdgeAuth {
     if (version !== ABI_VERSION) {
       throw new EdgeAuthError(ErrorCode.NOT_ABI_V1, `module speaks ABI ${version}, this host speaks ${ABI_VERSION}`);
     }
-    this.#instance = { exports: ex, memory: ex.memory };
+    // A metered module bounds every call by the fuel set before it; any
+    // other module runs as long as the platform lets it.
+    const fuel = ex.edgeauth_fuel instanceof WebAssembly.Global ? ex.edgeauth_fuel : null;
+    this.#instance = { exports: ex, memory: ex.memory, fuel };
     this.#input = 0;
     this.#inputCap = 0;
     if (this.#config !== null) {
@@ -232,9 +243,10 @@ export class EdgeAuth {
   // Any trap discards the instance; the error propagates as EdgeAuthError.
   #call(fn, json) {
     if (this.#instance === null) this.#start();
-    const { exports: ex, memory } = this.#instance;
+    const { exports: ex, memory, fuel } = this.#instance;
     try {
       const ptr = this.#write(json);
+      if (fuel !== null) fuel.value = this.#options.fuel ?? DEFAULT_CALL_FUEL;
       const packed = BigInt.asUintN(64, ex[fn](ptr.ptr, ptr.len));
       const outPtr = Number(packed >> 32n);
       const outLen = Number(packed & 0xffffffffn);
@@ -248,7 +260,8 @@ export class EdgeAuth {
       this.#instance = null;
       if (err instanceof EdgeAuthError) throw err;
       const code = err instanceof WebAssembly.RuntimeError || err instanceof WasiExit ? ErrorCode.TRAPPED : ErrorCode.BAD_OUTPUT;
-      throw new EdgeAuthError(code, `${fn}: ${err.message}`, { cause: err });
+      const why = fuel !== null && fuel.value === 0n ? "ran out of fuel (a loop did not end)" : err.message;
+      throw new EdgeAuthError(code, `${fn}: ${why}`, { cause: err });
     }
   }
 

@@ -117,6 +117,15 @@ describe("failing closed", () => {
     assert.equal(auth.starts, 2);
     assert.equal(auth.authorize(good).allow, true);
   });
+  test("a metered module that loops forever costs one request", async () => {
+    const metered = await WebAssembly.compile(buildReactor("./edgeauth/js/testdata/reactor", { metered: true }));
+    const auth = await EdgeAuth.create(metered, { fuel: 1n << 24n });
+    assert.equal(auth.configure({ issuer: "https://issuer.test" }).ok, true);
+    assert.throws(() => auth.authorizeJSON('{"method":"GET","path":"/loop"}'), (err) => err.code === ErrorCode.TRAPPED && /ran out of fuel/.test(err.message));
+    assert.deepEqual(auth.authorize({ method: "GET", path: "/loop" }), failClosedDecision());
+    assert.equal(auth.authorize(good).allow, true, "the next request is served by a fresh instance");
+    assert.equal(auth.starts, 3);
+  });
   test("a trap before any config leaves it unconfigured", async () => {
     const auth = await EdgeAuth.create(reactor);
     assert.equal(auth.authorize({ method: "GET", path: "/trap" }).status, 500);

@@ -44,7 +44,7 @@ func (s *server) authStep(next http.Handler) http.Handler {
 				s.log.ErrorContext(r.Context(), "auth step failed", "err", err,
 					"request_id", RequestIDFromContext(r.Context()))
 			}
-			s.writeProblem(w, r, problem{Status: http.StatusServiceUnavailable, Error: "auth_unavailable",
+			s.writeProblem(w, r, Problem{Status: http.StatusServiceUnavailable, Error: "auth_unavailable",
 				Detail: "the authorization step is unavailable; retry later"}, map[string]string{"Retry-After": "1"})
 			return
 		}
@@ -75,7 +75,7 @@ func (s *server) deny(w http.ResponseWriter, r *http.Request, d edgeauth.Decisio
 	if d.Status < 400 || d.Status > 599 {
 		s.log.ErrorContext(r.Context(), "auth step denied with an invalid status", "status", d.Status,
 			"request_id", RequestIDFromContext(r.Context()))
-		s.writeProblem(w, r, problem{Status: http.StatusServiceUnavailable, Error: "auth_unavailable",
+		s.writeProblem(w, r, Problem{Status: http.StatusServiceUnavailable, Error: "auth_unavailable",
 			Detail: "the authorization step is unavailable; retry later"}, nil)
 		return
 	}
@@ -94,5 +94,5 @@ func (s *server) deny(w http.ResponseWriter, r *http.Request, d edgeauth.Decisio
 	case d.Status == http.StatusUnauthorized: // RFC 9110 requires a challenge
 		h = s.challenge(d.Error, "")
 	}
-	s.writeProblem(w, r, problem{Status: d.Status, Error: d.Error, Detail: detail}, h)
+	s.writeProblem(w, r, Problem{Status: d.Status, Error: d.Error, Detail: detail}, h)
 }

@@ -205,12 +205,9 @@ func TestNewRefusesMiswiring(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			o := full
 			tc.mod(&o)
-			defer func() {
-				if recover() == nil {
-					t.Error("New did not panic")
-				}
-			}()
-			New(o)
+			if h, err := New(o); !errors.Is(err, ErrMissingDependency) || h != nil {
+				t.Errorf("New = %v, %v; want no handler and ErrMissingDependency", h, err)
+			}
 		})
 	}
 }

@@ -45,7 +45,7 @@ func (s *server) decodeJSON(w http.ResponseWriter, r *http.Request, dst any) boo
 		case errors.Is(err, errMediaType):
 			status, code = http.StatusUnsupportedMediaType, "unsupported_media_type"
 		}
-		s.writeProblem(w, r, problem{Status: status, Error: code, Detail: err.Error()}, nil)
+		s.writeProblem(w, r, Problem{Status: status, Error: code, Detail: err.Error()}, nil)
 		return false
 	}
 	return true

@@ -15,6 +15,7 @@ import (
 
 	"github.com/craftingapis/todos/origin"
 	"github.com/craftingapis/todos/origin/sqlite"
+	"github.com/craftingapis/todos/origin/sqlstore"
 	"github.com/craftingapis/todos/origin/tokens"
 )
 
@@ -28,7 +29,7 @@ func realAuthServer(tb testing.TB, cost int) http.Handler {
 		tb.Fatal(err)
 	}
 	tb.Cleanup(func() { db.Close() })
-	users, keys := sqlite.NewUserService(db), sqlite.NewKeyService(db)
+	users, keys := sqlstore.NewUserService(db.Store, nil), sqlstore.NewKeyService(db.Store, nil)
 	if _, _, err := keys.EnsureActiveKey(ctx, origin.AlgEdDSA); err != nil {
 		tb.Fatal(err)
 	}
@@ -43,7 +44,7 @@ func realAuthServer(tb testing.TB, cost int) http.Handler {
 		tb.Fatal(err)
 	}
 	hs := newHarness(tb, false)
-	return New(Options{Users: users, Todos: hs.todos, Auth: issuer, Control: hs.control})
+	return mustNew(tb, Options{Users: users, Todos: hs.todos, Auth: issuer, Control: hs.control})
 }
 
 func login(h http.Handler, email, password string) *httptest.ResponseRecorder {

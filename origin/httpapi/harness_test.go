@@ -93,8 +93,18 @@ func newHarness(t testing.TB, security bool) *harness {
 	if security {
 		o.Authorizer = hs.authz
 	}
-	hs.h = New(o)
+	hs.h = mustNew(t, o)
 	return hs
+}
+
+// mustNew is New for options a test knows to be complete.
+func mustNew(t testing.TB, o Options) http.Handler {
+	t.Helper()
+	h, err := New(o)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return h
 }
 
 // do sends one request; body, when not "", is sent as application/json.

@@ -184,7 +184,7 @@ func (s *server) recoverPanics(next http.Handler) http.Handler {
 					w.Header().Del(k)
 				}
 			}
-			s.writeProblem(w, r, problem{Status: http.StatusInternalServerError, Error: origin.EINTERNAL,
+			s.writeProblem(w, r, Problem{Status: http.StatusInternalServerError, Error: origin.EINTERNAL,
 				Detail: "internal error; quote the request_id if you report it"}, nil)
 		}()
 		next.ServeHTTP(rec, r)

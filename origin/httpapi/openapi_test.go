@@ -115,8 +115,12 @@ func TestOpenAPIRequiredFields(t *testing.T) {
 func routerRoutes(t *testing.T) []string {
 	t.Helper()
 	s := &server{security: true}
+	r, err := s.router()
+	if err != nil {
+		t.Fatal(err)
+	}
 	var served []string
-	err := s.router().Walk(func(rt *mux.Route, _ *mux.Router, _ []*mux.Route) error {
+	err = r.Walk(func(rt *mux.Route, _ *mux.Router, _ []*mux.Route) error {
 		tpl, err := rt.GetPathTemplate()
 		if err != nil {
 			return err
@@ -291,7 +295,7 @@ func (o *recordingObserver) ObserveRequest(method, route string, status int, d t
 func TestObserverSeesTemplates(t *testing.T) {
 	hs := newHarness(t, true)
 	obs := &recordingObserver{}
-	hs.h = New(Options{
+	hs.h = mustNew(t, Options{
 		Users: hs.users, Todos: hs.todos, Auth: hs.auth, Control: hs.control,
 		Authorizer: hs.authz, EnableSecurity: true, Observer: obs,
 	})

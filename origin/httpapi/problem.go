@@ -19,6 +19,9 @@ const ProblemContentType = "application/problem+json"
 // client can show; Error is a stable machine-readable code (an origin error
 // code such as "invalid_scope", or the auth step's RFC 6750 code such as
 // "invalid_token"); RequestID matches the X-Request-ID response header.
+//
+// A handler states Status, Error and Detail; writeProblem fills in Type,
+// Title and RequestID.
 type Problem struct {
 	Type      string `json:"type"`
 	Title     string `json:"title"`
@@ -26,13 +29,6 @@ type Problem struct {
 	Detail    string `json:"detail"`
 	Error     string `json:"error,omitempty"`
 	RequestID string `json:"request_id,omitempty"`
-}
-
-// problem is what a handler knows of an error; writeProblem fills the rest.
-type problem struct {
-	Status int
-	Error  string
-	Detail string
 }
 
 // statusOf maps an origin error code to its HTTP status. It is the one place
@@ -68,12 +64,12 @@ type RetryAfter interface {
 func (s *server) writeError(w http.ResponseWriter, r *http.Request, err error) {
 	code := origin.ErrorCode(err)
 	status := statusOf(code)
-	p := problem{Status: status, Error: code, Detail: origin.ErrorMessage(err)}
+	p := Problem{Status: status, Error: code, Detail: origin.ErrorMessage(err)}
 	headers := map[string]string{}
 	switch {
 	case status == http.StatusInternalServerError:
 		s.log.ErrorContext(r.Context(), "internal error", "err", err, "request_id", RequestIDFromContext(r.Context()))
-		p = problem{Status: status, Error: origin.EINTERNAL, Detail: "internal error; quote the request_id if you report it"}
+		p = Problem{Status: status, Error: origin.EINTERNAL, Detail: "internal error; quote the request_id if you report it"}
 	case status == http.StatusUnauthorized:
 		headers = s.challenge("", "")
 	}
@@ -86,49 +82,50 @@ func (s *server) writeError(w http.ResponseWriter, r *http.Request, err error) {
 	s.writeProblem(w, r, p, headers)
 }
 
-// writeProblem writes p as application/problem+json with the extra headers.
-func (s *server) writeProblem(w http.ResponseWriter, r *http.Request, p problem, headers map[string]string) {
-	doc := Problem{
-		Type:      "about:blank",
-		Title:     http.StatusText(p.Status),
-		Status:    p.Status,
-		Detail:    p.Detail,
-		Error:     p.Error,
-		RequestID: RequestIDFromContext(r.Context()),
-	}
-	body, err := json.Marshal(doc)
+// writeProblem writes p as application/problem+json with the extra headers,
+// after filling in what every problem carries (Type, Title, RequestID).
+func (s *server) writeProblem(w http.ResponseWriter, r *http.Request, p Problem, headers map[string]string) {
+	p.Type = "about:blank"
+	p.Title = http.StatusText(p.Status)
+	p.RequestID = RequestIDFromContext(r.Context())
+	body, err := json.Marshal(p)
 	if err != nil { // cannot happen: only strings and an int
 		body = []byte(`{"type":"about:blank","title":"Internal Server Error","status":500,"detail":"internal error"}`)
-		doc.Status = http.StatusInternalServerError
+		p.Status = http.StatusInternalServerError
 	}
 	h := w.Header()
 	for k, v := range headers {
 		h.Set(k, v)
 	}
-	h.Set("Content-Type", ProblemContentType)
-	h.Set("Cache-Control", "no-store")
-	h.Set("X-Content-Type-Options", "nosniff")
-	h.Set("Content-Length", strconv.Itoa(len(body)+1))
-	w.WriteHeader(doc.Status)
-	_, _ = w.Write(append(body, '\n'))
+	writeBody(w, p.Status, ProblemContentType, body)
 }
 
-// writeJSON answers status with v as JSON. API answers are never cached:
-// they hold tokens and personal data.
+// writeJSON answers status with v as JSON.
 func (s *server) writeJSON(w http.ResponseWriter, r *http.Request, status int, v any) {
 	body, err := json.Marshal(v)
 	if err != nil {
 		s.writeError(w, r, err)
 		return
 	}
+	writeBody(w, status, "application/json", body)
+}
+
+// writeBody is the one place an API answer with a body is written: every
+// JSON answer and every problem. API answers are never cached (they hold
+// tokens and personal data) nor sniffed, and end with a newline. body is
+// written as it is, never appended to: it may be shared (TodoListEncoder).
+func writeBody(w http.ResponseWriter, status int, contentType string, body []byte) {
 	h := w.Header()
-	h.Set("Content-Type", "application/json")
+	h.Set("Content-Type", contentType)
 	h.Set("Cache-Control", "no-store")
 	h.Set("X-Content-Type-Options", "nosniff")
 	h.Set("Content-Length", strconv.Itoa(len(body)+1))
 	w.WriteHeader(status)
-	_, _ = w.Write(append(body, '\n'))
+	_, _ = w.Write(body)
+	_, _ = w.Write(newline)
 }
+
+var newline = []byte{'\n'}
 
 // writeNoContent answers 204.
 func writeNoContent(w http.ResponseWriter) {

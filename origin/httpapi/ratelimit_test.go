@@ -36,7 +36,7 @@ func limitedHarnessWith(t *testing.T, wrap func(origin.AuthService) origin.AuthS
 	if err != nil {
 		t.Fatal(err)
 	}
-	hs.h = New(Options{
+	hs.h = mustNew(t, Options{
 		Users: hs.users, Todos: hs.todos, Auth: auth, Control: hs.control,
 		EnableSecurity: true, Authorizer: hs.authz, Realm: "test",
 		Limiter: l, ClientAddr: ratelimit.ClientAddr(nil),

@@ -45,7 +45,8 @@ func (s *server) handlers() map[string]http.HandlerFunc {
 // sees the very path the auth step judged: "/users/1/../2" or "/%75sers/1"
 // match no route here, just as they match no rule in the module, instead of
 // being redirected or decoded into a route the module did not check.
-func (s *server) router() *mux.Router {
+// An error means the route tables and the handlers disagree.
+func (s *server) router() (*mux.Router, error) {
 	r := mux.NewRouter().UseEncodedPath().SkipClean(true)
 	r.NotFoundHandler = http.HandlerFunc(s.notFound)
 	r.MethodNotAllowedHandler = http.HandlerFunc(func(w http.ResponseWriter, req *http.Request) {
@@ -64,11 +65,12 @@ func (s *server) router() *mux.Router {
 	})
 
 	hs := s.handlers()
+	var missing []string
 	take := func(method, path string) http.HandlerFunc {
 		k := routeKey(method, path)
 		h, ok := hs[k]
 		if !ok {
-			panic("httpapi: no handler for route " + k)
+			missing = append(missing, k)
 		}
 		delete(hs, k)
 		return h
@@ -79,10 +81,13 @@ func (s *server) router() *mux.Router {
 	for _, rule := range origin.RouteRules {
 		r.Handle(rule.Path, s.guard(rule, take(rule.Method, rule.Path))).Methods(rule.Method)
 	}
-	if len(hs) != 0 {
-		panic(fmt.Sprintf("httpapi: %d handlers without a route rule", len(hs)))
+	if len(missing) != 0 {
+		return nil, fmt.Errorf("httpapi: no handler for the routes %q", missing)
 	}
-	return r
+	if len(hs) != 0 {
+		return nil, fmt.Errorf("httpapi: %d handlers without a route rule", len(hs))
+	}
+	return r, nil
 }
 
 // guard re-checks, in the origin itself, what the auth step already decided
@@ -97,7 +102,7 @@ func (s *server) guard(rule edgeauth.Route, next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		p := PrincipalFromContext(r.Context())
 		if p == nil {
-			s.writeProblem(w, r, problem{
+			s.writeProblem(w, r, Problem{
 				Status: http.StatusUnauthorized, Error: edgeauth.ErrInvalidToken,
 				Detail: "a valid bearer token is required",
 			}, s.challenge("", ""))
@@ -105,7 +110,7 @@ func (s *server) guard(rule edgeauth.Route, next http.Handler) http.Handler {
 		}
 		for _, want := range rule.Scopes {
 			if !slices.Contains(p.Scopes, want) {
-				s.writeProblem(w, r, problem{
+				s.writeProblem(w, r, Problem{
 					Status: http.StatusForbidden, Error: edgeauth.ErrInsufficientScope,
 					Detail: "the token lacks the scope " + strconv.Quote(want),
 				}, s.challenge(edgeauth.ErrInsufficientScope, want))
@@ -134,7 +139,7 @@ func (s *server) challenge(errCode, scope string) map[string]string {
 }
 
 func (s *server) notFound(w http.ResponseWriter, r *http.Request) {
-	s.writeProblem(w, r, problem{Status: http.StatusNotFound, Error: origin.ENOTFOUND, Detail: "no such resource"}, nil)
+	s.writeProblem(w, r, Problem{Status: http.StatusNotFound, Error: origin.ENOTFOUND, Detail: "no such resource"}, nil)
 }
 
 // methodNotAllowed answers 405 with the Allow header RFC 9110 requires,
@@ -153,7 +158,7 @@ func (s *server) methodNotAllowed(w http.ResponseWriter, r *http.Request, rt *mu
 	if len(allow) > 0 {
 		h["Allow"] = strings.Join(allow, ", ")
 	}
-	s.writeProblem(w, r, problem{
+	s.writeProblem(w, r, Problem{
 		Status: http.StatusMethodNotAllowed, Error: "method_not_allowed",
 		Detail: "method " + r.Method + " is not allowed here",
 	}, h)

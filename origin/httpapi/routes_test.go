@@ -5,8 +5,6 @@ import (
 	"slices"
 	"testing"
 
-	"github.com/gorilla/mux"
-
 	"github.com/craftingapis/todos/origin"
 )
 
@@ -14,26 +12,7 @@ import (
 // origin.RouteRules, both ways: an unruled route would be unknown to the edge
 // config, and a ruled route without a handler would be a dead rule.
 func TestRoutesAreExactlyTheTables(t *testing.T) {
-	s := &server{security: true}
-	var served []string
-	err := s.router().Walk(func(rt *mux.Route, _ *mux.Router, _ []*mux.Route) error {
-		tpl, err := rt.GetPathTemplate()
-		if err != nil {
-			return err
-		}
-		ms, err := rt.GetMethods()
-		if err != nil {
-			t.Errorf("route %s has no method matcher", tpl)
-			return nil
-		}
-		for _, m := range ms {
-			served = append(served, routeKey(m, tpl))
-		}
-		return nil
-	})
-	if err != nil {
-		t.Fatal(err)
-	}
+	served := routerRoutes(t)
 	var ruled []string
 	for _, p := range origin.PublicRoutes {
 		ruled = append(ruled, routeKey(p.Method, p.Path))

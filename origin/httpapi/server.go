@@ -16,6 +16,8 @@
 package httpapi
 
 import (
+	"errors"
+	"fmt"
 	"log/slog"
 	"net/http"
 	"time"
@@ -85,15 +87,19 @@ type server struct {
 	limits     attemptLimits
 }
 
-// New returns the API's handler. It panics when a required service is nil
-// (or Authorizer is nil with EnableSecurity): a mis-wired server must not
-// start, and least of all start open.
-func New(o Options) http.Handler {
+// ErrMissingDependency: New was not given a required service (or was given
+// EnableSecurity without an Authorizer). A mis-wired server must not start,
+// and least of all start open.
+var ErrMissingDependency = errors.New("httpapi: a required dependency is missing")
+
+// New returns the API's handler, or ErrMissingDependency when a required
+// service is nil (or Authorizer is nil with EnableSecurity).
+func New(o Options) (http.Handler, error) {
 	if o.Users == nil || o.Todos == nil || o.Auth == nil || o.Control == nil {
-		panic("httpapi: Options.Users, Todos, Auth and Control are required")
+		return nil, fmt.Errorf("%w: Options.Users, Todos, Auth and Control are required", ErrMissingDependency)
 	}
 	if o.EnableSecurity && o.Authorizer == nil {
-		panic("httpapi: Options.Authorizer is required when EnableSecurity is true")
+		return nil, fmt.Errorf("%w: Options.Authorizer is required when EnableSecurity is true", ErrMissingDependency)
 	}
 	s := &server{
 		users:      o.Users,
@@ -122,7 +128,10 @@ func New(o Options) http.Handler {
 		s.now = time.Now
 	}
 
-	s.mux = s.router()
+	var err error
+	if s.mux, err = s.router(); err != nil {
+		return nil, err
+	}
 	var h http.Handler = s.mux
 	if s.security {
 		h = s.authStep(h)
@@ -130,5 +139,5 @@ func New(o Options) http.Handler {
 	h = s.recoverPanics(h)
 	h = s.accessLog(h)
 	h = requestID(h)
-	return h
+	return h, nil
 }

@@ -3,7 +3,6 @@ package httpapi
 import (
 	"context"
 	"net/http"
-	"strconv"
 )
 
 // TodoListEncoder is implemented by a TodoService that can hand out a list
@@ -20,22 +19,13 @@ type TodoListEncoder interface {
 	ListTodosJSON(ctx context.Context, userID int64, limit int, after string) ([]byte, error)
 }
 
-// writeEncodedList answers a list request from enc, with the same headers
-// and trailing newline as writeJSON.
+// writeEncodedList answers a list request from enc, written as writeJSON
+// writes an answer.
 func (s *server) writeEncodedList(w http.ResponseWriter, r *http.Request, enc TodoListEncoder, uid int64, limit int, after string) {
 	body, err := enc.ListTodosJSON(r.Context(), uid, limit, after)
 	if err != nil {
 		s.writeError(w, r, err)
 		return
 	}
-	h := w.Header()
-	h.Set("Content-Type", "application/json")
-	h.Set("Cache-Control", "no-store")
-	h.Set("X-Content-Type-Options", "nosniff")
-	h.Set("Content-Length", strconv.Itoa(len(body)+1))
-	w.WriteHeader(http.StatusOK)
-	_, _ = w.Write(body)
-	_, _ = w.Write(newline)
+	writeBody(w, http.StatusOK, "application/json", body)
 }
-
-var newline = []byte{'\n'}

@@ -41,7 +41,7 @@ func (s *server) healthz(w http.ResponseWriter, r *http.Request) {
 // unavailable answers 503 while the control plane has no documents (it
 // promises to have them after start, so this is a transient state).
 func (s *server) unavailable(w http.ResponseWriter, r *http.Request) {
-	s.writeProblem(w, r, problem{Status: http.StatusServiceUnavailable, Error: "unavailable",
+	s.writeProblem(w, r, Problem{Status: http.StatusServiceUnavailable, Error: "unavailable",
 		Detail: "the edge documents are not built yet; retry later"}, map[string]string{"Retry-After": "1"})
 }
 

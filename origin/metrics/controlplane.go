@@ -7,7 +7,7 @@ import (
 
 	"github.com/prometheus/client_golang/prometheus"
 
-	"github.com/craftingapis/todos/origin/edge"
+	"github.com/craftingapis/todos/origin/controlplane"
 	"github.com/craftingapis/todos/wasmhost"
 )
 
@@ -17,7 +17,7 @@ import (
 // new kids: a kid that was not in the previous accepted config is a key
 // rotation (origin_auth_key_rotations_total), whichever process made it. The
 // first config after start sets the baseline and counts no rotation.
-func (m *Metrics) Sink(next edge.Sink) edge.Sink {
+func (m *Metrics) Sink(next controlplane.Sink) controlplane.Sink {
 	return func(ctx context.Context, configJSON []byte) error {
 		if err := next(ctx, configJSON); err != nil {
 			m.configUpdates.WithLabelValues(ResultFailure).Inc()

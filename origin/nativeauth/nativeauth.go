@@ -36,7 +36,7 @@ func New() *Authorizer {
 }
 
 // Configure installs an ABI v1 Config document (see edgeauth/ABI.md); it
-// has the signature of edge.Sink, so the control plane can push to it. On
+// has the signature of controlplane.Sink, so the control plane can push to it. On
 // error the previous Config stays in force and the error wraps
 // edgeauth.ErrInvalidConfig. A new Config starts with an empty
 // verified-token cache, so a revocation, a subjects_valid_after change or a

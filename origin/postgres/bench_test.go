@@ -6,6 +6,7 @@ import (
 
 	"github.com/craftingapis/todos/origin"
 	"github.com/craftingapis/todos/origin/postgres/pgtest"
+	"github.com/craftingapis/todos/origin/sqlstore"
 )
 
 // openBench opens a fresh database with one user for a benchmark.
@@ -17,7 +18,7 @@ func openBench(b *testing.B) (*DB, *origin.User) {
 		b.Fatal(err)
 	}
 	b.Cleanup(func() { db.Close() })
-	u, err := NewUserService(db).CreateUser(ctx, origin.NewUser{Email: "b@example.com", Password: "password1", Name: "B"})
+	u, err := sqlstore.NewUserService(db.Store, nil).CreateUser(ctx, origin.NewUser{Email: "b@example.com", Password: "password1", Name: "B"})
 	if err != nil {
 		b.Fatal(err)
 	}
@@ -29,7 +30,7 @@ func openBench(b *testing.B) (*DB, *origin.User) {
 func BenchmarkListTodos(b *testing.B) {
 	ctx := context.Background()
 	db, u := openBench(b)
-	ts := NewTodoService(db)
+	ts := sqlstore.NewTodoService(db.Store)
 	for range 10 {
 		if _, err := ts.CreateTodo(ctx, u.ID, origin.NewTodo{Title: "a todo of ordinary length"}); err != nil {
 			b.Fatal(err)
@@ -49,7 +50,7 @@ func BenchmarkListTodos(b *testing.B) {
 func BenchmarkCreateTodo(b *testing.B) {
 	ctx := context.Background()
 	db, u := openBench(b)
-	ts := NewTodoService(db)
+	ts := sqlstore.NewTodoService(db.Store)
 	b.ReportAllocs()
 	for b.Loop() {
 		if _, err := ts.CreateTodo(ctx, u.ID, origin.NewTodo{Title: "t"}); err != nil {

@@ -31,20 +31,18 @@ import (
 	"github.com/craftingapis/todos/origin/tokens"
 )
 
-// DefaultRetireAfter is the default token lifetime (1 h) plus the default
-// leeway (30 s), as in package sqlite.
-const DefaultRetireAfter = sqlstore.DefaultRetireAfter
-
 // ErrNoURL: Open needs a connection URL or DSN.
 var ErrNoURL = errors.New("postgres: a database URL is required")
 
-// Options configures a DB. The zero value is usable: real clock,
-// crypto/rand, private keys stored in plain, bcrypt cost 12.
+// Options configures a DB: the options of every SQL backend. The zero
+// value is usable: real clock, crypto/rand, private keys stored in plain,
+// bcrypt cost 12.
 type Options = sqlstore.Options
 
-// DB is an open PostgreSQL database. It is safe for concurrent use. Build the
-// services on it with NewUserService, NewTodoService and NewKeyService; the
-// DB itself implements origin.EdgeStore and tokens.SubjectStore.
+// DB is an open PostgreSQL database. It is safe for concurrent use. Build
+// the services on its Store with sqlstore.NewUserService, NewTodoService and
+// NewKeyService; the DB itself implements origin.EdgeStore and
+// tokens.SubjectStore.
 type DB struct {
 	*sqlstore.Store
 	r    *sql.DB         // the pool, which Store owns; for tests

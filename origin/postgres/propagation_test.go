@@ -6,8 +6,9 @@ import (
 	"time"
 
 	"github.com/craftingapis/todos/origin"
-	"github.com/craftingapis/todos/origin/edge"
+	"github.com/craftingapis/todos/origin/controlplane"
 	"github.com/craftingapis/todos/origin/postgres/pgtest"
+	"github.com/craftingapis/todos/origin/sqlstore"
 )
 
 // TestPollingAloneBoundsPropagation: without notifications, a control plane
@@ -28,16 +29,16 @@ func TestPollingAloneBoundsPropagation(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer reader.Close()
-	if _, _, err := NewKeyService(writer).EnsureActiveKey(ctx, origin.AlgEdDSA); err != nil {
+	if _, _, err := sqlstore.NewKeyService(writer.Store, nil).EnsureActiveKey(ctx, origin.AlgEdDSA); err != nil {
 		t.Fatal(err)
 	}
-	u, err := NewUserService(writer).CreateUser(ctx, origin.NewUser{Email: "p@example.com", Password: "password1", Name: "P"})
+	u, err := sqlstore.NewUserService(writer.Store, nil).CreateUser(ctx, origin.NewUser{Email: "p@example.com", Password: "password1", Name: "P"})
 	if err != nil {
 		t.Fatal(err)
 	}
 
 	const poll = 200 * time.Millisecond
-	cp, err := edge.New(ctx, edge.Options{Store: reader, Issuer: "https://origin.test", Audiences: []string{"todos"},
+	cp, err := controlplane.New(ctx, controlplane.Options{Store: reader, Issuer: "https://origin.test", Audiences: []string{"todos"},
 		TokenLifetime: time.Hour, PollInterval: poll})
 	if err != nil {
 		t.Fatal(err)
@@ -49,10 +50,13 @@ func TestPollingAloneBoundsPropagation(t *testing.T) {
 		name string
 		do   func() error
 	}{
-		{"rotation", func() error { _, err := NewKeyService(writer).RotateKey(ctx, origin.AlgEdDSA); return err }},
+		{"rotation", func() error {
+			_, err := sqlstore.NewKeyService(writer.Store, nil).RotateKey(ctx, origin.AlgEdDSA)
+			return err
+		}},
 		{"revocation", func() error { return writer.Revoke(ctx, "jti-poll", time.Now().Add(time.Hour)) }},
 		{"password change", func() error {
-			_, err := NewUserService(writer).UpdateUser(ctx, u.ID, origin.UserUpdate{Password: &pw})
+			_, err := sqlstore.NewUserService(writer.Store, nil).UpdateUser(ctx, u.ID, origin.UserUpdate{Password: &pw})
 			return err
 		}},
 	}

@@ -6,12 +6,12 @@ import (
 	"net/url"
 	"runtime"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
-	"github.com/craftingapis/todos/origin/migrations"
+	"github.com/craftingapis/todos/origin"
 	"github.com/craftingapis/todos/origin/postgres/pgtest"
+	"github.com/craftingapis/todos/origin/sqlstore"
 	"github.com/craftingapis/todos/origin/storetest"
 	"github.com/craftingapis/todos/origin/tokens"
 )
@@ -21,28 +21,29 @@ func TestMain(m *testing.M) { pgtest.Main(m) }
 // TestStore runs the behaviour every backend shares, each case on a fresh
 // database of a real server.
 func TestStore(t *testing.T) {
-	storetest.Run(t, func(t *testing.T) storetest.Store {
-		return openStore(t, pgtest.NewDatabase(t), storetest.NewClock(), nil)
+	storetest.Run(t, func(t *testing.T) storetest.Opener {
+		url := pgtest.NewDatabase(t)
+		return func(t *testing.T, clk *storetest.Clock, sealer *tokens.Sealer) (storetest.Store, error) {
+			return openStore(t, url, clk, sealer)
+		}
 	})
 }
 
 // openStore opens url as storetest expects and closes it when t ends.
-func openStore(t *testing.T, url string, clk *storetest.Clock, sealer *tokens.Sealer) storetest.Store {
-	t.Helper()
+func openStore(t *testing.T, url string, clk *storetest.Clock, sealer *tokens.Sealer) (storetest.Store, error) {
 	db, err := Open(context.Background(), url, Options{
 		Now: clk.Now, Sealer: sealer, BcryptCost: storetest.BcryptCost, RetireAfter: storetest.RetireAfter,
 	})
 	if err != nil {
-		t.Fatalf("Open: %v", err)
+		return storetest.Store{}, err
 	}
 	t.Cleanup(func() { db.Close() })
 	ctx := context.Background()
 	return storetest.Store{
-		Users: NewUserService(db), Todos: NewTodoService(db), Keys: NewKeyService(db), Edge: db,
-		Clock: clk,
-		Reopen: func(t *testing.T, sealer *tokens.Sealer) storetest.Store {
-			return openStore(t, url, clk, sealer)
+		Services: func(n origin.Notifier) (storetest.UserStore, origin.TodoService, storetest.KeyStore) {
+			return sqlstore.NewUserService(db.Store, n), sqlstore.NewTodoService(db.Store), sqlstore.NewKeyService(db.Store, n)
 		},
+		Edge: db,
 		RawKey: func(t *testing.T, kid string) storetest.RawKey {
 			var k storetest.RawKey
 			if err := db.r.QueryRowContext(ctx, `SELECT private_key, private_enc, public_jwk FROM signing_keys WHERE kid = $1`, kid).
@@ -58,7 +59,7 @@ func openStore(t *testing.T, url string, clk *storetest.Clock, sealer *tokens.Se
 			}
 			return n
 		},
-	}
+	}, nil
 }
 
 func TestOpenBadURL(t *testing.T) {
@@ -120,40 +121,6 @@ func TestOpenPoolSettings(t *testing.T) {
 	}
 }
 
-// TestConcurrentOpenMigratesOnce: replicas starting together on an empty
-// database apply each migration exactly once.
-func TestConcurrentOpenMigratesOnce(t *testing.T) {
-	ctx := context.Background()
-	url := pgtest.NewDatabase(t)
-	var wg sync.WaitGroup
-	errs := make([]error, 4)
-	for i := range errs {
-		wg.Go(func() {
-			db, err := Open(ctx, url, Options{})
-			if err == nil {
-				db.Close()
-			}
-			errs[i] = err
-		})
-	}
-	wg.Wait()
-	for i, err := range errs {
-		if err != nil {
-			t.Fatalf("open %d: %v", i, err)
-		}
-	}
-	db, err := Open(ctx, url, Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer db.Close()
-	want, _ := migrations.List(migrations.Postgres)
-	var n int
-	if err := db.r.QueryRowContext(ctx, `SELECT COUNT(*) FROM schema_migrations`).Scan(&n); err != nil || n != len(want) {
-		t.Fatalf("%d schema_migrations rows (%v), want %d", n, err, len(want))
-	}
-}
-
 // TestWatch: a change committed through one handle reaches a watcher on
 // another, and a rolled-back change does not.
 func TestWatch(t *testing.T) {
@@ -198,7 +165,7 @@ func TestWatch(t *testing.T) {
 		t.Fatal(err)
 	}
 	tx.Rollback()
-	if _, err := NewKeyService(a).RotateKey(ctx, "EdDSA"); err != nil {
+	if _, err := sqlstore.NewKeyService(a.Store, nil).RotateKey(ctx, "EdDSA"); err != nil {
 		t.Fatal(err)
 	}
 	wait("a rotation")

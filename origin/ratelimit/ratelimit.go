@@ -40,16 +40,17 @@ import (
 )
 
 // Config sets the three buckets. A rate is attempts per minute (sustained),
-// a burst the attempts allowed at once after idling.
+// a burst the attempts allowed at once after idling. The JSON names are
+// the keys of the origin's rateLimit config section, which embeds Config.
 type Config struct {
-	ClientPerMinute        float64
-	ClientBurst            int
-	AccountClientPerMinute float64
-	AccountClientBurst     int
-	AccountPerMinute       float64
-	AccountBurst           int
+	ClientPerMinute        float64 `json:"clientPerMinute"`
+	ClientBurst            int     `json:"clientBurst"`
+	AccountClientPerMinute float64 `json:"accountClientPerMinute"`
+	AccountClientBurst     int     `json:"accountClientBurst"`
+	AccountPerMinute       float64 `json:"accountPerMinute"`
+	AccountBurst           int     `json:"accountBurst"`
 	// MaxKeys bounds each bucket set (clients, pairs, accounts).
-	MaxKeys int
+	MaxKeys int `json:"maxKeys"`
 }
 
 // DefaultConfig is a sound production setting: 30 attempts a minute per

@@ -102,7 +102,7 @@ func (s *Swapper) Authorize(ctx context.Context, req *edgeauth.Request) (edgeaut
 	}
 }
 
-// Configure gives configJSON to the current Host; it is an edge.Sink. It
+// Configure gives configJSON to the current Host; it is an controlplane.Sink. It
 // returns once the config is in force (or the Host's error), and remembers
 // an accepted config for the next Host.
 func (s *Swapper) Configure(ctx context.Context, configJSON []byte) error {

@@ -5,6 +5,7 @@ import (
 	"testing"
 
 	"github.com/craftingapis/todos/origin"
+	"github.com/craftingapis/todos/origin/sqlstore"
 )
 
 // BenchmarkListTodos is the hot read of the API: one user's first page of
@@ -16,7 +17,7 @@ func BenchmarkListTodos(b *testing.B) {
 		b.Fatal(err)
 	}
 	defer db.Close()
-	us, ts := NewUserService(db), NewTodoService(db)
+	us, ts := sqlstore.NewUserService(db.Store, nil), sqlstore.NewTodoService(db.Store)
 	u, err := us.CreateUser(ctx, origin.NewUser{Email: "b@example.com", Password: "password1", Name: "B"})
 	if err != nil {
 		b.Fatal(err)
@@ -42,11 +43,11 @@ func BenchmarkCreateTodo(b *testing.B) {
 		b.Fatal(err)
 	}
 	defer db.Close()
-	u, err := NewUserService(db).CreateUser(ctx, origin.NewUser{Email: "b@example.com", Password: "password1", Name: "B"})
+	u, err := sqlstore.NewUserService(db.Store, nil).CreateUser(ctx, origin.NewUser{Email: "b@example.com", Password: "password1", Name: "B"})
 	if err != nil {
 		b.Fatal(err)
 	}
-	ts := NewTodoService(db)
+	ts := sqlstore.NewTodoService(db.Store)
 	b.ReportAllocs()
 	for b.Loop() {
 		if _, err := ts.CreateTodo(ctx, u.ID, origin.NewTodo{Title: "t"}); err != nil {

@@ -19,7 +19,6 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
-	"io"
 	"os"
 	"path/filepath"
 	"strings"
@@ -33,39 +32,23 @@ import (
 	"github.com/craftingapis/todos/origin/tokens"
 )
 
-// Defaults of Options.
-const (
-	DefaultBusyTimeout = 5 * time.Second
-	// DefaultRetireAfter is the default token lifetime (1 h) plus the default
-	// leeway (30 s).
-	DefaultRetireAfter = sqlstore.DefaultRetireAfter
-)
+// busyTimeout is how long a statement waits for a lock held by another
+// connection (another process's writer, most often).
+const busyTimeout = 5 * time.Second
 
 // ErrNoPath: Open needs a file path (":memory:" would give every pooled
 // connection its own empty database).
 var ErrNoPath = errors.New("sqlite: a database file path is required")
 
-// Options configures a DB. The zero value is usable: real clock, crypto/rand,
-// private keys stored in plain, bcrypt cost 12.
-type Options struct {
-	Now  func() time.Time // time.Now when nil
-	Rand io.Reader        // crypto/rand when nil; key generation
-	// Sealer encrypts private keys at rest; nil stores them in plain (and
-	// refuses to read encrypted ones with tokens.ErrMasterKeyRequired).
-	Sealer *tokens.Sealer
-	// BcryptCost hashes passwords (tokens.DefaultBcryptCost when 0).
-	BcryptCost int
-	// RetireAfter is how long a key rotated out keeps verifying: the longest
-	// token lifetime plus the leeway. DefaultRetireAfter when 0.
-	RetireAfter time.Duration
-	// BusyTimeout is how long a statement waits for a lock held by another
-	// connection. DefaultBusyTimeout when 0.
-	BusyTimeout time.Duration
-}
+// Options configures a DB: the options of every SQL backend. The zero
+// value is usable: real clock, crypto/rand, private keys stored in plain,
+// bcrypt cost 12.
+type Options = sqlstore.Options
 
 // DB is an open SQLite database. It is safe for concurrent use. Build the
-// services on it with NewUserService, NewTodoService and NewKeyService; the
-// DB itself implements origin.EdgeStore and tokens.SubjectStore.
+// services on its Store with sqlstore.NewUserService, NewTodoService and
+// NewKeyService; the DB itself implements origin.EdgeStore and
+// tokens.SubjectStore.
 type DB struct {
 	*sqlstore.Store
 	r *sql.DB // the readers, which Store owns; for tests
@@ -94,15 +77,12 @@ func Open(ctx context.Context, path string, opts Options) (*DB, error) {
 	if path == "" || path == ":memory:" || strings.HasPrefix(path, "file:") {
 		return nil, ErrNoPath
 	}
-	if opts.BusyTimeout == 0 {
-		opts.BusyTimeout = DefaultBusyTimeout
-	}
 	if dir := filepath.Dir(path); dir != "" {
 		if err := os.MkdirAll(dir, 0o750); err != nil {
 			return nil, fmt.Errorf("sqlite: create folder: %w", err)
 		}
 	}
-	w, err := sql.Open("sqlite3", dsn(path, opts.BusyTimeout, false))
+	w, err := sql.Open("sqlite3", dsn(path, busyTimeout, false))
 	if err != nil {
 		return nil, fmt.Errorf("sqlite: open: %w", err)
 	}
@@ -113,7 +93,7 @@ func Open(ctx context.Context, path string, opts Options) (*DB, error) {
 		w.Close()
 		return nil, err
 	}
-	r, err := sql.Open("sqlite3", dsn(path, opts.BusyTimeout, true))
+	r, err := sql.Open("sqlite3", dsn(path, busyTimeout, true))
 	if err != nil {
 		w.Close()
 		return nil, fmt.Errorf("sqlite: open: %w", err)
@@ -121,9 +101,7 @@ func Open(ctx context.Context, path string, opts Options) (*DB, error) {
 	// Keep reader connections (each runs its pragmas when opened) instead of
 	// reopening them under load.
 	r.SetMaxIdleConns(8)
-	s, err := sqlstore.New(dialect, w, r, sqlstore.Options{
-		Now: opts.Now, Rand: opts.Rand, Sealer: opts.Sealer, BcryptCost: opts.BcryptCost, RetireAfter: opts.RetireAfter,
-	})
+	s, err := sqlstore.New(dialect, w, r, opts)
 	if err != nil {
 		w.Close()
 		r.Close()

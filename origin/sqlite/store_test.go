@@ -5,38 +5,39 @@ import (
 	"database/sql"
 	"os"
 	"path/filepath"
-	"sync"
 	"testing"
 
+	"github.com/craftingapis/todos/origin"
 	"github.com/craftingapis/todos/origin/migrations"
+	"github.com/craftingapis/todos/origin/sqlstore"
 	"github.com/craftingapis/todos/origin/storetest"
 	"github.com/craftingapis/todos/origin/tokens"
 )
 
 // TestStore runs the behaviour every backend shares.
 func TestStore(t *testing.T) {
-	storetest.Run(t, func(t *testing.T) storetest.Store {
+	storetest.Run(t, func(t *testing.T) storetest.Opener {
 		path := filepath.Join(t.TempDir(), "sub", "dir", "origin.db")
-		return openStore(t, path, storetest.NewClock(), nil)
+		return func(t *testing.T, clk *storetest.Clock, sealer *tokens.Sealer) (storetest.Store, error) {
+			return openStore(t, path, clk, sealer)
+		}
 	})
 }
 
 // openStore opens path as storetest expects and closes it when t ends.
-func openStore(t *testing.T, path string, clk *storetest.Clock, sealer *tokens.Sealer) storetest.Store {
-	t.Helper()
+func openStore(t *testing.T, path string, clk *storetest.Clock, sealer *tokens.Sealer) (storetest.Store, error) {
 	db, err := Open(context.Background(), path, Options{
 		Now: clk.Now, Sealer: sealer, BcryptCost: storetest.BcryptCost, RetireAfter: storetest.RetireAfter,
 	})
 	if err != nil {
-		t.Fatalf("Open: %v", err)
+		return storetest.Store{}, err
 	}
 	t.Cleanup(func() { db.Close() })
 	return storetest.Store{
-		Users: NewUserService(db), Todos: NewTodoService(db), Keys: NewKeyService(db), Edge: db,
-		Clock: clk,
-		Reopen: func(t *testing.T, sealer *tokens.Sealer) storetest.Store {
-			return openStore(t, path, clk, sealer)
+		Services: func(n origin.Notifier) (storetest.UserStore, origin.TodoService, storetest.KeyStore) {
+			return sqlstore.NewUserService(db.Store, n), sqlstore.NewTodoService(db.Store), sqlstore.NewKeyService(db.Store, n)
 		},
+		Edge: db,
 		RawKey: func(t *testing.T, kid string) storetest.RawKey {
 			var k storetest.RawKey
 			if err := db.r.QueryRow(`SELECT private_key, private_enc, public_jwk FROM signing_keys WHERE kid = ?`, kid).
@@ -52,7 +53,7 @@ func openStore(t *testing.T, path string, clk *storetest.Clock, sealer *tokens.S
 			}
 			return n
 		},
-	}
+	}, nil
 }
 
 func TestOpenRefusesMemoryAndURIs(t *testing.T) {
@@ -84,38 +85,6 @@ func TestOpenEscapesPath(t *testing.T) {
 	}
 }
 
-func TestConcurrentOpenMigratesOnce(t *testing.T) {
-	ctx := context.Background()
-	path := t.TempDir() + "/race.db"
-	var wg sync.WaitGroup
-	errs := make([]error, 4)
-	for i := range errs {
-		wg.Go(func() {
-			db, err := Open(ctx, path, Options{})
-			if err == nil {
-				db.Close()
-			}
-			errs[i] = err
-		})
-	}
-	wg.Wait()
-	for i, err := range errs {
-		if err != nil {
-			t.Fatalf("open %d: %v", i, err)
-		}
-	}
-	db, err := Open(ctx, path, Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer db.Close()
-	want, _ := migrations.List(migrations.SQLite)
-	var n int
-	if err := db.r.QueryRow(`SELECT COUNT(*) FROM schema_migrations`).Scan(&n); err != nil || n != len(want) {
-		t.Fatalf("%d schema_migrations rows (%v), want %d", n, err, len(want))
-	}
-}
-
 // TestOpensDatabaseOfFirstRelease: the first release applied its schema
 // itself and recorded it as "migrations/0001_init.sql". Such a file must
 // open with its data and without re-running anything (which would fail on
@@ -123,7 +92,7 @@ func TestConcurrentOpenMigratesOnce(t *testing.T) {
 func TestOpensDatabaseOfFirstRelease(t *testing.T) {
 	ctx := context.Background()
 	path := t.TempDir() + "/old.db"
-	raw, err := sql.Open("sqlite3", dsn(path, DefaultBusyTimeout, false))
+	raw, err := sql.Open("sqlite3", dsn(path, busyTimeout, false))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -147,7 +116,7 @@ func TestOpensDatabaseOfFirstRelease(t *testing.T) {
 		t.Fatalf("opening a first-release database: %v", err)
 	}
 	defer db.Close()
-	if _, _, err := NewUserService(db).FindCredentials(ctx, "kept@example.com"); err != nil {
+	if _, _, err := sqlstore.NewUserService(db.Store, nil).FindCredentials(ctx, "kept@example.com"); err != nil {
 		t.Fatalf("data lost: %v", err)
 	}
 }

@@ -14,15 +14,21 @@ import (
 
 // KeyService implements origin.KeyService and tokens.KeyStore on the
 // signing_keys table. Private keys go through Options.Sealer.
-type KeyService struct{ db *Store }
+type KeyService struct {
+	db       *Store
+	notifier origin.Notifier // may be nil
+}
 
 var (
 	_ origin.KeyService = (*KeyService)(nil)
 	_ tokens.KeyStore   = (*KeyService)(nil)
 )
 
-// NewKeyService returns the key service of db.
-func NewKeyService(db *Store) *KeyService { return &KeyService{db: db} }
+// NewKeyService returns the key service of db. Creating, rotating or
+// retiring a key returns only after n, when not nil, has been refreshed.
+func NewKeyService(db *Store, n origin.Notifier) *KeyService {
+	return &KeyService{db: db, notifier: n}
+}
 
 func checkAlg(alg string) error {
 	switch alg {
@@ -102,7 +108,7 @@ func (s *KeyService) EnsureActiveKey(ctx context.Context, alg string) (*origin.S
 		return nil, false, err
 	}
 	if created {
-		err = s.db.notify(ctx)
+		err = s.db.notify(ctx, s.notifier)
 	}
 	return info, created, err
 }
@@ -217,7 +223,7 @@ func (s *KeyService) RotateKey(ctx context.Context, alg string) (*origin.Signing
 	if err != nil {
 		return nil, err
 	}
-	return activeKeyInfo(pair.Kid, alg, now), s.db.notify(ctx)
+	return activeKeyInfo(pair.Kid, alg, now), s.db.notify(ctx, s.notifier)
 }
 
 // RetireKey retires a key at once: its tokens stop verifying. The active
@@ -252,7 +258,7 @@ func (s *KeyService) RetireKey(ctx context.Context, kid string) error {
 	if err != nil || !changed {
 		return err
 	}
-	return s.db.notify(ctx)
+	return s.db.notify(ctx, s.notifier)
 }
 
 // retireDue retires the retiring keys whose retire_at has passed. It looks

@@ -25,17 +25,23 @@ const pruneBatch = 64
 // SessionService implements origin.SessionService and tokens.SessionStore
 // on the sessions, refresh_tokens and revoked_sessions tables. Every method
 // that ends a session records the revocation of its sid in the same
-// transaction and returns only after the Notifier (if any) has been
+// transaction and returns only after its Notifier (if any) has been
 // refreshed, so the session's access tokens are refused by then.
-type SessionService struct{ db *Store }
+type SessionService struct {
+	db       *Store
+	notifier origin.Notifier // may be nil
+}
 
 var (
 	_ origin.SessionService = (*SessionService)(nil)
 	_ tokens.SessionStore   = (*SessionService)(nil)
 )
 
-// NewSessionService returns the session service of db.
-func NewSessionService(db *Store) *SessionService { return &SessionService{db: db} }
+// NewSessionService returns the session service of db. Every change that
+// ends a session returns only after n, when not nil, has been refreshed.
+func NewSessionService(db *Store, n origin.Notifier) *SessionService {
+	return &SessionService{db: db, notifier: n}
+}
 
 var errSessionNotFound = origin.Errorf(origin.ENOTFOUND, "session not found")
 
@@ -74,7 +80,7 @@ func (s *SessionService) CreateSession(ctx context.Context, ns tokens.NewSession
 	if err != nil || ended == 0 {
 		return err
 	}
-	return s.db.notify(ctx)
+	return s.db.notify(ctx, s.notifier)
 }
 
 // endBeyondCap ends the user's renewable sessions older than the newest
@@ -182,7 +188,7 @@ func (s *SessionService) RotateRefreshToken(ctx context.Context, r tokens.Rotati
 	}
 	if reused {
 		if ended > 0 {
-			if err := s.db.notify(ctx); err != nil {
+			if err := s.db.notify(ctx, s.notifier); err != nil {
 				return nil, err
 			}
 		}
@@ -201,7 +207,7 @@ func (s *SessionService) EndSessionByID(ctx context.Context, sid string) error {
 	if err != nil || n == 0 {
 		return err
 	}
-	return s.db.notify(ctx)
+	return s.db.notify(ctx, s.notifier)
 }
 
 // ListSessions implements origin.SessionService: at most
@@ -245,7 +251,7 @@ func (s *SessionService) EndSession(ctx context.Context, userID int64, sid strin
 	if n == 0 {
 		return errSessionNotFound
 	}
-	return s.db.notify(ctx)
+	return s.db.notify(ctx, s.notifier)
 }
 
 // endSessions ends, inside tx, the sessions not ended yet that where (a

@@ -13,7 +13,7 @@
 // a subject's cutoff is T+1 for a change at second T and never moves back;
 // a key rotated out keeps verifying for RetireAfter and is retired lazily;
 // every committed change the auth step must see returns only after the
-// Notifier (if any) has been refreshed.
+// Notifier its service was built with (if any) has been refreshed.
 package sqlstore
 
 import (
@@ -23,7 +23,6 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"sync/atomic"
 	"time"
 
 	"github.com/craftingapis/todos/origin"
@@ -76,12 +75,16 @@ func (o Options) withDefaults() (Options, error) {
 // Store is an open database. It is safe for concurrent use. Build the
 // services on it with NewUserService, NewTodoService and NewKeyService; the
 // Store itself implements origin.EdgeStore and tokens.SubjectStore.
+//
+// The Store tells no one about changes: the services that make the changes
+// the auth step must see take the origin.Notifier as a constructor
+// argument. The control plane reads the Store and is that notifier, so it
+// is built between the two, and nothing is wired after construction.
 type Store struct {
-	r        *sql.DB // reads outside transactions
-	w        *sql.DB // write transactions; may be r
-	d        Dialect
-	opts     Options
-	notifier atomic.Pointer[origin.Notifier]
+	r    *sql.DB // reads outside transactions
+	w    *sql.DB // write transactions; may be r
+	d    Dialect
+	opts Options
 }
 
 var (
@@ -119,21 +122,14 @@ func (db *Store) Close() error {
 	return errors.Join(db.r.Close(), db.w.Close())
 }
 
-// SetNotifier registers n to be refreshed after every committed change the
-// auth step must see at once (a password change, a deletion, a rotation).
-// Set it once the control plane exists (it reads this Store, so it cannot
-// be a constructor argument).
-func (db *Store) SetNotifier(n origin.Notifier) { db.notifier.Store(&n) }
-
-// notify tells the notifier, if any, about a committed change. Its error is
-// returned to the caller: the change is stored, but the auth step may not
-// have it yet, so the request must not look like a success.
-func (db *Store) notify(ctx context.Context) error {
-	p := db.notifier.Load()
-	if p == nil || *p == nil {
+// notify tells n, if any, about a committed change. Its error is returned
+// to the caller: the change is stored, but the auth step may not have it
+// yet, so the request must not look like a success.
+func (db *Store) notify(ctx context.Context, n origin.Notifier) error {
+	if n == nil {
 		return nil
 	}
-	if err := (*p).Refresh(ctx); err != nil {
+	if err := n.Refresh(ctx); err != nil {
 		return fmt.Errorf("%s: change stored, but refreshing the auth step failed: %w", db.d.Name, err)
 	}
 	return nil

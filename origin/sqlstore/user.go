@@ -13,15 +13,21 @@ import (
 
 // UserService implements origin.UserService and tokens.CredentialStore.
 // Passwords are hashed here with bcrypt at Options.BcryptCost.
-type UserService struct{ db *Store }
+type UserService struct {
+	db       *Store
+	notifier origin.Notifier // may be nil
+}
 
 var (
 	_ origin.UserService     = (*UserService)(nil)
 	_ tokens.CredentialStore = (*UserService)(nil)
 )
 
-// NewUserService returns the user service of db.
-func NewUserService(db *Store) *UserService { return &UserService{db: db} }
+// NewUserService returns the user service of db. A password change or a
+// deletion returns only after n, when not nil, has been refreshed.
+func NewUserService(db *Store, n origin.Notifier) *UserService {
+	return &UserService{db: db, notifier: n}
+}
 
 var errUserNotFound = origin.Errorf(origin.ENOTFOUND, "user not found")
 
@@ -138,7 +144,7 @@ func (s *UserService) UpdateUser(ctx context.Context, id int64, upd origin.UserU
 		return nil, err
 	}
 	if hash != nil {
-		if err := s.db.notify(ctx); err != nil {
+		if err := s.db.notify(ctx, s.notifier); err != nil {
 			return nil, err
 		}
 	}
@@ -162,7 +168,7 @@ func (s *UserService) DeleteUser(ctx context.Context, id int64) error {
 	if err != nil {
 		return err
 	}
-	return s.db.notify(ctx)
+	return s.db.notify(ctx, s.notifier)
 }
 
 // affected returns the number of rows a statement changed.

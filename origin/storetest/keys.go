@@ -25,7 +25,7 @@ func mustSealer(t *testing.T, master []byte) *tokens.Sealer {
 func testKeyLifecycle(t *testing.T, open func(t *testing.T) Store) {
 	s := open(t)
 	n := &countingNotifier{}
-	s.Edge.SetNotifier(n)
+	s = s.withNotifier(n)
 	ks, clk := s.Keys, s.Clock
 	ctx := context.Background()
 

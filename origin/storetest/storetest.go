@@ -1,7 +1,7 @@
 // Package storetest is the behaviour every store backend must have, as one
-// suite of subtests. A backend's tests call Run with a function that opens a
-// fresh, empty store; the same cases then run on SQLite and on PostgreSQL,
-// so the two cannot drift apart.
+// suite of subtests. A backend's tests call Run with a function that creates
+// an empty database and returns its Opener; the same cases then run on
+// SQLite and on PostgreSQL, so the two cannot drift apart.
 package storetest
 
 import (
@@ -33,7 +33,6 @@ type UserStore interface {
 type KeyStore interface {
 	origin.KeyService
 	tokens.KeyStore
-	EnsureActiveKey(ctx context.Context, alg string) (*origin.SigningKey, bool, error)
 }
 
 // EdgeStore is a backend's database handle as the control plane and the
@@ -41,7 +40,6 @@ type KeyStore interface {
 type EdgeStore interface {
 	origin.EdgeStore
 	tokens.SubjectStore
-	SetNotifier(n origin.Notifier)
 }
 
 // RawKey is a signing key's row as stored.
@@ -53,27 +51,63 @@ type RawKey struct {
 
 // Store is one open handle on a database, as a process would hold it.
 type Store struct {
+	// Users, Todos and Keys are the services of Services(nil), set by the
+	// suite.
 	Users UserStore
 	Todos origin.TodoService
 	Keys  KeyStore
-	Edge  EdgeStore
-	// Clock is the clock the store was opened with (Options.Now = Clock.Now).
+	// Services builds the handle's services; the user and key services
+	// refresh n (when not nil) after every change the auth step must see.
+	Services func(n origin.Notifier) (UserStore, origin.TodoService, KeyStore)
+	Edge     EdgeStore
+	// Clock is the clock the store was opened with (Options.Now =
+	// Clock.Now), set by the suite.
 	Clock *Clock
 	// Reopen opens another handle on the same database, as another process
 	// would: same clock, RetireAfter and BcryptCost, the given sealer (nil:
-	// keys in plain). It closes the handle when t ends.
+	// keys in plain). It closes the handle when t ends. Set by the suite.
 	Reopen func(t *testing.T, sealer *tokens.Sealer) Store
 	// RawKey reads a key's row directly, for what no API shows (encryption
 	// at rest; HS256 keys have no public JWK).
 	RawKey func(t *testing.T, kid string) RawKey
-	// Count returns the number of rows of table (todos or signing_keys).
+	// Count returns the number of rows of table (todos, signing_keys or
+	// schema_migrations).
 	Count func(t *testing.T, table string) int
 }
 
-// Run runs every case as a subtest. open must return a fresh, empty store
-// opened with Now = a new Clock's Now (NewClock), RetireAfter, BcryptCost
-// and no sealer, closed when t ends. Subtests run in parallel.
-func Run(t *testing.T, open func(t *testing.T) Store) {
+// Opener opens a handle on one database as a process does at start: it
+// runs the pending migrations and returns the handle with Services, Edge,
+// RawKey and Count set, opened with Now = clk.Now, RetireAfter, BcryptCost
+// and sealer (nil: keys stored in plain), and closed when t ends. Several
+// goroutines may call it at once, so it reports failure by its error, never
+// through t.
+type Opener func(t *testing.T, clk *Clock, sealer *tokens.Sealer) (Store, error)
+
+// open opens a handle and completes it (services, clock, Reopen); it fails
+// t on error.
+func (o Opener) open(t *testing.T, clk *Clock, sealer *tokens.Sealer) Store {
+	t.Helper()
+	s, err := o(t, clk, sealer)
+	if err != nil {
+		t.Fatalf("open: %v", err)
+	}
+	s.Users, s.Todos, s.Keys = s.Services(nil)
+	s.Clock = clk
+	s.Reopen = func(t *testing.T, sealer *tokens.Sealer) Store { return o.open(t, clk, sealer) }
+	return s
+}
+
+// withNotifier returns s with user and key services that refresh n.
+func (s Store) withNotifier(n origin.Notifier) Store {
+	s.Users, s.Todos, s.Keys = s.Services(n)
+	return s
+}
+
+// Run runs every case as a subtest. newDatabase must create an empty
+// database, which no handle has opened yet, dropped when t ends, and
+// return its Opener. Subtests run in parallel.
+func Run(t *testing.T, newDatabase func(t *testing.T) Opener) {
+	open := func(t *testing.T) Store { return newDatabase(t).open(t, NewClock(), nil) }
 	cases := []struct {
 		name string
 		fn   func(t *testing.T, open func(t *testing.T) Store)
@@ -99,12 +133,38 @@ func Run(t *testing.T, open func(t *testing.T) Store) {
 		{"Revocations", testRevocations},
 		{"SubjectsValidAfter", testSubjectsValidAfter},
 		{"ChangeVersion", testChangeVersion},
+		{"ConcurrentOpenMigratesOnce", func(t *testing.T, _ func(t *testing.T) Store) {
+			testConcurrentOpenMigratesOnce(t, newDatabase)
+		}},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
 			t.Parallel()
 			c.fn(t, open)
 		})
+	}
+}
+
+// testConcurrentOpenMigratesOnce: processes starting together on an empty
+// database apply each migration exactly once: every open succeeds, and the
+// database records as many migrations as one open alone records.
+func testConcurrentOpenMigratesOnce(t *testing.T, newDatabase func(t *testing.T) Opener) {
+	clk := NewClock()
+	o := newDatabase(t)
+	var wg sync.WaitGroup
+	errs := make([]error, 4)
+	for i := range errs {
+		wg.Go(func() { _, errs[i] = o(t, clk, nil) })
+	}
+	wg.Wait()
+	for i, err := range errs {
+		if err != nil {
+			t.Fatalf("open %d: %v", i, err)
+		}
+	}
+	want := newDatabase(t).open(t, clk, nil).Count(t, "schema_migrations")
+	if got := o.open(t, clk, nil).Count(t, "schema_migrations"); got != want || want == 0 {
+		t.Fatalf("%d schema_migrations rows, want %d (as after one open)", got, want)
 	}
 }
 

@@ -97,7 +97,7 @@ func testUpdateUser(t *testing.T, open func(t *testing.T) Store) {
 		t.Run(tt.name, func(t *testing.T) {
 			s := open(t)
 			n := &countingNotifier{}
-			s.Edge.SetNotifier(n)
+			s = s.withNotifier(n)
 			us := s.Users
 			u := mustCreateUser(t, us, "u@example.com")
 			s.Clock.Advance(10 * time.Second)
@@ -157,7 +157,7 @@ func testUpdateUserCutoffNeverMovesBack(t *testing.T, open func(t *testing.T) St
 func testUpdateUserNotifierError(t *testing.T, open func(t *testing.T) Store) {
 	s := open(t)
 	boom := errors.New("sink down")
-	s.Edge.SetNotifier(&countingNotifier{err: boom})
+	s = s.withNotifier(&countingNotifier{err: boom})
 	u := mustCreateUser(t, s.Users, "u@example.com")
 	pw := "another pass"
 	if _, err := s.Users.UpdateUser(context.Background(), u.ID, origin.UserUpdate{Password: &pw}); !errors.Is(err, boom) {
@@ -184,7 +184,7 @@ func testUpdateUserNotFound(t *testing.T, open func(t *testing.T) Store) {
 func testDeleteUser(t *testing.T, open func(t *testing.T) Store) {
 	s := open(t)
 	n := &countingNotifier{}
-	s.Edge.SetNotifier(n)
+	s = s.withNotifier(n)
 	us, ts := s.Users, s.Todos
 	ctx := context.Background()
 	u := mustCreateUser(t, us, "gone@example.com")

@@ -11,6 +11,7 @@ import (
 
 	"github.com/craftingapis/todos/origin"
 	"github.com/craftingapis/todos/origin/sqlite"
+	"github.com/craftingapis/todos/origin/sqlstore"
 )
 
 // store opens a real SQLite store with one user holding n todos.
@@ -22,7 +23,7 @@ func store(t *testing.T, n int) (origin.TodoService, origin.UserService, int64) 
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { db.Close() })
-	users, todos := sqlite.NewUserService(db), sqlite.NewTodoService(db)
+	users, todos := sqlstore.NewUserService(db.Store, nil), sqlstore.NewTodoService(db.Store)
 	u, err := users.CreateUser(ctx, origin.NewUser{Email: "a@example.com", Password: "correct horse battery", Name: "A"})
 	if err != nil {
 		t.Fatal(err)

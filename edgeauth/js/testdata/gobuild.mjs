@@ -15,12 +15,16 @@ export const repoRoot = resolve(dirname(fileURLToPath(import.meta.url)), "../../
  * and returns its bytes.
  * @param {string} pkg e.g. "./edgeauth/js/testdata/reactor"
  */
-export function buildReactor(pkg) {
+export function buildReactor(pkg, { metered = false } = {}) {
   const out = join(mkdtempSync(join(tmpdir(), "edgeauth-js-")), "module.wasm");
   execFileSync("go", ["build", "-buildmode=c-shared", "-trimpath", "-ldflags=-s -w", "-o", out, pkg], {
     cwd: repoRoot,
     env: { ...process.env, GOOS: "wasip1", GOARCH: "wasm" },
     stdio: ["ignore", "ignore", "inherit"],
   });
+  if (metered) {
+    // The same instrumentation make wasm applies to edgeauth.wasm.
+    execFileSync("go", ["run", "./wasmhost/meter/cmd/wasmmeter", out, out], { cwd: repoRoot, stdio: ["ignore", "ignore", "inherit"] });
+  }
   return readFileSync(out);
 }

@@ -10,21 +10,17 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
-	"os"
 	"strings"
 	"time"
 
 	"github.com/craftingapis/todos/edgeauth"
 	"github.com/craftingapis/todos/origin"
-	"github.com/craftingapis/todos/origin/edge"
+	"github.com/craftingapis/todos/origin/controlplane"
 )
 
 // errDenied: check-token's request would be refused (exit status 1, after
 // the decision is printed).
 var errDenied = errors.New("the auth step denies this request")
-
-// stdin is where `check-token -` reads the token; a variable for tests.
-var stdin io.Reader = os.Stdin
 
 // checkTokenResult is what check-token prints on stdout.
 type checkTokenResult struct {
@@ -48,7 +44,7 @@ type checkTokenResult struct {
 //
 // Opening the database runs its migrations and retires keys past their
 // retire time, as serve would at start; nothing else is written.
-func runCheckToken(ctx context.Context, args []string, lookupEnv func(string) (string, bool), stdout, stderr io.Writer) error {
+func runCheckToken(ctx context.Context, args []string, lookupEnv func(string) (string, bool), stdin io.Reader, stdout, stderr io.Writer) error {
 	var method, path string
 	c, rest, err := parseFlags("check-token", args, lookupEnv, stderr, func(fs *flag.FlagSet) {
 		fs.StringVar(&method, "method", "GET", "method of the request to decide")
@@ -84,12 +80,12 @@ func runCheckToken(ctx context.Context, args []string, lookupEnv func(string) (s
 	if level, _ := c.logLevel(); level < slog.LevelWarn {
 		log = slog.New(slog.NewJSONHandler(stderr, &slog.HandlerOptions{Level: slog.LevelWarn}))
 	}
-	var sink edge.Sink
+	var sink controlplane.Sink
 	var authorizer origin.Authorizer
 	if c.Auth.Engine == engineNative {
 		sink, authorizer = nativeAuthStep(log)
 	} else {
-		host, err := loadModule(ctx, c, log)
+		host, _, err := loadModule(ctx, c, log)
 		if err != nil {
 			return err
 		}
@@ -101,8 +97,8 @@ func runCheckToken(ctx context.Context, args []string, lookupEnv func(string) (s
 		return err
 	}
 	defer db.Close()
-	if _, err := edge.New(ctx, edge.Options{
-		Store: db.Edge, Sink: sink,
+	if _, err := controlplane.New(ctx, controlplane.Options{
+		Store: db.Store, Sink: sink,
 		Issuer: c.Auth.Issuer, Audiences: c.Auth.Audiences, Realm: c.Auth.Realm,
 		Leeway:        time.Duration(c.Auth.LeewaySeconds) * time.Second,
 		TokenLifetime: time.Duration(c.Auth.TokenLifetime),

@@ -140,12 +140,13 @@ type setting struct {
 	env  string
 	flag string
 	help string
-	set  func(c *Config, v string) error
+	set  setter
 	bool bool // a boolean flag: "-enable-security" alone means true
 }
 
-// settings lists every key. Each setter is handed the Config to write into,
-// so the same table serves the environment, the flags and the docs.
+// settings lists every key. Each setter is handed the Config to work on, so
+// the same table serves the environment, the flags, the docs and hot
+// reload (which keys changed, and copying the ones it applies).
 func settings() []setting {
 	return append([]setting{
 		{key: "server.host", env: "SERVER_HOST", flag: "host", help: "listen address", set: setString(func(c *Config) *string { return &c.Server.Host })},
@@ -192,7 +193,7 @@ func (f flagValue) IsBoolFlag() bool { return f.s.bool }
 func (f flagValue) Set(v string) error {
 	// Validate now so the flag package reports the bad flag by name.
 	c := defaultConfig()
-	if err := f.s.set(&c, v); err != nil {
+	if err := f.s.set.apply(&c, v); err != nil {
 		return err
 	}
 	*f.values = append(*f.values, flagSet{f.s, v})
@@ -235,13 +236,13 @@ func loadConfig(cf *configFlags, lookupEnv func(string) (string, bool)) (Config,
 	}
 	for _, s := range settings() {
 		if v, ok := lookupEnv(s.env); ok {
-			if err := s.set(&c, v); err != nil {
+			if err := s.set.apply(&c, v); err != nil {
 				return c, fmt.Errorf("%w: %s (%s): %v", errConfig, s.env, s.key, err)
 			}
 		}
 	}
 	for _, fv := range cf.values {
-		if err := fv.s.set(&c, fv.v); err != nil {
+		if err := fv.s.set.apply(&c, fv.v); err != nil {
 			return c, fmt.Errorf("%w: -%s: %v", errConfig, fv.s.flag, err)
 		}
 	}

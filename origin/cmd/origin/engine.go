@@ -4,7 +4,7 @@ import (
 	"log/slog"
 
 	"github.com/craftingapis/todos/origin"
-	"github.com/craftingapis/todos/origin/edge"
+	"github.com/craftingapis/todos/origin/controlplane"
 	"github.com/craftingapis/todos/origin/nativeauth"
 )
 
@@ -21,7 +21,7 @@ const (
 
 // nativeAuthStep returns the in-process auth step and the sink the control
 // plane configures it through.
-func nativeAuthStep(log *slog.Logger) (edge.Sink, origin.Authorizer) {
+func nativeAuthStep(log *slog.Logger) (controlplane.Sink, origin.Authorizer) {
 	log.Info("auth step runs natively (auth.engine=native): no wasm sandbox")
 	n := nativeauth.New()
 	return n.Configure, n

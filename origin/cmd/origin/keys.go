@@ -7,6 +7,8 @@ import (
 	"io"
 	"text/tabwriter"
 	"time"
+
+	"github.com/craftingapis/todos/origin/sqlstore"
 )
 
 // runKeys runs `origin keys list|rotate|retire`. It works on the database
@@ -38,7 +40,8 @@ func runKeys(ctx context.Context, sub string, args []string, lookupEnv func(stri
 		return err
 	}
 	defer db.Close()
-	ks := db.Keys
+	// No notifier: a running origin picks the change up by polling.
+	ks := sqlstore.NewKeyService(db.Store, nil)
 	switch sub {
 	case "rotate":
 		if alg == "" {

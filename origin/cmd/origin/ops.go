@@ -16,7 +16,7 @@ import (
 	"time"
 
 	"github.com/craftingapis/todos/origin"
-	"github.com/craftingapis/todos/origin/edge"
+	"github.com/craftingapis/todos/origin/controlplane"
 	"github.com/craftingapis/todos/origin/httpapi"
 	"github.com/craftingapis/todos/origin/metrics"
 	"github.com/craftingapis/todos/origin/reload"
@@ -49,19 +49,16 @@ type opsRuntime struct {
 }
 
 // newOps builds the runtime for config c. swap is the wasm auth step (nil
-// with security off or the native engine).
-func newOps(c Config, log *slog.Logger, level *slog.LevelVar, swap *reload.Swapper,
+// with security off or the native engine) and moduleSum the digest of the
+// module bytes it was compiled from: the baseline a reload compares with.
+func newOps(c Config, log *slog.Logger, level *slog.LevelVar, swap *reload.Swapper, moduleSum [sha256.Size]byte,
 	reloadConfig func() (Config, error), configFile string) *opsRuntime {
 	o := &opsRuntime{log: log, level: level, swap: swap, reloadConfig: reloadConfig, configFile: configFile, applied: c}
 	if c.Metrics.Addr != "" {
 		o.metrics = metrics.New()
 	}
 	if swap != nil {
-		// The module serving now is the one serve.go just loaded from this
-		// path; its hash is the baseline a reload compares with.
-		if b, err := os.ReadFile(c.Auth.Module); err == nil {
-			o.moduleSum = sha256.Sum256(b)
-		}
+		o.moduleSum = moduleSum
 		if o.metrics != nil {
 			o.metrics.WatchPool(swap.Stats)
 			o.metrics.ModuleLoaded(o.moduleSum[:])
@@ -72,7 +69,7 @@ func newOps(c Config, log *slog.Logger, level *slog.LevelVar, swap *reload.Swapp
 
 // instrument wraps the auth step and its config sink with metrics; both are
 // returned unchanged without metrics or without an auth step.
-func (o *opsRuntime) instrument(sink edge.Sink, a origin.Authorizer) (edge.Sink, origin.Authorizer) {
+func (o *opsRuntime) instrument(sink controlplane.Sink, a origin.Authorizer) (controlplane.Sink, origin.Authorizer) {
 	if o.metrics == nil || a == nil {
 		return sink, a
 	}
@@ -157,7 +154,7 @@ func (o *opsRuntime) reloadLoop(ctx context.Context, hup <-chan os.Signal) {
 			return
 		case <-hup:
 			o.log.Info("SIGHUP: reloading the config and the auth module")
-			o.reload(ctx, true, true)
+			o.reconfigure(ctx, true, true)
 		case <-ticks:
 			changed := watcher.Poll()
 			if len(changed) == 0 {
@@ -170,7 +167,7 @@ func (o *opsRuntime) reloadLoop(ctx context.Context, hup <-chan os.Signal) {
 				modChanged = modChanged || f != o.configFile
 			}
 			before := o.watchedFiles()
-			o.reload(ctx, cfgChanged, modChanged)
+			o.reconfigure(ctx, cfgChanged, modChanged)
 			if after := o.watchedFiles(); !slices.Equal(before, after) {
 				watcher = reload.NewFileWatcher(after...) // auth.module now names another file
 			}

@@ -10,6 +10,7 @@ import (
 	"os"
 	"path/filepath"
 	"regexp"
+	"slices"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -388,10 +389,8 @@ func TestCheckToken(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			stdin = strings.NewReader(tt.stdin)
-			defer func() { stdin = os.Stdin }()
 			var out, errOut bytes.Buffer
-			err := run(context.Background(), append([]string{"check-token"}, tt.args...), envOf(env), &out, &errOut)
+			err := run(context.Background(), append([]string{"check-token"}, tt.args...), envOf(env), strings.NewReader(tt.stdin), &out, &errOut)
 			if tt.err == nil && err != nil || tt.err != nil && !errors.Is(err, tt.err) {
 				t.Fatalf("err = %v, want %v\n%s", err, tt.err, errOut.String())
 			}
@@ -412,7 +411,7 @@ func TestCheckToken(t *testing.T) {
 	}
 	t.Run("security off", func(t *testing.T) {
 		var out, errOut bytes.Buffer
-		err := run(context.Background(), []string{"check-token", "-enable-security=false", tok}, envOf(env), &out, &errOut)
+		err := run(context.Background(), []string{"check-token", "-enable-security=false", tok}, envOf(env), strings.NewReader(""), &out, &errOut)
 		if err != nil || !strings.Contains(errOut.String(), "security is off") {
 			t.Fatalf("err = %v, stderr %q", err, errOut.String())
 		}
@@ -442,6 +441,64 @@ func TestConfigDiff(t *testing.T) {
 				t.Fatalf("configDiff = %q, want %q", got, tt.want)
 			}
 		})
+	}
+}
+
+// TestSettingsAreEveryKey: the settings table lists exactly the config
+// file's keys, so configDiff and copyKeys, which reach the fields through
+// it, miss none; and every host key is one of them.
+func TestSettingsAreEveryKey(t *testing.T) {
+	b, err := json.Marshal(defaultConfig())
+	if err != nil {
+		t.Fatal(err)
+	}
+	var doc map[string]any
+	if err := json.Unmarshal(b, &doc); err != nil {
+		t.Fatal(err)
+	}
+	var fileKeys []string
+	var walk func(prefix string, v any)
+	walk = func(prefix string, v any) {
+		obj, ok := v.(map[string]any)
+		if !ok {
+			fileKeys = append(fileKeys, prefix)
+			return
+		}
+		for k, x := range obj {
+			if prefix != "" {
+				k = prefix + "." + k
+			}
+			walk(k, x)
+		}
+	}
+	walk("", doc)
+	var keys []string
+	for _, s := range settings() {
+		keys = append(keys, s.key)
+	}
+	slices.Sort(fileKeys)
+	slices.Sort(keys)
+	if !slices.Equal(fileKeys, keys) {
+		t.Fatalf("config file keys:\n%q\nsettings:\n%q", fileKeys, keys)
+	}
+	for _, k := range hostKeys {
+		if !slices.Contains(keys, k) {
+			t.Errorf("host key %q is no setting", k)
+		}
+	}
+}
+
+// TestCopyKeys copies exactly the keys asked for.
+func TestCopyKeys(t *testing.T) {
+	a, b := defaultConfig(), defaultConfig()
+	b.Auth.Module, b.Auth.PoolSize, b.Auth.Audiences, b.Log.Level = "other.wasm", 7, []string{"x"}, "debug"
+	copyKeys(&a, b, []string{"auth.module", "auth.poolSize", "auth.audiences"})
+	if got := configDiff(a, b); !equalKeys(got, []string{"log.level"}) {
+		t.Fatalf("after copying, configDiff = %q, want only log.level", got)
+	}
+	b.Auth.Audiences[0] = "y"
+	if a.Auth.Audiences[0] != "x" {
+		t.Fatal("a copied list shares its array with the source")
 	}
 }
 

@@ -11,16 +11,12 @@ import (
 
 // RateLimitConfig limits POST /authenticate and POST /users (see
 // origin/ratelimit for the three buckets and why the account bucket is
-// keyed with the client). Rates are attempts per minute.
+// keyed with the client). Rates are attempts per minute. The limiter's
+// own Config is embedded, so its fields are the rateLimit.* keys (JSON
+// flattens an embedded struct) and nothing is copied between the two.
 type RateLimitConfig struct {
-	Enabled                bool    `json:"enabled"`
-	ClientPerMinute        float64 `json:"clientPerMinute"`
-	ClientBurst            int     `json:"clientBurst"`
-	AccountClientPerMinute float64 `json:"accountClientPerMinute"`
-	AccountClientBurst     int     `json:"accountClientBurst"`
-	AccountPerMinute       float64 `json:"accountPerMinute"`
-	AccountBurst           int     `json:"accountBurst"`
-	MaxKeys                int     `json:"maxKeys"`
+	Enabled bool `json:"enabled"`
+	ratelimit.Config
 	// TrustedProxies are the CIDR prefixes (or addresses) of reverse
 	// proxies whose X-Forwarded-For is believed; empty means the TCP peer
 	// is the client and X-Forwarded-For is ignored.
@@ -28,29 +24,13 @@ type RateLimitConfig struct {
 }
 
 func defaultRateLimit() RateLimitConfig {
-	d := ratelimit.DefaultConfig()
-	return RateLimitConfig{
-		Enabled:         true,
-		ClientPerMinute: d.ClientPerMinute, ClientBurst: d.ClientBurst,
-		AccountClientPerMinute: d.AccountClientPerMinute, AccountClientBurst: d.AccountClientBurst,
-		AccountPerMinute: d.AccountPerMinute, AccountBurst: d.AccountBurst,
-		MaxKeys: d.MaxKeys,
-	}
-}
-
-func (r RateLimitConfig) limiterConfig() ratelimit.Config {
-	return ratelimit.Config{
-		ClientPerMinute: r.ClientPerMinute, ClientBurst: r.ClientBurst,
-		AccountClientPerMinute: r.AccountClientPerMinute, AccountClientBurst: r.AccountClientBurst,
-		AccountPerMinute: r.AccountPerMinute, AccountBurst: r.AccountBurst,
-		MaxKeys: r.MaxKeys,
-	}
+	return RateLimitConfig{Enabled: true, Config: ratelimit.DefaultConfig()}
 }
 
 // validate checks the limits even when disabled, so that turning them on
 // later cannot fail at start.
 func (r RateLimitConfig) validate() error {
-	if _, err := ratelimit.New(r.limiterConfig()); err != nil {
+	if _, err := ratelimit.New(r.Config); err != nil {
 		return fmt.Errorf("%w: rateLimit: %v", errConfig, err)
 	}
 	if _, err := ratelimit.ParseTrustedProxies(strings.Join(r.TrustedProxies, ",")); err != nil {
@@ -70,7 +50,7 @@ func (r RateLimitConfig) build() (httpapi.AttemptLimiter, func(*http.Request) st
 	if !r.Enabled {
 		return nil, addr, nil
 	}
-	l, err := ratelimit.New(r.limiterConfig())
+	l, err := ratelimit.New(r.Config)
 	if err != nil {
 		return nil, nil, err
 	}
@@ -90,11 +70,9 @@ func rateLimitSettings() []setting {
 		{key: "rateLimit.accountPerMinute", env: "RATE_LIMIT_ACCOUNT_PER_MINUTE", flag: "rate-limit-account-per-minute", help: "attempts per minute per account from all addresses", set: setFloat(func(c *Config) *float64 { return &c.RateLimit.AccountPerMinute })},
 		{key: "rateLimit.accountBurst", env: "RATE_LIMIT_ACCOUNT_BURST", flag: "rate-limit-account-burst", help: "attempts at once per account from all addresses", set: setInt(func(c *Config) *int { return &c.RateLimit.AccountBurst })},
 		{key: "rateLimit.maxKeys", env: "RATE_LIMIT_MAX_KEYS", flag: "rate-limit-max-keys", help: "buckets kept per kind (clients, pairs, accounts)", set: setInt(func(c *Config) *int { return &c.RateLimit.MaxKeys })},
-		{key: "rateLimit.trustedProxies", env: "RATE_LIMIT_TRUSTED_PROXIES", flag: "trusted-proxies", help: "comma-separated CIDRs of proxies whose X-Forwarded-For is believed", set: func(c *Config, v string) error {
-			if _, err := ratelimit.ParseTrustedProxies(v); err != nil {
-				return err
-			}
-			return setList(func(c *Config) *[]string { return &c.RateLimit.TrustedProxies })(c, v)
-		}},
+		{key: "rateLimit.trustedProxies", env: "RATE_LIMIT_TRUSTED_PROXIES", flag: "trusted-proxies", help: "comma-separated CIDRs of proxies whose X-Forwarded-For is believed", set: setList(func(c *Config) *[]string { return &c.RateLimit.TrustedProxies }).checked(func(v string) error {
+			_, err := ratelimit.ParseTrustedProxies(v)
+			return err
+		})},
 	}
 }

@@ -49,9 +49,9 @@ without it they are stored in plain and a warning is logged.
 Flags (every command):
 `
 
-// run is the whole program: main only wires the process to it, so tests
-// call it directly.
-func run(ctx context.Context, args []string, lookupEnv func(string) (string, bool), stdout, stderr io.Writer) error {
+// run is the whole program: main only wires the process to it (arguments,
+// environment, standard streams), so tests call it directly.
+func run(ctx context.Context, args []string, lookupEnv func(string) (string, bool), stdin io.Reader, stdout, stderr io.Writer) error {
 	cmd, rest := "serve", args
 	if len(args) > 0 && !strings.HasPrefix(args[0], "-") {
 		cmd, rest = args[0], args[1:]
@@ -70,7 +70,7 @@ func run(ctx context.Context, args []string, lookupEnv func(string) (string, boo
 		}
 		return runConfigPrint(rest[1:], lookupEnv, stdout, stderr)
 	case "check-token":
-		return runCheckToken(ctx, rest, lookupEnv, stdout, stderr)
+		return runCheckToken(ctx, rest, lookupEnv, stdin, stdout, stderr)
 	case "help", "-h", "-help", "--help":
 		printHelp(stdout)
 		return nil

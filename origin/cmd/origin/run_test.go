@@ -42,7 +42,7 @@ func baseEnv(t *testing.T) map[string]string {
 func runCmd(t *testing.T, env map[string]string, args ...string) (string, error) {
 	t.Helper()
 	var out, errOut bytes.Buffer
-	err := run(context.Background(), args, envOf(env), &out, &errOut)
+	err := run(context.Background(), args, envOf(env), strings.NewReader(""), &out, &errOut)
 	return out.String(), err
 }
 
@@ -148,7 +148,7 @@ func startServe(t *testing.T, env map[string]string, args ...string) *server {
 	ctx, cancel := context.WithCancel(context.Background())
 	s := &server{log: &syncBuffer{}, cancel: cancel, done: make(chan error, 1)}
 	go func() {
-		s.done <- run(ctx, append([]string{"serve", "-port", "0"}, args...), envOf(env), io.Discard, s.log)
+		s.done <- run(ctx, append([]string{"serve", "-port", "0"}, args...), envOf(env), strings.NewReader(""), io.Discard, s.log)
 	}()
 	deadline := time.Now().Add(60 * time.Second)
 	for {
@@ -329,7 +329,7 @@ func TestServeSecured(t *testing.T) {
 			} else {
 				e["ORIGIN_MASTER_KEY"] = v
 			}
-			err := run(context.Background(), []string{"serve", "-port", "0"}, envOf(e), io.Discard, io.Discard)
+			err := run(context.Background(), []string{"serve", "-port", "0"}, envOf(e), strings.NewReader(""), io.Discard, io.Discard)
 			if !errors.Is(err, tokens.ErrMasterKeyRequired) && !errors.Is(err, tokens.ErrDecrypt) {
 				t.Fatalf("serve = %v, want a master key error", err)
 			}

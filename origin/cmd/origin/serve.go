@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"crypto/sha256"
 	"errors"
 	"fmt"
 	"io"
@@ -13,9 +14,10 @@ import (
 	"time"
 
 	"github.com/craftingapis/todos/origin"
-	"github.com/craftingapis/todos/origin/edge"
+	"github.com/craftingapis/todos/origin/controlplane"
 	"github.com/craftingapis/todos/origin/httpapi"
 	"github.com/craftingapis/todos/origin/reload"
+	"github.com/craftingapis/todos/origin/sqlstore"
 	"github.com/craftingapis/todos/origin/tokens"
 	"github.com/craftingapis/todos/wasmhost"
 )
@@ -37,8 +39,10 @@ func runServe(ctx context.Context, args []string, lookupEnv func(string) (string
 		return err
 	}
 	defer db.Close()
-	keys := db.Keys
-	key, created, err := keys.EnsureActiveKey(ctx, c.Auth.SigningAlg)
+	// The first key is made before the control plane's first build, which
+	// reads it: there is nothing to notify yet.
+	firstKeys := sqlstore.NewKeyService(db.Store, nil)
+	key, created, err := firstKeys.EnsureActiveKey(ctx, c.Auth.SigningAlg)
 	if err != nil {
 		return err
 	}
@@ -50,21 +54,23 @@ func runServe(ctx context.Context, args []string, lookupEnv func(string) (string
 	}
 	// Fail at start, not at the first login, when the key cannot be read
 	// (encrypted at rest and the master key is missing or wrong).
-	if _, err := keys.ActiveKey(ctx); err != nil {
+	if _, err := firstKeys.ActiveKey(ctx); err != nil {
 		return err
 	}
 
-	var sink edge.Sink
+	var sink controlplane.Sink
 	var authorizer origin.Authorizer
 	var swap *reload.Swapper
+	var moduleSum [sha256.Size]byte
 	if c.Server.EnableSecurity && c.Auth.Engine == engineNative {
 		sink, authorizer = nativeAuthStep(log)
 	} else if c.Server.EnableSecurity {
-		host, err := loadModule(ctx, c, log)
+		var host *wasmhost.Host
+		host, moduleSum, err = loadModule(ctx, c, log)
 		if err != nil {
 			return err
 		}
-		// The swapper owns the host and lets a reload replace it (ops.go).
+		// The swapper owns the host and lets a reload replace it (reconfigure.go).
 		swap = reload.NewSwapper(host)
 		defer swap.Close(context.WithoutCancel(ctx))
 		sink, authorizer = swap.Configure, swap
@@ -72,13 +78,13 @@ func runServe(ctx context.Context, args []string, lookupEnv func(string) (string
 		log.Warn("SECURITY IS OFF: every route is open and no token is checked; for local development only")
 	}
 	configFile, reloadConfig := configSource(args, lookupEnv)
-	ops := newOps(c, log, logLevel, swap, reloadConfig, configFile)
+	ops := newOps(c, log, logLevel, swap, moduleSum, reloadConfig, configFile)
 	sink, authorizer = ops.instrument(sink, authorizer)
 
 	lifetime := time.Duration(c.Auth.TokenLifetime)
 	leeway := time.Duration(c.Auth.LeewaySeconds) * time.Second
-	cp, err := edge.New(ctx, edge.Options{
-		Store: db.Edge, Sink: sink,
+	cp, err := controlplane.New(ctx, controlplane.Options{
+		Store: db.Store, Sink: sink,
 		Issuer: c.Auth.Issuer, Audiences: c.Auth.Audiences, Realm: c.Auth.Realm,
 		Leeway: leeway, TokenLifetime: lifetime, PollInterval: time.Duration(c.Auth.PollInterval),
 		Logger: log,
@@ -86,11 +92,12 @@ func runServe(ctx context.Context, args []string, lookupEnv func(string) (string
 	if err != nil {
 		return err
 	}
-	db.Edge.SetNotifier(cp)
-	users := db.Users
+	// The control plane reads the store; the services that change what the
+	// auth step must see refresh it before they return.
+	users, keys := sqlstore.NewUserService(db.Store, cp), sqlstore.NewKeyService(db.Store, cp)
 	issuer, err := tokens.NewIssuer(tokens.IssuerOptions{
 		Issuer: c.Auth.Issuer, Audiences: c.Auth.Audiences, Lifetime: lifetime, BcryptCost: c.Auth.BcryptCost,
-		Credentials: users, Keys: keys, Subjects: db.Edge, Notifier: cp,
+		Credentials: users, Keys: keys, Subjects: db.Store, Notifier: cp,
 	})
 	if err != nil {
 		return err
@@ -99,13 +106,16 @@ func runServe(ctx context.Context, args []string, lookupEnv func(string) (string
 	if err != nil {
 		return err
 	}
-	apiTodos, apiUsers := cacheTodoLists(c, db.Todos, users, log)
-	handler := httpapi.New(httpapi.Options{
+	apiTodos, apiUsers := cacheTodoLists(c, sqlstore.NewTodoService(db.Store), users, log)
+	handler, err := httpapi.New(httpapi.Options{
 		Users: apiUsers, Todos: apiTodos, Auth: issuer, Control: cp,
 		Authorizer: authorizer, EnableSecurity: c.Server.EnableSecurity,
 		Realm: c.Auth.Realm, Logger: log, MaxBodyBytes: c.Server.MaxBodyBytes,
 		Limiter: limiter, ClientAddr: clientAddr, Observer: ops.observer(),
 	})
+	if err != nil {
+		return err
+	}
 
 	ln, err := net.Listen("tcp", net.JoinHostPort(c.Server.Host, strconv.Itoa(c.Server.Port)))
 	if err != nil {
@@ -130,25 +140,44 @@ func runServe(ctx context.Context, args []string, lookupEnv func(string) (string
 	return serveUntilDone(ctx, srv, ln, cp, time.Duration(c.Server.ShutdownTimeout), log)
 }
 
-// loadModule compiles the auth step's module and starts its pool.
-func loadModule(ctx context.Context, c Config, log *slog.Logger) (*wasmhost.Host, error) {
-	module, err := os.ReadFile(c.Auth.Module)
+// moduleFile is an auth module as read from disk: the bytes that are
+// compiled and their SHA-256, so the digest a reload compares with and the
+// metrics show is that of the module serving, not of whatever the file
+// holds later.
+type moduleFile struct {
+	bytes []byte
+	sum   [sha256.Size]byte
+}
+
+// readModule reads the module at path.
+func readModule(path string) (moduleFile, error) {
+	b, err := os.ReadFile(path)
 	if err != nil {
-		return nil, fmt.Errorf("auth module: %w (build it with `make wasm`)", err)
+		return moduleFile{}, err
+	}
+	return moduleFile{bytes: b, sum: sha256.Sum256(b)}, nil
+}
+
+// loadModule compiles the auth step's module and starts its pool. It
+// returns the digest of the bytes it compiled.
+func loadModule(ctx context.Context, c Config, log *slog.Logger) (*wasmhost.Host, [sha256.Size]byte, error) {
+	m, err := readModule(c.Auth.Module)
+	if err != nil {
+		return nil, m.sum, fmt.Errorf("auth module: %w (build it with `make wasm`)", err)
 	}
 	start := time.Now()
-	host, err := wasmhost.New(ctx, module, hostOptions(c, log))
+	host, err := wasmhost.New(ctx, m.bytes, hostOptions(c, log))
 	if err != nil {
-		return nil, fmt.Errorf("auth module %s: %w", c.Auth.Module, err)
+		return nil, m.sum, fmt.Errorf("auth module %s: %w", c.Auth.Module, err)
 	}
-	log.Info("auth module loaded", "module", c.Auth.Module, "bytes", len(module), "took", time.Since(start).String())
-	return host, nil
+	log.Info("auth module loaded", "module", c.Auth.Module, "bytes", len(m.bytes), "took", time.Since(start).String())
+	return host, m.sum, nil
 }
 
 // serveUntilDone serves on ln and runs the control plane's poll loop until
 // ctx is done, then shuts down gracefully: the listener closes at once and
 // in-flight requests get up to grace to finish.
-func serveUntilDone(ctx context.Context, srv *http.Server, ln net.Listener, cp *edge.ControlPlane, grace time.Duration, log *slog.Logger) error {
+func serveUntilDone(ctx context.Context, srv *http.Server, ln net.Listener, cp *controlplane.ControlPlane, grace time.Duration, log *slog.Logger) error {
 	pollCtx, stopPoll := context.WithCancel(context.WithoutCancel(ctx))
 	polled := make(chan struct{})
 	go func() { defer close(polled); cp.Run(pollCtx) }()

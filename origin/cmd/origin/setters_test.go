@@ -9,7 +9,7 @@ import (
 func TestSetters(t *testing.T) {
 	tests := []struct {
 		name    string
-		set     func(*Config, string) error
+		set     setter
 		value   string
 		wantErr bool
 		check   func(c *Config) bool
@@ -28,7 +28,7 @@ func TestSetters(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			c := defaultConfig()
 			c.Server.EnableSecurity = true
-			err := tt.set(&c, tt.value)
+			err := tt.set.apply(&c, tt.value)
 			if (err != nil) != tt.wantErr {
 				t.Fatalf("set(%q) error = %v, want error %v", tt.value, err, tt.wantErr)
 			}

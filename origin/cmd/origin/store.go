@@ -5,42 +5,22 @@ import (
 	"fmt"
 	"log/slog"
 
-	"github.com/craftingapis/todos/origin"
 	"github.com/craftingapis/todos/origin/postgres"
 	"github.com/craftingapis/todos/origin/sqlite"
+	"github.com/craftingapis/todos/origin/sqlstore"
 	"github.com/craftingapis/todos/origin/tokens"
 )
 
-// store is the open database, whichever backend database.url chose, as
-// the commands use it.
+// store is the open database, whichever backend database.url chose. Both
+// backends are package sqlstore on their own connections; the commands
+// build the services they need on the Store.
 type store struct {
-	Users interface {
-		origin.UserService
-		tokens.CredentialStore
-	}
-	Todos origin.TodoService
-	Keys  interface {
-		origin.KeyService
-		tokens.KeyStore
-		EnsureActiveKey(ctx context.Context, alg string) (*origin.SigningKey, bool, error)
-	}
-	// Edge is what the control plane builds from and the issuer revokes in.
-	Edge interface {
-		origin.EdgeStore
-		tokens.SubjectStore
-		SetNotifier(n origin.Notifier)
-	}
-	// Backend is "sqlite" or "postgres", for logs.
-	Backend string
+	*sqlstore.Store
 	// watch, when not nil, calls changed soon after another process commits
 	// a change the auth step must see (PostgreSQL's LISTEN/NOTIFY); polling
 	// runs beside it either way.
 	watch func(ctx context.Context, changed func(ctx context.Context), log *slog.Logger) error
-	close func() error
 }
-
-// Close closes the database.
-func (s *store) Close() error { return s.close() }
 
 // openStore opens the database with the sealer ORIGIN_MASTER_KEY calls for:
 // PostgreSQL when database.url is set, else SQLite at database.path.
@@ -60,32 +40,19 @@ func openStore(ctx context.Context, c Config, lookupEnv func(string) (string, bo
 	if err != nil {
 		return nil, err
 	}
-	if c.Database.URL != "" {
-		db, err := postgres.Open(ctx, c.Database.URL, postgres.Options{
-			Sealer:      sealer,
-			BcryptCost:  c.Auth.BcryptCost,
-			RetireAfter: c.retireAfter(),
-		})
+	opts := sqlstore.Options{Sealer: sealer, BcryptCost: c.Auth.BcryptCost, RetireAfter: c.retireAfter()}
+	if c.Database.URL == "" {
+		db, err := sqlite.Open(ctx, c.Database.Path, opts)
 		if err != nil {
 			return nil, err
 		}
-		return &store{
-			Users: postgres.NewUserService(db), Todos: postgres.NewTodoService(db), Keys: postgres.NewKeyService(db),
-			Edge: db, Backend: "postgres", watch: db.Watch, close: db.Close,
-		}, nil
+		return &store{Store: db.Store}, nil
 	}
-	db, err := sqlite.Open(ctx, c.Database.Path, sqlite.Options{
-		Sealer:      sealer,
-		BcryptCost:  c.Auth.BcryptCost,
-		RetireAfter: c.retireAfter(),
-	})
+	db, err := postgres.Open(ctx, c.Database.URL, opts)
 	if err != nil {
 		return nil, err
 	}
-	return &store{
-		Users: sqlite.NewUserService(db), Todos: sqlite.NewTodoService(db), Keys: sqlite.NewKeyService(db),
-		Edge: db, Backend: "sqlite", close: db.Close,
-	}, nil
+	return &store{Store: db.Store, watch: db.Watch}, nil
 }
 
 // startWatch runs the store's change notifications, if it has any, until

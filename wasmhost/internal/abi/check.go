@@ -16,7 +16,10 @@ const (
 	FnFree       = "edgeauth_free"
 	FnConfigure  = "edgeauth_configure"
 	FnAuthorize  = "edgeauth_authorize"
-	MemoryName   = "memory"
+	// FuelGlobal is the optional exported global of a metered module: loop
+	// iterations the current call may still run (see wasmhost/meter).
+	FuelGlobal = "edgeauth_fuel"
+	MemoryName = "memory"
 	// Version is the only edgeauth_abi_version this package speaks.
 	Version = 1
 	// wasiModule is the only import namespace a module may use: an ABI v1

@@ -23,10 +23,9 @@ const (
 	// minInputCap is the first guest input buffer: a typical Request fits,
 	// so the steady state needs no guest allocation at all.
 	minInputCap = 4 << 10
-	// StartTimeout bounds instantiation (_initialize) when calls have a
-	// deadline; Go's runtime start-up takes ~3 ms, so this only stops a
-	// module that hangs.
+	// StartTimeout and startFuel bound _initialize.
 	StartTimeout = 10 * time.Second
+	startFuel    = 1 << 32
 )
 
 // Instance is one instantiated ABI v1 module. It is not safe for concurrent
@@ -39,20 +38,24 @@ type Instance struct {
 	in, inCap                   uint32   // guest buffer the host writes input into
 	dl                          *deadline
 	timeout                     time.Duration
+	fuel                        api.MutableGlobal // nil unless metered
+	budget                      uint64            // fuel set before each call
 }
 
-// Instantiate starts one instance of cm, which Check has accepted. mc must
-// name _initialize as the start function (wazero calls it exactly once).
-// With timeout > 0 every call is stopped after timeout; that works only if
-// the runtime was built WithCloseOnContextDone(true). timeout <= 0 means no
-// deadline. Errors wrap ErrNotABIv1 when the instance reports another ABI
-// version.
-func Instantiate(ctx context.Context, r wazero.Runtime, cm wazero.CompiledModule, mc wazero.ModuleConfig, timeout time.Duration) (*Instance, error) {
-	if timeout > 0 {
-		var cancel context.CancelFunc
-		ctx, cancel = context.WithTimeout(ctx, StartTimeout)
-		defer cancel()
-	}
+// Bound is how an instance stops a call that runs away. A metered module
+// (one that exports FuelGlobal, see package meter) is bounded by Fuel, loop
+// iterations per call, at the cost of a few instructions per iteration;
+// any other module by Timeout, which needs a runtime built
+// WithCloseOnContextDone(true) and costs far more. Zero values mean no bound.
+type Bound struct {
+	Timeout time.Duration
+	Fuel    uint64
+}
+
+// Instantiate starts one instance of cm, which Check has accepted, and runs
+// its _initialize under the bound; mc must name no start function. Errors
+// wrap ErrNotABIv1 when the instance reports another ABI version.
+func Instantiate(ctx context.Context, r wazero.Runtime, cm wazero.CompiledModule, mc wazero.ModuleConfig, bound Bound) (*Instance, error) {
 	mod, err := r.InstantiateModule(ctx, cm, mc)
 	if err != nil {
 		return nil, fmt.Errorf("instantiate module: %w", err)
@@ -65,16 +68,29 @@ func Instantiate(ctx context.Context, r wazero.Runtime, cm wazero.CompiledModule
 		config:  mod.ExportedFunction(FnConfigure),
 		decide:  mod.ExportedFunction(FnAuthorize),
 		stack:   make([]uint64, 2),
-		timeout: timeout,
+		timeout: bound.Timeout,
+		budget:  bound.Fuel,
 	}
-	if timeout > 0 {
+	if bound.Fuel > 0 {
+		if in.fuel, _ = mod.ExportedGlobal(FuelGlobal).(api.MutableGlobal); in.fuel == nil {
+			in.Close(ctx)
+			return nil, fmt.Errorf("%w: %s is not an exported mutable global", ErrNotABIv1, FuelGlobal)
+		}
+	}
+	if bound.Timeout > 0 {
 		in.dl = newDeadline()
 	}
 	if in.mem == nil || in.alloc == nil || in.free == nil || in.config == nil || in.decide == nil {
 		in.Close(ctx)
 		return nil, fmt.Errorf("%w: an export is missing from the instance", ErrNotABIv1)
 	}
-	v, err := in.call(mod.ExportedFunction(FnVersion), 0, 0)
+	// Go's runtime start-up takes milliseconds; the bound only stops a
+	// module that hangs in it.
+	_, err = in.callWith(mod.ExportedFunction(FnInitialize), 0, 0, StartTimeout, startFuel)
+	var v uint64
+	if err == nil {
+		v, err = in.call(mod.ExportedFunction(FnVersion), 0, 0)
+	}
 	if err == nil && v != Version {
 		err = fmt.Errorf("%w: edgeauth_abi_version returned %d", ErrNotABIv1, int32(v))
 	}
@@ -173,28 +189,47 @@ func (in *Instance) grow(n uint32) error {
 	return nil
 }
 
-// call runs fn with up to two arguments under the deadline and returns its
-// first result (0 when it has none).
+// call runs fn with up to two arguments under the instance's bound and
+// returns its first result (0 when it has none).
 func (in *Instance) call(fn api.Function, a, b uint64) (uint64, error) {
+	return in.callWith(fn, a, b, in.timeout, in.budget)
+}
+
+func (in *Instance) callWith(fn api.Function, a, b uint64, timeout time.Duration, fuel uint64) (uint64, error) {
 	s := in.stack
 	s[0], s[1] = a, b
 	var ctx context.Context = context.Background()
 	if in.dl != nil {
 		ctx = in.dl
-		in.dl.arm(in.timeout)
+		in.dl.arm(timeout)
+	}
+	if in.fuel != nil {
+		in.fuel.Set(fuel)
 	}
 	err := fn.CallWithStack(ctx, s)
 	if in.dl != nil && !in.dl.disarm() {
-		return 0, fmt.Errorf("%w (%v)", ErrTimeout, in.timeout)
+		return 0, fmt.Errorf("%w (%v)", ErrTimeout, timeout)
 	}
 	if err != nil {
 		var exit *sys.ExitError
 		if errors.As(err, &exit) && exit.ExitCode() == sys.ExitCodeDeadlineExceeded {
-			return 0, fmt.Errorf("%w (%v)", ErrTimeout, in.timeout)
+			return 0, fmt.Errorf("%w (%v)", ErrTimeout, timeout)
+		}
+		if in.fuel != nil && in.fuel.Get() == 0 {
+			return 0, fmt.Errorf("%w (%d loop iterations)", ErrTimeout, fuel)
 		}
 		return 0, fmt.Errorf("%w: %w", ErrTrap, err)
 	}
 	return s[0], nil
+}
+
+// FuelUsed reports the fuel the last call spent; 0 for an unmetered
+// instance. Benchmarks use it to size the budget.
+func (in *Instance) FuelUsed() uint64 {
+	if in.fuel == nil {
+		return 0
+	}
+	return in.budget - in.fuel.Get()
 }
 
 // MemoryBytes is the size of the instance's linear memory now. It never

@@ -100,6 +100,10 @@ func authorize(p uintptr, n int32) int64 {
 		b := make([]byte, 32)
 		_, _ = rand.Read(b)
 		allow["subject"] = hex.EncodeToString(b)
+	case "/loop":
+		for {
+			spins++
+		}
 	case "/sleep":
 		time.Sleep(20 * time.Millisecond)
 	case "/big":
@@ -118,6 +122,9 @@ func authorize(p uintptr, n int32) int64 {
 	}
 	return result(allow)
 }
+
+// spins is written by /loop so the compiler keeps the loop.
+var spins uint64
 
 func deny(status int, code string) map[string]any {
 	d := map[string]any{"allow": false, "status": status, "www_authenticate": `Bearer realm="api"`}

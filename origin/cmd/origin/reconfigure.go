@@ -2,16 +2,13 @@ package main
 
 import (
 	"context"
-	"crypto/sha256"
 	"encoding/hex"
 	"errors"
 	"flag"
 	"fmt"
 	"io"
 	"log/slog"
-	"os"
-	"reflect"
-	"strings"
+	"slices"
 	"time"
 
 	"github.com/craftingapis/todos/origin/reload"
@@ -28,19 +25,19 @@ func hostOptions(c Config, log *slog.Logger) wasmhost.Options {
 // hostKeys are the config keys that take a new Host (a module swap) to
 // apply. With log.level they are every key a running origin reloads; any
 // other change is logged as needing a restart (the listen address, the
-// database, the issuer, ...).
-var hostKeys = map[string]bool{
-	"auth.module": true, "auth.poolSize": true, "auth.cacheDir": true, "auth.decisionCacheEntries": true,
-}
+// database, the issuer, ...). This is the one list of them: their fields
+// are reached through settings(), by key.
+var hostKeys = []string{"auth.module", "auth.poolSize", "auth.cacheDir", "auth.decisionCacheEntries"}
 
 // compileTimeout bounds compiling a reloaded module: ~2 s cold on this
 // machine class, so a minute is a hung compiler, not a slow one.
 const compileTimeout = time.Minute
 
-// reload re-reads the config file (config) and/or the module (module) and
-// applies what can be applied. Anything that fails leaves what serves now
-// in place, and is logged and counted in the metrics.
-func (o *opsRuntime) reload(ctx context.Context, config, module bool) {
+// reconfigure re-reads the config file (config) and/or the module (module)
+// and applies what can be applied to the running origin. Anything that
+// fails leaves what serves now in place, and is logged and counted in the
+// metrics.
+func (o *opsRuntime) reconfigure(ctx context.Context, config, module bool) {
 	o.mu.Lock()
 	defer o.mu.Unlock()
 	next := o.applied // the candidate for the module: the keys in force, or the new ones
@@ -51,27 +48,29 @@ func (o *opsRuntime) reload(ctx context.Context, config, module bool) {
 			o.log.Error("config reload failed; the previous config stays in force", "err", err)
 			o.countConfig(err)
 		} else {
-			o.applyConfig(c, &next, &forceHost)
+			if forceHost = o.applyConfig(c); forceHost {
+				copyKeys(&next, c, hostKeys)
+			}
 			o.countConfig(nil)
 		}
 	}
 	if o.swap == nil || (!module && !forceHost) {
 		return
 	}
-	if err := o.reloadModule(ctx, next, forceHost); err == nil {
-		o.applied.Auth.Module, o.applied.Auth.PoolSize = next.Auth.Module, next.Auth.PoolSize
-		o.applied.Auth.CacheDir, o.applied.Auth.DecisionCacheEntries = next.Auth.CacheDir, next.Auth.DecisionCacheEntries
+	if err := o.swapModule(ctx, next, forceHost); err == nil {
+		copyKeys(&o.applied, next, hostKeys)
 	}
 }
 
 // applyConfig applies the reloadable keys of c that differ from the config
-// in force: the log level at once, the host keys into next (for the module
-// reload that follows). It logs the keys that need a restart.
-func (o *opsRuntime) applyConfig(c Config, next *Config, forceHost *bool) {
+// in force: the log level at once. It reports whether host keys changed
+// while a module serves (the module reload that follows must then build a
+// new Host), and logs the keys that need a restart.
+func (o *opsRuntime) applyConfig(c Config) (hostChanged bool) {
 	changed := configDiff(o.applied, c)
 	if len(changed) == 0 {
 		o.log.Info("config reloaded: nothing changed")
-		return
+		return false
 	}
 	var restart []string
 	for _, k := range changed {
@@ -81,30 +80,27 @@ func (o *opsRuntime) applyConfig(c Config, next *Config, forceHost *bool) {
 			o.level.Set(level)
 			o.applied.Log = c.Log
 			o.log.Info("log level changed", "level", c.Log.Level)
-		case hostKeys[k] && o.swap != nil:
-			*forceHost = true
-		case hostKeys[k]:
+		case slices.Contains(hostKeys, k) && o.swap != nil:
+			hostChanged = true
+		case slices.Contains(hostKeys, k):
 			// No module serves (security off or the native engine): nothing
 			// to apply now, and a restart would not use it either.
 		default:
 			restart = append(restart, k)
 		}
 	}
-	if *forceHost {
-		next.Auth.Module, next.Auth.PoolSize = c.Auth.Module, c.Auth.PoolSize
-		next.Auth.CacheDir, next.Auth.DecisionCacheEntries = c.Auth.CacheDir, c.Auth.DecisionCacheEntries
-	}
 	if len(restart) > 0 {
 		o.log.Warn("config changes that need a restart were not applied", "keys", restart)
 	}
 	o.log.Info("config reloaded", "changed", changed)
+	return hostChanged
 }
 
-// reloadModule compiles the module c names into a new Host and swaps it in.
+// swapModule compiles the module c names into a new Host and swaps it in.
 // An unchanged module is left alone unless force (new host options). On
 // any failure (unreadable file, compile error, not ABI v1, the config in
 // force refused) the current module keeps serving.
-func (o *opsRuntime) reloadModule(ctx context.Context, c Config, force bool) error {
+func (o *opsRuntime) swapModule(ctx context.Context, c Config, force bool) error {
 	path := c.Auth.Module
 	fail := func(err error) error {
 		o.log.Error("auth module reload failed; the previous module keeps serving", "module", path, "err", err)
@@ -113,18 +109,17 @@ func (o *opsRuntime) reloadModule(ctx context.Context, c Config, force bool) err
 		}
 		return err
 	}
-	b, err := os.ReadFile(path)
+	m, err := readModule(path)
 	if err != nil {
 		return fail(err)
 	}
-	sum := sha256.Sum256(b)
-	if !force && sum == o.moduleSum {
+	if !force && m.sum == o.moduleSum {
 		o.log.Info("auth module unchanged; not reloaded", "module", path)
 		return nil
 	}
 	start := time.Now()
 	cctx, cancel := context.WithTimeout(ctx, compileTimeout)
-	host, err := wasmhost.New(cctx, b, hostOptions(c, o.log))
+	host, err := wasmhost.New(cctx, m.bytes, hostOptions(c, o.log))
 	cancel()
 	if err != nil {
 		return fail(err)
@@ -138,13 +133,13 @@ func (o *opsRuntime) reloadModule(ctx context.Context, c Config, force bool) err
 		}
 		o.log.Warn("the previous auth module did not drain in time; its last calls were cut short", "err", err)
 	}
-	o.moduleSum = sum
+	o.moduleSum = m.sum
 	if o.metrics != nil {
 		o.metrics.ModuleReload(nil)
-		o.metrics.ModuleLoaded(sum[:])
+		o.metrics.ModuleLoaded(m.sum[:])
 	}
-	o.log.Info("auth module reloaded", "module", path, "sha256", hex.EncodeToString(sum[:6]),
-		"bytes", len(b), "pool_size", host.Stats().PoolSize, "took", time.Since(start).String())
+	o.log.Info("auth module reloaded", "module", path, "sha256", hex.EncodeToString(m.sum[:6]),
+		"bytes", len(m.bytes), "pool_size", host.Stats().PoolSize, "took", time.Since(start).String())
 	return nil
 }
 
@@ -155,34 +150,26 @@ func (o *opsRuntime) countConfig(err error) {
 }
 
 // configDiff returns the keys ("auth.poolSize") whose values differ between
-// a and b, in field order. It walks the structs by their JSON names rather
-// than comparing JSON output, because MarshalJSON redacts secrets (a
-// changed database password must still show up as a change).
+// a and b, in the order of settings(). Values are compared as stored, not
+// as printed: MarshalJSON redacts secrets, and a changed database password
+// must still show up as a change.
 func configDiff(a, b Config) []string {
 	var out []string
-	var walk func(prefix string, x, y reflect.Value)
-	walk = func(prefix string, x, y reflect.Value) {
-		if x.Kind() != reflect.Struct || x.Type() == reflect.TypeFor[Duration]() {
-			if !reflect.DeepEqual(x.Interface(), y.Interface()) {
-				out = append(out, prefix)
-			}
-			return
-		}
-		for i := range x.NumField() {
-			f := x.Type().Field(i)
-			name, _, _ := strings.Cut(f.Tag.Get("json"), ",")
-			if name == "" || name == "-" || !f.IsExported() {
-				name = f.Name
-			}
-			key := name
-			if prefix != "" {
-				key = prefix + "." + name
-			}
-			walk(key, x.Field(i), y.Field(i))
+	for _, s := range settings() {
+		if !s.set.same(&a, &b) {
+			out = append(out, s.key)
 		}
 	}
-	walk("", reflect.ValueOf(a), reflect.ValueOf(b))
 	return out
+}
+
+// copyKeys sets the given keys of dst to their values in src.
+func copyKeys(dst *Config, src Config, keys []string) {
+	for _, s := range settings() {
+		if slices.Contains(keys, s.key) {
+			s.set.copy(dst, &src)
+		}
+	}
 }
 
 // configSource returns the config file serve reads (-config, else

@@ -1,4 +1,4 @@
-package edge_test
+package controlplane_test
 
 import (
 	"bytes"
@@ -17,7 +17,7 @@ import (
 
 	"github.com/craftingapis/todos/edgeauth"
 	"github.com/craftingapis/todos/origin"
-	"github.com/craftingapis/todos/origin/edge"
+	"github.com/craftingapis/todos/origin/controlplane"
 	"github.com/craftingapis/todos/origin/sqlite"
 	"github.com/craftingapis/todos/origin/sqlstore"
 	"github.com/craftingapis/todos/origin/tokens"
@@ -144,16 +144,16 @@ type fixture struct {
 	clk      *clock
 	path     string
 	db       *sqlite.DB
-	keys     *sqlite.KeyService
-	users    *sqlite.UserService
+	keys     *sqlstore.KeyService
+	users    *sqlstore.UserService
 	sessions *sqlstore.SessionService
 	sink     *sink
-	cp       *edge.ControlPlane
+	cp       *controlplane.ControlPlane
 }
 
 const lifetime = 10 * time.Minute
 
-func newFixture(t testing.TB, alg string, opts ...func(*edge.Options)) *fixture {
+func newFixture(t testing.TB, alg string, opts ...func(*controlplane.Options)) *fixture {
 	t.Helper()
 	ctx := context.Background()
 	f := &fixture{clk: &clock{t: time.Date(2026, 3, 1, 12, 0, 0, 0, time.UTC)}, sink: &sink{}}
@@ -164,13 +164,12 @@ func newFixture(t testing.TB, alg string, opts ...func(*edge.Options)) *fixture 
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { f.db.Close() })
-	f.keys = sqlite.NewKeyService(f.db)
-	f.users = sqlite.NewUserService(f.db)
-	f.sessions = sqlstore.NewSessionService(f.db.Store)
-	if _, _, err := f.keys.EnsureActiveKey(ctx, alg); err != nil {
+	// The first key exists before the control plane's first build, which
+	// reads it: nothing to notify yet.
+	if _, _, err := sqlstore.NewKeyService(f.db.Store, nil).EnsureActiveKey(ctx, alg); err != nil {
 		t.Fatal(err)
 	}
-	o := edge.Options{
+	o := controlplane.Options{
 		Store: f.db, Sink: f.sink,
 		Issuer: "https://origin.test", Audiences: []string{"todos"}, Realm: "todos",
 		Leeway: 30 * time.Second, TokenLifetime: lifetime, PollInterval: 10 * time.Millisecond,
@@ -179,11 +178,13 @@ func newFixture(t testing.TB, alg string, opts ...func(*edge.Options)) *fixture 
 	for _, mod := range opts {
 		mod(&o)
 	}
-	f.cp, err = edge.New(ctx, o)
+	f.cp, err = controlplane.New(ctx, o)
 	if err != nil {
 		t.Fatal(err)
 	}
-	f.db.SetNotifier(f.cp)
+	f.keys = sqlstore.NewKeyService(f.db.Store, f.cp)
+	f.users = sqlstore.NewUserService(f.db.Store, f.cp)
+	f.sessions = sqlstore.NewSessionService(f.db.Store, f.cp)
 	return f
 }
 
@@ -361,7 +362,7 @@ func TestLogoutIsAnUpdateOfItsOwnSize(t *testing.T) {
 	if c, _ := f.sink.counts(); c != configures {
 		t.Fatal("compacted before the interval")
 	}
-	f.clk.Advance(edge.DefaultCompactInterval)
+	f.clk.Advance(controlplane.DefaultCompactInterval)
 	if err := f.cp.Poll(ctx); err != nil {
 		t.Fatal(err)
 	}
@@ -374,7 +375,7 @@ func TestLogoutIsAnUpdateOfItsOwnSize(t *testing.T) {
 
 	// Every entry ends with its tokens (exp + leeway); the next compaction
 	// drops them and the documents return to their first bytes.
-	f.clk.Advance(lifetime + 30*time.Second - edge.DefaultCompactInterval)
+	f.clk.Advance(lifetime + 30*time.Second - controlplane.DefaultCompactInterval)
 	if err := f.cp.Poll(ctx); err != nil {
 		t.Fatal(err)
 	}
@@ -442,7 +443,7 @@ func TestPollPicksUpOtherProcessIncrementally(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer other.Close()
-	otherSessions := sqlstore.NewSessionService(other.Store)
+	otherSessions := sqlstore.NewSessionService(other.Store, nil)
 	f.signIn(t, u.ID, "sid-1")
 	f.signIn(t, u.ID, "sid-2")
 	if err := otherSessions.EndSessionByID(ctx, "sid-1"); err != nil {
@@ -456,7 +457,7 @@ func TestPollPicksUpOtherProcessIncrementally(t *testing.T) {
 		t.Fatalf("poll: %d configures, sid-1 in force %v", c-configures, f.sink.revokes("sid-1"))
 	}
 	pw := "another password"
-	if _, err := sqlite.NewUserService(other).UpdateUser(ctx, u.ID, origin.UserUpdate{Password: &pw}); err != nil {
+	if _, err := sqlstore.NewUserService(other.Store, nil).UpdateUser(ctx, u.ID, origin.UserUpdate{Password: &pw}); err != nil {
 		t.Fatal(err)
 	}
 	if err := f.cp.Poll(ctx); err != nil {
@@ -504,7 +505,7 @@ func TestPollPicksUpExternalRotation(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer other.Close()
-	k, err := sqlite.NewKeyService(other).RotateKey(ctx, origin.AlgEdDSA)
+	k, err := sqlstore.NewKeyService(other.Store, nil).RotateKey(ctx, origin.AlgEdDSA)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -557,27 +558,27 @@ func TestConcurrentLogouts(t *testing.T) {
 
 func TestNewValidates(t *testing.T) {
 	f := newFixture(t, origin.AlgEdDSA)
-	good := edge.Options{Store: f.db, Issuer: "i", Audiences: []string{"a"}, TokenLifetime: time.Hour}
+	good := controlplane.Options{Store: f.db, Issuer: "i", Audiences: []string{"a"}, TokenLifetime: time.Hour}
 	tests := []struct {
 		name string
-		mod  func(*edge.Options)
+		mod  func(*controlplane.Options)
 	}{
-		{"no store", func(o *edge.Options) { o.Store = nil }},
-		{"no issuer", func(o *edge.Options) { o.Issuer = "" }},
-		{"no audience", func(o *edge.Options) { o.Audiences = nil }},
-		{"no lifetime", func(o *edge.Options) { o.TokenLifetime = 0 }},
-		{"negative leeway", func(o *edge.Options) { o.Leeway = -time.Second }},
+		{"no store", func(o *controlplane.Options) { o.Store = nil }},
+		{"no issuer", func(o *controlplane.Options) { o.Issuer = "" }},
+		{"no audience", func(o *controlplane.Options) { o.Audiences = nil }},
+		{"no lifetime", func(o *controlplane.Options) { o.TokenLifetime = 0 }},
+		{"negative leeway", func(o *controlplane.Options) { o.Leeway = -time.Second }},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			o := good
 			tt.mod(&o)
-			if _, err := edge.New(context.Background(), o); err == nil {
+			if _, err := controlplane.New(context.Background(), o); err == nil {
 				t.Fatal("accepted")
 			}
 		})
 	}
-	if _, err := edge.New(context.Background(), good); err != nil {
+	if _, err := controlplane.New(context.Background(), good); err != nil {
 		t.Fatalf("good options refused: %v", err)
 	}
 }

@@ -1,6 +1,8 @@
-// Package edge is the origin's control plane. It keeps the origin's own
-// auth step configured from storage, and publishes the ABI v1 edge config
-// (/.well-known/edgeauth.json) and the JWKS (/.well-known/jwks.json).
+// Package controlplane keeps the origin's auth step and the documents it
+// publishes for edge hosts current: it configures the auth step from
+// storage, and publishes the ABI v1 edge config
+// (/.well-known/edgeauth.json) and the JWKS (/.well-known/jwks.json). It is
+// not an edge host: edges only read what it publishes.
 //
 // It holds the revocation state (revoked sessions, subject cutoffs) in
 // memory and keeps it current incrementally: the store numbers every change
@@ -11,7 +13,7 @@
 // revocations. A full configure (compaction) replaces the accumulated
 // updates off the request path, on the poll, and whenever keys change. The
 // published documents are rendered on demand, at most once per change.
-package edge
+package controlplane
 
 import (
 	"context"
@@ -122,13 +124,13 @@ var (
 // configured before the origin serves anything.
 func New(ctx context.Context, opts Options) (*ControlPlane, error) {
 	if opts.Store == nil || opts.Issuer == "" || len(opts.Audiences) == 0 {
-		return nil, errors.New("edge: store, issuer and at least one audience are required")
+		return nil, errors.New("controlplane: store, issuer and at least one audience are required")
 	}
 	if opts.TokenLifetime < time.Second {
-		return nil, errors.New("edge: token lifetime must be at least 1s")
+		return nil, errors.New("controlplane: token lifetime must be at least 1s")
 	}
 	if opts.Leeway < 0 {
-		return nil, errors.New("edge: leeway must not be negative")
+		return nil, errors.New("controlplane: leeway must not be negative")
 	}
 	if opts.PollInterval <= 0 {
 		opts.PollInterval = DefaultPollInterval
@@ -266,11 +268,11 @@ func (c *ControlPlane) syncLocked(ctx context.Context) error {
 	// rest moves them again, and the next sync picks it up.
 	v, err := c.opts.Store.ChangeVersion(ctx)
 	if err != nil {
-		return fmt.Errorf("edge: %w", err)
+		return fmt.Errorf("controlplane: %w", err)
 	}
 	seq, err := c.opts.Store.RevocationSeq(ctx)
 	if err != nil {
-		return fmt.Errorf("edge: %w", err)
+		return fmt.Errorf("controlplane: %w", err)
 	}
 	if !c.loaded || c.stale || v != c.version || (!c.keysNext.IsZero() && !now.Before(c.keysNext)) {
 		return c.loadLocked(ctx, now, v, seq)
@@ -286,19 +288,19 @@ func (c *ControlPlane) syncLocked(ctx context.Context) error {
 func (c *ControlPlane) loadLocked(ctx context.Context, now time.Time, version, seq int64) error {
 	keys, err := c.opts.Store.VerifyingKeys(ctx, now)
 	if err != nil {
-		return fmt.Errorf("edge: %w", err)
+		return fmt.Errorf("controlplane: %w", err)
 	}
 	legacy, err := c.opts.Store.Revocations(ctx, now.Add(-c.opts.Leeway))
 	if err != nil {
-		return fmt.Errorf("edge: %w", err)
+		return fmt.Errorf("controlplane: %w", err)
 	}
 	sessions, err := c.opts.Store.RevokedSessions(ctx, 0, seq, now.Add(-c.opts.Leeway))
 	if err != nil {
-		return fmt.Errorf("edge: %w", err)
+		return fmt.Errorf("controlplane: %w", err)
 	}
 	cutoffs, err := c.opts.Store.SubjectsValidAfter(ctx, 0, seq, c.cutoffHorizon(now))
 	if err != nil {
-		return fmt.Errorf("edge: %w", err)
+		return fmt.Errorf("controlplane: %w", err)
 	}
 	st := state{keys: keys, legacy: legacy, sessions: make(map[string]int64, len(sessions)), cutoffs: cutoffs}
 	for _, r := range sessions {
@@ -331,11 +333,11 @@ func (c *ControlPlane) loadLocked(ctx context.Context, now time.Time, version, s
 func (c *ControlPlane) catchUpLocked(ctx context.Context, now time.Time, seq int64) error {
 	sessions, err := c.opts.Store.RevokedSessions(ctx, c.seq, seq, now.Add(-c.opts.Leeway))
 	if err != nil {
-		return fmt.Errorf("edge: %w", err)
+		return fmt.Errorf("controlplane: %w", err)
 	}
 	cutoffs, err := c.opts.Store.SubjectsValidAfter(ctx, c.seq, seq, c.cutoffHorizon(now))
 	if err != nil {
-		return fmt.Errorf("edge: %w", err)
+		return fmt.Errorf("controlplane: %w", err)
 	}
 	c.stateMu.Lock()
 	upd := c.st.merge(sessions, cutoffs, c.expiry())
@@ -346,12 +348,12 @@ func (c *ControlPlane) catchUpLocked(ctx context.Context, now time.Time, seq int
 	}
 	body, err := json.Marshal(upd)
 	if err != nil {
-		return fmt.Errorf("edge: update: %w", err)
+		return fmt.Errorf("controlplane: update: %w", err)
 	}
 	if err := c.opts.Sink.Update(ctx, body); err != nil {
 		if ctx.Err() != nil {
 			c.stale = true
-			return fmt.Errorf("edge: auth step update: %w", err)
+			return fmt.Errorf("controlplane: auth step update: %w", err)
 		}
 		c.opts.Logger.LogAttrs(ctx, slog.LevelWarn, "the auth step did not take an update; configuring it in full",
 			slog.String("error", err.Error()), slog.Int("revoked_sessions", len(upd.RevokedSessions)),
@@ -387,7 +389,7 @@ func (c *ControlPlane) configureLocked(ctx context.Context, now time.Time) error
 		start := time.Now()
 		if err := c.opts.Sink.Configure(ctx, body); err != nil {
 			c.stale = true
-			return fmt.Errorf("edge: auth step refused the config: %w", err)
+			return fmt.Errorf("controlplane: auth step refused the config: %w", err)
 		}
 		c.opts.Logger.LogAttrs(ctx, slog.LevelDebug, "edge config configured in full",
 			slog.Int("bytes", len(body)), slog.Int("updates_replaced", c.updates),

@@ -1,4 +1,4 @@
-package edge
+package controlplane
 
 import (
 	"cmp"
@@ -40,7 +40,7 @@ func (c *ControlPlane) publicDocument(keys []origin.VerifyingKey) (*origin.EdgeD
 	}
 	jwks, err := json.Marshal(edgeauth.JWKS{Keys: public})
 	if err != nil {
-		return nil, time.Time{}, fmt.Errorf("edge: jwks: %w", err)
+		return nil, time.Time{}, fmt.Errorf("controlplane: jwks: %w", err)
 	}
 	return &origin.EdgeDocument{Config: cfg, ConfigETag: etag(cfg), JWKS: jwks, JWKSETag: etag(jwks)}, next, nil
 }
@@ -79,7 +79,7 @@ func (c *ControlPlane) config(s snapshot) ([]byte, error) {
 	}
 	b, err := json.Marshal(cfg)
 	if err != nil {
-		return nil, fmt.Errorf("edge: config: %w", err)
+		return nil, fmt.Errorf("controlplane: config: %w", err)
 	}
 	return b, nil
 }

@@ -1,4 +1,4 @@
-package edge_test
+package controlplane_test
 
 import (
 	"context"
