@@ -23,6 +23,9 @@ type Authorizer struct {
 	now     func() time.Time
 	policy  atomic.Pointer[policy]
 	scratch sync.Pool
+	// mu orders Configure and Update, so that an Update applies to the
+	// policy in force and is never lost to a Configure swapping it.
+	mu sync.Mutex
 }
 
 // NewAuthorizer returns an Authorizer with no Config: until Configure
@@ -40,11 +43,35 @@ func NewAuthorizer(opts Options) *Authorizer {
 // previous Config stays in force; the error wraps ErrInvalidConfig and names
 // the broken rule without echoing key material.
 func (a *Authorizer) Configure(configJSON []byte) error {
+	a.mu.Lock()
+	defer a.mu.Unlock()
 	p, err := parseConfig(configJSON)
 	if err != nil {
 		return err
 	}
 	a.policy.Store(p)
+	return nil
+}
+
+// Update merges an Update document (ABI.md, a ConfigUpdate) into the Config
+// in force: its revocations are added, its cutoffs move later, and entries
+// that can no longer refuse any token are forgotten a few at a time. It
+// costs time in proportion to the Update, not to the Config, and the
+// verified-token cache is kept (its hits re-check revocations). On error
+// nothing changes; the error wraps ErrInvalidConfig, also when no Config
+// has been accepted yet.
+func (a *Authorizer) Update(updateJSON []byte) error {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	p := a.policy.Load()
+	if p == nil {
+		return configErr("update: no config is loaded")
+	}
+	entries, err := parseUpdate(updateJSON, p.rev)
+	if err != nil {
+		return err
+	}
+	p.rev.apply(entries, a.now().Unix(), p.leeway, p.maxLifetime)
 	return nil
 }
 
@@ -168,7 +195,7 @@ func decide[S ~string | ~[]byte](p *policy, method, path S, nAuth int, auth []by
 			}
 		}
 	}
-	return Decision{Allow: true, Status: 200, Subject: t.sub, Scopes: t.scopes, JTI: t.jti, ExpiresAt: t.exp}
+	return Decision{Allow: true, Status: 200, Subject: t.sub, Scopes: t.scopes, JTI: t.jti, ExpiresAt: t.exp, SID: t.sid}
 }
 
 // cutSpace splits an Authorization value at its first space.

@@ -21,9 +21,10 @@ const (
 // module, so every host (wazero, Node, workerd) gains from it.
 //
 // An entry is never trusted beyond what it proved: a hit re-checks exp,
-// nbf and iat against the request's clock; the cache belongs to one policy,
-// so a new Config (a revocation, a subjects_valid_after change, a removed
-// key) starts from an empty cache; and only fully accepted tokens enter.
+// nbf and iat against the request's clock, and jti, sid and sub against
+// the revocations in force (an Update changes them under a live cache);
+// the cache belongs to one policy, so a new Config (a removed key) starts
+// from an empty cache; and only fully accepted tokens enter.
 //
 // Eviction is first in, first out through a ring of the keys in insertion
 // order: O(1) per insertion with no map iteration. (Evicting by iterating
@@ -133,7 +134,7 @@ func (c *tokenCache) drop(key string, e cacheEntry) {
 }
 
 func entrySize[S ~string | ~[]byte](tok S, t *tokenInfo) int {
-	n := cacheEntryOverhead + len(tok) + len(t.sub) + len(t.jti) + 16*len(t.scopes)
+	n := cacheEntryOverhead + len(tok) + len(t.sub) + len(t.jti) + len(t.sid) + 16*len(t.scopes)
 	for _, s := range t.scopes {
 		n += len(s)
 	}

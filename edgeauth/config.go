@@ -12,10 +12,12 @@ const (
 	defaultMaxLifetime   = 86400
 	defaultMaxTokenBytes = 4096
 	maxJTIBytes          = 128
+	maxSIDBytes          = 128
 )
 
-// policy is a validated, compiled Config. It is immutable once built, so it
-// is shared by concurrent checks without locks; Configure swaps the pointer.
+// policy is a validated, compiled Config. It is immutable once built but
+// for its revocations, which lock themselves, so it is shared by concurrent
+// checks; Configure swaps the pointer.
 type policy struct {
 	issuer        string
 	audiences     []string
@@ -25,15 +27,15 @@ type policy struct {
 	maxLifetime   int64
 	maxTokenBytes int64
 	keys          map[string]*key
-	revoked       map[string]struct{}
-	validAfter    map[string]int64
+	rev           *revocations // the one part an Update changes, in place
 	public        []pattern
 	routes        []route
 	denyDefault   bool
 	deny          *challenges
 	// cache holds tokens verified under this policy. A new Config brings a
-	// new, empty cache, so revocations, subjects_valid_after changes and key
-	// removals take effect at once with no invalidation logic.
+	// new, empty cache, so key removals take effect at once; revocations
+	// and cutoffs, which an Update changes in place, are re-checked on
+	// every hit.
 	cache *tokenCache
 }
 
@@ -58,7 +60,7 @@ func parseConfig(b []byte) (*policy, error) {
 	}
 	// Keys and routes depend on other members (algorithms, realm), so they
 	// are kept and compiled after the walk.
-	var keys, routes, public, revoked, validAfter jsonx.Value
+	var keys, routes, public, revoked, revokedSessions, validAfter jsonx.Value
 	var hasIssuer bool
 	defaultRule := "authenticated"
 	for it := doc.Object(); it.Next(); {
@@ -130,6 +132,8 @@ func parseConfig(b []byte) (*policy, error) {
 			keys = v
 		case "revoked":
 			revoked = v
+		case "revoked_sessions":
+			revokedSessions = v
 		case "subjects_valid_after":
 			validAfter = v
 		case "public":
@@ -157,10 +161,7 @@ func parseConfig(b []byte) (*policy, error) {
 	if err := p.compileKeys(keys); err != nil {
 		return nil, err
 	}
-	if err := p.compileRevoked(revoked); err != nil {
-		return nil, err
-	}
-	if err := p.compileValidAfter(validAfter); err != nil {
+	if err := p.compileRevocations(revoked, revokedSessions, validAfter); err != nil {
 		return nil, err
 	}
 	if err := p.compilePublic(public); err != nil {
@@ -207,68 +208,6 @@ func (p *policy) compileKeys(v jsonx.Value) error {
 			return configErr("keys: two keys share a kid")
 		}
 		p.keys[k.kid] = k
-	}
-	return nil
-}
-
-// compileRevoked reads [{"jti","exp"}]. Every entry is kept: an entry may be
-// forgotten once its exp has passed, but "passed" depends on the clock of
-// each request (requests may carry their own now), and the publisher already
-// drops expired entries, so keeping them is both correct and cheap.
-func (p *policy) compileRevoked(v jsonx.Value) error {
-	p.revoked = map[string]struct{}{}
-	if v.Kind() == jsonx.Invalid {
-		return nil
-	}
-	if v.Kind() != jsonx.Array {
-		return configErr("revoked must be an array")
-	}
-	for it := v.Array(); it.Next(); {
-		e := it.Value()
-		if e.Kind() != jsonx.Object {
-			return configErr(`revoked: every entry must be {"jti":...,"exp":...}`)
-		}
-		var jti string
-		var hasJTI, hasExp bool
-		for m := e.Object(); m.Next(); {
-			switch string(m.Key()) {
-			case "jti":
-				s, ok := m.Value().Text()
-				if !ok || s == "" {
-					return configErr("revoked: jti must be a non-empty string")
-				}
-				jti, hasJTI = s, true
-			case "exp":
-				if _, err := m.Value().Int64(); err != nil {
-					return configErr("revoked: exp must be an integer")
-				}
-				hasExp = true
-			default:
-				return configErr("revoked: unknown member " + quoteName(string(m.Key())))
-			}
-		}
-		if !hasJTI || !hasExp {
-			return configErr("revoked: every entry needs jti and exp")
-		}
-		p.revoked[jti] = struct{}{}
-	}
-	return nil
-}
-
-func (p *policy) compileValidAfter(v jsonx.Value) error {
-	p.validAfter = map[string]int64{}
-	if v.Kind() == jsonx.Invalid {
-		return nil
-	}
-	if v.Kind() != jsonx.Object {
-		return configErr("subjects_valid_after must be an object of subject to unix seconds")
-	}
-	for it := v.Object(); it.Next(); {
-		n, err := it.Value().Int64()
-		if err != nil || len(it.Key()) == 0 {
-			return configErr("subjects_valid_after must map non-empty subjects to integer unix seconds")
-		}
-		p.validAfter[string(it.Key())] = n
 	}
 	return nil
 }

@@ -102,6 +102,22 @@ func TestConfigure(t *testing.T) {
 		}, rule: "method"},
 		{name: "revoked without exp", mutate: func(c map[string]any) { c["revoked"] = []map[string]any{{"jti": "a"}} }, rule: "revoked"},
 		{name: "subjects_valid_after not integer", mutate: func(c map[string]any) { c["subjects_valid_after"] = map[string]any{"users/1": "x"} }, rule: "subjects_valid_after"},
+		{name: "revoked_sessions", mutate: func(c map[string]any) {
+			c["revoked_sessions"] = []map[string]any{{"sid": "s1", "exp": 1}, {"sid": strings.Repeat("s", 128), "exp": 2}}
+		}},
+		{name: "revoked_sessions null", mutate: func(c map[string]any) { c["revoked_sessions"] = nil }},
+		{name: "revoked_sessions not an array", mutate: func(c map[string]any) { c["revoked_sessions"] = map[string]any{"sid": "s"} }, rule: "revoked_sessions must be an array"},
+		{name: "revoked_sessions entry not an object", mutate: func(c map[string]any) { c["revoked_sessions"] = []string{"s1"} }, rule: "revoked_sessions: every entry"},
+		{name: "revoked_sessions sid empty", mutate: func(c map[string]any) { c["revoked_sessions"] = []map[string]any{{"sid": "", "exp": 1}} }, rule: "revoked_sessions: sid"},
+		{name: "revoked_sessions sid 129 bytes", mutate: func(c map[string]any) {
+			c["revoked_sessions"] = []map[string]any{{"sid": strings.Repeat("s", 129), "exp": 1}}
+		}, rule: "revoked_sessions: sid"},
+		{name: "revoked_sessions sid number", mutate: func(c map[string]any) { c["revoked_sessions"] = []map[string]any{{"sid": 7, "exp": 1}} }, rule: "revoked_sessions: sid"},
+		{name: "revoked_sessions without exp", mutate: func(c map[string]any) { c["revoked_sessions"] = []map[string]any{{"sid": "s"}} }, rule: "revoked_sessions: every entry needs"},
+		{name: "revoked_sessions exp not integer", mutate: func(c map[string]any) { c["revoked_sessions"] = []map[string]any{{"sid": "s", "exp": 1.5}} }, rule: "revoked_sessions: exp"},
+		{name: "revoked_sessions unknown member", mutate: func(c map[string]any) {
+			c["revoked_sessions"] = []map[string]any{{"sid": "s", "exp": 1, "jti": "j"}}
+		}, rule: `revoked_sessions: unknown member "jti"`},
 
 		{name: "key without kid", mutate: withKey(map[string]any{"kty": "OKP", "crv": "Ed25519", "alg": "EdDSA", "x": edX}), rule: "kid"},
 		{name: "key with empty kid", mutate: withKey(map[string]any{"kty": "OKP", "crv": "Ed25519", "kid": "", "alg": "EdDSA", "x": edX}), rule: "kid"},

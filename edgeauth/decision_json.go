@@ -25,6 +25,10 @@ func AppendDecisionJSON(dst []byte, d *Decision) []byte {
 		dst = append(dst, `,"jti":`...)
 		dst = jsonx.AppendString(dst, d.JTI)
 	}
+	if d.SID != "" {
+		dst = append(dst, `,"sid":`...)
+		dst = jsonx.AppendString(dst, d.SID)
+	}
 	if d.ExpiresAt != 0 {
 		dst = append(dst, `,"expires_at":`...)
 		dst = jsonx.AppendInt(dst, d.ExpiresAt)
@@ -75,6 +79,8 @@ func ParseDecisionJSON(b []byte) (Decision, error) {
 			d.Scopes, ok = stringList(v)
 		case "jti":
 			d.JTI, ok = v.Text()
+		case "sid":
+			d.SID, ok = v.Text()
 		case "expires_at":
 			d.ExpiresAt, err = v.Int64()
 			ok = err == nil

@@ -6,9 +6,11 @@ import (
 	"bytes"
 	"context"
 	"crypto/rand"
+	"fmt"
 	"os"
 	"slices"
 	"testing"
+	"time"
 
 	"github.com/tetratelabs/wazero"
 	"github.com/tetratelabs/wazero/api"
@@ -19,10 +21,10 @@ import (
 
 // testModule is a minimal ABI v1 host for tests: one instance, no pool.
 type testModule struct {
-	mod                               api.Module
-	alloc, free, configure, authorize api.Function
-	compiled                          wazero.CompiledModule
-	runtime                           wazero.Runtime
+	mod                                       api.Module
+	alloc, free, configure, authorize, update api.Function
+	compiled                                  wazero.CompiledModule
+	runtime                                   wazero.Runtime
 }
 
 func loadModule(tb testing.TB) *testModule {
@@ -35,12 +37,18 @@ func loadModule(tb testing.TB) *testModule {
 // newModule is loadModule without the cleanup: the caller closes m.runtime.
 func newModule(tb testing.TB) *testModule {
 	tb.Helper()
+	return newModuleWithPages(tb, 256)
+}
+
+// newModuleWithPages is newModule with a memory limit of pages (64 KiB each).
+func newModuleWithPages(tb testing.TB, pages uint32) *testModule {
+	tb.Helper()
 	ctx := context.Background()
 	wasm, err := os.ReadFile(edgeauthtest.ModulePath(tb))
 	if err != nil {
 		tb.Fatal(err)
 	}
-	r := wazero.NewRuntimeWithConfig(ctx, wazero.NewRuntimeConfig().WithMemoryLimitPages(256))
+	r := wazero.NewRuntimeWithConfig(ctx, wazero.NewRuntimeConfig().WithMemoryLimitPages(pages))
 	wasi_snapshot_preview1.MustInstantiate(ctx, r)
 	compiled, err := r.CompileModule(ctx, wasm)
 	if err != nil {
@@ -57,6 +65,7 @@ func newModule(tb testing.TB) *testModule {
 		mod: mod, compiled: compiled, runtime: r,
 		alloc: mod.ExportedFunction("edgeauth_alloc"), free: mod.ExportedFunction("edgeauth_free"),
 		configure: mod.ExportedFunction("edgeauth_configure"), authorize: mod.ExportedFunction("edgeauth_authorize"),
+		update: mod.ExportedFunction("edgeauth_update"),
 	}
 }
 
@@ -101,7 +110,7 @@ func TestModuleInterface(t *testing.T) {
 		exports = append(exports, name)
 	}
 	slices.Sort(exports)
-	want := []string{"_initialize", "edgeauth_abi_version", "edgeauth_alloc", "edgeauth_authorize", "edgeauth_configure", "edgeauth_free"}
+	want := []string{"_initialize", "edgeauth_abi_version", "edgeauth_alloc", "edgeauth_authorize", "edgeauth_configure", "edgeauth_free", "edgeauth_update"}
 	if !slices.Equal(exports, want) {
 		t.Fatalf("exports %v, want %v", exports, want)
 	}
@@ -263,5 +272,88 @@ func benchModule(b *testing.B, m *testModule, docs [][]byte) {
 		if !bytes.HasPrefix(out, []byte(`{"allow":true`)) {
 			b.Fatalf("%s", out)
 		}
+	}
+}
+
+// largeConfig is baseConfig with n revocation entries, half jti and half
+// sid, named like the origin names them (22 base64url characters).
+func largeConfig(tb testing.TB, n int) []byte {
+	cfg := baseConfig(tb)
+	jtis := make([]map[string]any, n/2)
+	for i := range jtis {
+		jtis[i] = map[string]any{"jti": fmt.Sprintf("j%021d", i), "exp": testNow + 3600}
+	}
+	sids := make([]map[string]any, n-n/2)
+	for i := range sids {
+		sids[i] = map[string]any{"sid": fmt.Sprintf("s%021d", i), "exp": testNow + 3600}
+	}
+	cfg["revoked"], cfg["revoked_sessions"] = jtis, sids
+	return mustJSON(tb, cfg)
+}
+
+// TestModuleLargeConfig: the module accepts a Config with 100,000
+// revocation entries within the 32 MiB a wasmhost instance may use, twice
+// in a row (the old Config is live while the new one is built), refuses
+// what it lists, and takes an Update on top.
+func TestModuleLargeConfig(t *testing.T) {
+	if testing.Short() {
+		t.Skip("builds a 5 MB config")
+	}
+	m := newModuleWithPages(t, 512) // 32 MiB, wasmhost's default cap
+	defer m.runtime.Close(context.Background())
+	doc := largeConfig(t, 100_000)
+	for round := range 2 {
+		start := time.Now()
+		if got := string(m.call(t, m.configure, doc)); got != `{"ok":true}` {
+			t.Fatalf("round %d: configure: %s", round, got)
+		}
+		t.Logf("round %d: configure of %d bytes took %v; memory %d MiB", round, len(doc), time.Since(start), m.mod.Memory().Size()>>20)
+	}
+	decide := func(kv ...any) Decision {
+		tb := t
+		c := baseClaims()
+		for i := 0; i < len(kv); i += 2 {
+			c[kv[i].(string)] = kv[i+1]
+		}
+		tok := mint(tb, "EdDSA", baseHeader("EdDSA", "ed"), c)
+		d, err := ParseDecisionJSON(m.call(t, m.authorize, AppendRequestJSON(nil, request("GET", "/x", "Bearer "+tok))))
+		if err != nil {
+			t.Fatal(err)
+		}
+		return d
+	}
+	for _, c := range []struct {
+		name  string
+		claim []any
+		want  string
+	}{
+		{"listed jti", []any{"jti", fmt.Sprintf("j%021d", 49_999)}, desc(denyRevoked)},
+		{"listed sid", []any{"sid", fmt.Sprintf("s%021d", 12_345)}, desc(denyRevoked)},
+		{"other sid", []any{"sid", "not-listed"}, ""},
+		{"sid named like a listed jti", []any{"sid", fmt.Sprintf("j%021d", 7)}, ""},
+	} {
+		if d := decide(c.claim...); d.ErrorDescription != c.want || d.Allow != (c.want == "") {
+			t.Errorf("%s: %+v", c.name, d)
+		}
+	}
+	var took []time.Duration
+	for i := range 50 {
+		start := time.Now()
+		got := string(m.call(t, m.update, fmt.Appendf(nil, `{"revoked_sessions":[{"sid":"u%d","exp":1700003600}]}`, i)))
+		took = append(took, time.Since(start))
+		if got != `{"ok":true}` {
+			t.Fatalf("update: %s", got)
+		}
+	}
+	slices.Sort(took)
+	t.Logf("an update on top: median %v, max %v", took[len(took)/2], took[len(took)-1])
+	start := time.Now()
+	got := string(m.call(t, m.update, []byte(`{"revoked_sessions":[{"sid":"not-listed","exp":1700003600}]}`)))
+	t.Logf("an update on top took %v", time.Since(start))
+	if got != `{"ok":true}` {
+		t.Fatalf("update: %s", got)
+	}
+	if d := decide("sid", "not-listed"); d.ErrorDescription != desc(denyRevoked) {
+		t.Errorf("after the update: %+v", d)
 	}
 }

@@ -113,6 +113,22 @@ func exportConfigure(ptr, length int32) int64 {
 	return packed(out)
 }
 
+// exportUpdate merges an Update into the Config in force; see
+// edgeauth.Authorizer.Update. Its result is configure's.
+//
+//go:wasmexport edgeauth_update
+func exportUpdate(ptr, length int32) int64 {
+	in, ok := input(ptr, length)
+	var err error
+	if ok {
+		err = authorizer.Update(in)
+	} else {
+		err = errBadBuffer
+	}
+	out = edgeauth.AppendConfigureResultJSON(out[:0], err)
+	return packed(out)
+}
+
 // exportAuthorize decides a Request; see edgeauth.Authorizer.AuthorizeJSON.
 // A bad buffer is judged like a malformed Request (fail closed).
 //
