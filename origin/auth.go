@@ -62,10 +62,10 @@ type RefreshRequest struct {
 // Principal is who a verified token says the caller is; the auth step puts it
 // in the request context.
 type Principal struct {
-	Subject   string
-	UserID    int64
-	Scopes    []string
-	JTI       string
+	Subject string
+	UserID  int64
+	Scopes  []string
+	JTI     string
 	// SessionID is the token's sid: the session that issued it.
 	SessionID string
 	ExpiresAt time.Time

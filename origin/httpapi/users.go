@@ -38,9 +38,10 @@ func (s *server) getUser(w http.ResponseWriter, r *http.Request) {
 }
 
 // updateUser: PATCH /users/{id} {name?, password?} -> 200 user. A password
-// change ends every earlier token; the service tells the control plane
-// (origin.Notifier) before it returns, so the old token is refused from the
-// very next request and this handler need not refresh it again.
+// change ends every other session of the user (not the caller's: the
+// device that changed the password stays signed in); the service tells the
+// control plane (origin.Notifier) before it returns, so their tokens are
+// refused from the very next request.
 func (s *server) updateUser(w http.ResponseWriter, r *http.Request) {
 	id, ok := s.pathID(w, r, "id")
 	if !ok {
@@ -49,6 +50,9 @@ func (s *server) updateUser(w http.ResponseWriter, r *http.Request) {
 	var upd origin.UserUpdate
 	if !s.decodeJSON(w, r, &upd) {
 		return
+	}
+	if p := PrincipalFromContext(r.Context()); p != nil {
+		upd.KeepSession = p.SessionID
 	}
 	u, err := s.users.UpdateUser(r.Context(), id, upd)
 	if err != nil {
