@@ -81,17 +81,17 @@ func newHarness(t testing.TB, security bool) *harness {
 	t.Helper()
 	users := newFakeUsers()
 	hs := &harness{
-		t:       t,
-		users:   users,
-		todos:   newFakeTodos(),
-		sess:    &fakeSessions{byUser: map[int64][]*origin.Session{}},
-		auth:    &fakeAuth{users: users, pass: map[string]string{"a@example.com": "correct horse"}, refresh: map[string]bool{"rt-good": true}},
+		t:     t,
+		users: users,
+		todos: newFakeTodos(),
+		sess:  &fakeSessions{byUser: map[int64][]*origin.Session{}},
+		auth:  &fakeAuth{users: users, pass: map[string]string{"a@example.com": "correct horse"}, refresh: map[string]bool{"rt-good": true}},
 		control: &fakeControl{
 			doc:  &origin.EdgeDocument{Config: []byte(`{"issuer":"x"}`), ConfigETag: `"cfg1"`, JWKS: []byte(`{"keys":[]}`), JWKSETag: `"jwks1"`},
 			full: []byte(`{"issuer":"x","revoked_sessions":[{"sid":"s","exp":1}]}`), fullETag: `"full1"`,
 		},
-		authz:   &authorizerFunc{fn: fakeModule},
-		logs:    &syncBuffer{},
+		authz: &authorizerFunc{fn: fakeModule},
+		logs:  &syncBuffer{},
 	}
 	o := Options{
 		Users: hs.users, Todos: hs.todos, Sessions: hs.sess, Auth: hs.auth, Control: hs.control,
