@@ -42,7 +42,9 @@ func TestConfigDefaults(t *testing.T) {
 	}
 	if c.Server.Host != "127.0.0.1" || c.Server.Port != 3000 || !c.Server.EnableSecurity ||
 		c.Database.Path != "./data/origin.db" || c.Auth.SigningAlg != "EdDSA" ||
-		time.Duration(c.Auth.TokenLifetime) != time.Hour || c.Auth.LeewaySeconds != 30 || c.Auth.BcryptCost != 12 {
+		time.Duration(c.Auth.TokenLifetime) != 10*time.Minute || c.Auth.LeewaySeconds != 30 || c.Auth.BcryptCost != 12 ||
+		time.Duration(c.Auth.RefreshIdleLifetime) != 14*24*time.Hour || time.Duration(c.Auth.RefreshAbsoluteLifetime) != 30*24*time.Hour ||
+		c.Edge.ConfigToken != "" {
 		t.Fatalf("defaults = %+v", c)
 	}
 }
@@ -109,6 +111,9 @@ func TestConfigErrors(t *testing.T) {
 		{"negative leeway", nil, map[string]string{"AUTH_LEEWAY_SECONDS": "-1"}, ""},
 		{"bad log level", nil, map[string]string{"LOG_LEVEL": "chatty"}, ""},
 		{"no audiences", nil, map[string]string{"AUTH_AUDIENCES": " , "}, ""},
+		{"refresh idle beyond absolute", nil, map[string]string{"AUTH_REFRESH_IDLE_LIFETIME": "48h", "AUTH_REFRESH_ABSOLUTE_LIFETIME": "24h"}, ""},
+		{"refresh idle zero", nil, map[string]string{"AUTH_REFRESH_IDLE_LIFETIME": "0s"}, ""},
+		{"short edge config token", nil, map[string]string{"EDGE_CONFIG_TOKEN": "guessable"}, ""},
 		{"unknown file key", nil, nil, `{"server":{"enableSecurty":false}}`},
 		{"boolean as string in file", nil, nil, `{"server":{"enableSecurity":"false"}}`},
 		{"duration as number in file", nil, nil, `{"auth":{"tokenLifetime":3600}}`},
