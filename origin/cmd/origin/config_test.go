@@ -68,10 +68,10 @@ func TestConfigPrecedence(t *testing.T) {
 			5000, "0.0.0.0", true, 30 * time.Minute, "/tmp/env.db"},
 		{"flag over env over file", []string{"-port", "6000", "-config", file, "-db", "/tmp/flag.db"}, map[string]string{"SERVER_PORT": "5000", "DATABASE_PATH": "/tmp/env.db"},
 			6000, "0.0.0.0", true, 2 * time.Hour, "/tmp/flag.db"},
-		{"env false is false", nil, map[string]string{"SERVER_ENABLE_SECURITY": "false"}, 3000, "127.0.0.1", false, time.Hour, "./data/origin.db"},
-		{"env 0 is false", nil, map[string]string{"SERVER_ENABLE_SECURITY": "0"}, 3000, "127.0.0.1", false, time.Hour, "./data/origin.db"},
-		{"flag false beats env true", []string{"-enable-security=false"}, map[string]string{"SERVER_ENABLE_SECURITY": "true"}, 3000, "127.0.0.1", false, time.Hour, "./data/origin.db"},
-		{"bare bool flag is true", []string{"-enable-security"}, map[string]string{"SERVER_ENABLE_SECURITY": "false"}, 3000, "127.0.0.1", true, time.Hour, "./data/origin.db"},
+		{"env false is false", nil, map[string]string{"SERVER_ENABLE_SECURITY": "false"}, 3000, "127.0.0.1", false, 10 * time.Minute, "./data/origin.db"},
+		{"env 0 is false", nil, map[string]string{"SERVER_ENABLE_SECURITY": "0"}, 3000, "127.0.0.1", false, 10 * time.Minute, "./data/origin.db"},
+		{"flag false beats env true", []string{"-enable-security=false"}, map[string]string{"SERVER_ENABLE_SECURITY": "true"}, 3000, "127.0.0.1", false, 10 * time.Minute, "./data/origin.db"},
+		{"bare bool flag is true", []string{"-enable-security"}, map[string]string{"SERVER_ENABLE_SECURITY": "false"}, 3000, "127.0.0.1", true, 10 * time.Minute, "./data/origin.db"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
