@@ -242,7 +242,9 @@ func memory(pid int) (rss, peak int64, err error) {
 
 // String renders the report as the lines the README quotes.
 func (r *LogoutScaleReport) String() string {
-	ms := func(d time.Duration) string { return strconv.FormatFloat(float64(d)/float64(time.Millisecond), 'f', 2, 64) + " ms" }
+	ms := func(d time.Duration) string {
+		return strconv.FormatFloat(float64(d)/float64(time.Millisecond), 'f', 2, 64) + " ms"
+	}
 	var b strings.Builder
 	fmt.Fprintf(&b, "sessions signed in: %d in %v\n", r.Sessions, r.SignInTook.Round(time.Second))
 	fmt.Fprintf(&b, "sessions ended: %d in %v (%.0f logouts/s)\n", r.All.Count(), r.Took.Round(time.Second), float64(r.All.Count())/r.Took.Seconds())
