@@ -11,8 +11,11 @@
 // the auth step as an update (edgeauth_update). So the cost of a logout,
 // here and on every other replica, does not grow with the number of live
 // revocations. A full configure (compaction) replaces the accumulated
-// updates off the request path, on the poll, and whenever keys change. The
-// published documents are rendered on demand, at most once per change.
+// updates off the request path, on the poll, once MaxUpdates of them piled
+// up, and whenever keys change; between two, the module forgets expired
+// entries on its own, and the control plane drops them from its state on
+// the poll. The published documents are rendered on demand, at most once
+// per change.
 package controlplane
 
 import (
@@ -34,13 +37,17 @@ const (
 	// DefaultPollInterval is how often Run checks the store for changes
 	// made by other processes.
 	DefaultPollInterval = time.Second
-	// DefaultCompactInterval is how long updates may pile up on the auth
-	// step before a full configure replaces them (and drops the expired
-	// entries), on the poll.
-	DefaultCompactInterval = time.Minute
-	// DefaultMaxUpdates is how many updates may pile up before the next
-	// poll compacts, whatever the interval.
-	DefaultMaxUpdates = 4096
+	// DefaultPruneInterval is how often, at most, the poll drops expired
+	// entries from the state (and so from the published config).
+	DefaultPruneInterval = time.Minute
+	// DefaultMaxUpdates is how many updates may pile up on the auth step
+	// before the next poll replaces them with one full configure. A full
+	// configure costs time in proportion to the whole state (seconds at
+	// 100,000 entries) and holds updates back meanwhile, so it is kept
+	// rare; the bound stays under wasmhost's own replay bound (4096), past
+	// which an update would fall back to a full configure on the request
+	// path.
+	DefaultMaxUpdates = 3072
 )
 
 // Sink is the auth step the control plane keeps configured, e.g. a
@@ -73,11 +80,12 @@ type Options struct {
 	// max_lifetime_seconds; cutoffs older than it (plus Leeway) are dropped.
 	TokenLifetime time.Duration
 	PollInterval  time.Duration // DefaultPollInterval when 0
-	// CompactInterval and MaxUpdates bound the updates the auth step holds
-	// between two full configures (DefaultCompactInterval and
-	// DefaultMaxUpdates when 0).
-	CompactInterval time.Duration
-	MaxUpdates      int
+	// PruneInterval is how often, at most, expired entries are dropped
+	// from the state (DefaultPruneInterval when 0). MaxUpdates bounds the
+	// updates the auth step holds between two full configures
+	// (DefaultMaxUpdates when 0).
+	PruneInterval time.Duration
+	MaxUpdates    int
 	Now             func() time.Time // time.Now when nil
 	Logger          *slog.Logger     // discarded when nil
 }
@@ -96,7 +104,7 @@ type ControlPlane struct {
 	seq          int64      // the store's RevocationSeq read up to
 	keysNext     time.Time  // when a retiring key retires (zero: none)
 	updates      int        // updates pushed since the last full configure
-	configuredAt time.Time  // the last full configure
+	prunedAt     time.Time  // the last time expired entries were dropped
 	pushed       [sha256.Size]byte
 	stale        bool // the sink may lack part of the state: configure in full at the next sync
 
@@ -135,8 +143,8 @@ func New(ctx context.Context, opts Options) (*ControlPlane, error) {
 	if opts.PollInterval <= 0 {
 		opts.PollInterval = DefaultPollInterval
 	}
-	if opts.CompactInterval <= 0 {
-		opts.CompactInterval = DefaultCompactInterval
+	if opts.PruneInterval <= 0 {
+		opts.PruneInterval = DefaultPruneInterval
 	}
 	if opts.MaxUpdates <= 0 {
 		opts.MaxUpdates = DefaultMaxUpdates
@@ -227,39 +235,26 @@ func (c *ControlPlane) Run(ctx context.Context) error {
 // Poll does one iteration of Run: it picks up changes made by other
 // processes (two single-row reads when there are none), reloads in full
 // when the keys changed, a retiring key's time came or the last push
-// failed, and compacts the updates the auth step holds into one full
-// configure when CompactInterval has passed since the last one (or
-// MaxUpdates piled up).
+// failed, replaces the updates the auth step holds with one full configure
+// once MaxUpdates piled up, and drops expired entries from the state at
+// most every PruneInterval.
 func (c *ControlPlane) Poll(ctx context.Context) error {
 	if err := c.Refresh(ctx); err != nil {
 		return err
 	}
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	if c.compactDueLocked(c.opts.Now()) {
-		return c.configureLocked(ctx, c.opts.Now())
+	now := c.opts.Now()
+	if c.opts.Sink != nil && c.updates >= c.opts.MaxUpdates {
+		return c.configureLocked(ctx, now)
+	}
+	if now.Sub(c.prunedAt) >= c.opts.PruneInterval {
+		c.stateMu.Lock()
+		c.st.prune(now, c.expiry())
+		c.stateMu.Unlock()
+		c.prunedAt = now
 	}
 	return nil
-}
-
-// compactDueLocked: updates piled up for long enough, or entries expired
-// that a full configure would drop.
-func (c *ControlPlane) compactDueLocked(now time.Time) bool {
-	if c.opts.Sink == nil {
-		return false
-	}
-	if c.updates >= c.opts.MaxUpdates {
-		return true
-	}
-	if now.Sub(c.configuredAt) < c.opts.CompactInterval {
-		return false
-	}
-	if c.updates > 0 {
-		return true
-	}
-	c.stateMu.RLock()
-	defer c.stateMu.RUnlock()
-	return !c.st.earliest.IsZero() && !now.Before(c.st.earliest)
 }
 
 func (c *ControlPlane) syncLocked(ctx context.Context) error {
@@ -376,8 +371,9 @@ func (c *ControlPlane) configureLocked(ctx context.Context, now time.Time) error
 	c.st.prune(now, c.expiry())
 	snap := c.st.snapshot(false)
 	c.stateMu.Unlock()
+	c.prunedAt = now
 	if c.opts.Sink == nil {
-		c.updates, c.configuredAt, c.stale = 0, now, false
+		c.updates, c.stale = 0, false
 		return nil
 	}
 	body, err := c.config(snap)
@@ -396,7 +392,7 @@ func (c *ControlPlane) configureLocked(ctx context.Context, now time.Time) error
 			slog.Duration("took", time.Since(start)))
 		c.pushed = sum
 	}
-	c.updates, c.configuredAt, c.stale = 0, now, false
+	c.updates, c.stale = 0, false
 	return nil
 }
 

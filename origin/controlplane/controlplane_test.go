@@ -308,7 +308,8 @@ func TestHS256SecretNeverPublished(t *testing.T) {
 // A logout costs one update carrying its own entry, however many live
 // revocations there are; the documents change as they must, and only then.
 func TestLogoutIsAnUpdateOfItsOwnSize(t *testing.T) {
-	f := newFixture(t, origin.AlgEdDSA)
+	const maxUpdates = 150
+	f := newFixture(t, origin.AlgEdDSA, func(o *controlplane.Options) { o.MaxUpdates = maxUpdates })
 	ctx := context.Background()
 	u := f.user(t, "a@example.com")
 	d0 := f.cp.Current()
@@ -354,15 +355,7 @@ func TestLogoutIsAnUpdateOfItsOwnSize(t *testing.T) {
 		t.Fatalf("after 200 logouts: public document replaced %v, full ETag %s -> %s", d1 != d0, etag0, etag1)
 	}
 
-	// Within the compact interval, a poll leaves the updates in place; after
-	// it, one full configure replaces them.
-	if err := f.cp.Poll(ctx); err != nil {
-		t.Fatal(err)
-	}
-	if c, _ := f.sink.counts(); c != configures {
-		t.Fatal("compacted before the interval")
-	}
-	f.clk.Advance(controlplane.DefaultCompactInterval)
+	// The poll replaces the piled-up updates with one full configure.
 	if err := f.cp.Poll(ctx); err != nil {
 		t.Fatal(err)
 	}
@@ -372,23 +365,41 @@ func TestLogoutIsAnUpdateOfItsOwnSize(t *testing.T) {
 	if st := f.cp.Stats(); st.Updates != 0 || st.RevokedSessions != 200 {
 		t.Fatalf("stats after compaction = %+v", st)
 	}
-
-	// Every entry ends with its tokens (exp + leeway); the next compaction
-	// drops them and the documents return to their first bytes.
-	f.clk.Advance(lifetime + 30*time.Second - controlplane.DefaultCompactInterval)
 	if err := f.cp.Poll(ctx); err != nil {
 		t.Fatal(err)
 	}
-	if n := len(f.sink.current().RevokedSessions); n != 200 {
-		t.Fatalf("entries dropped before exp + leeway: %d left", n)
+	if c, _ := f.sink.counts(); c != configures+1 {
+		t.Fatal("compacted again with nothing piled up")
+	}
+
+	// Every entry ends with its tokens (exp + leeway); the poll then drops
+	// them from the state, at most every PruneInterval, and the published
+	// config returns to its first bytes. The auth step is not configured
+	// for that: the module forgets expired entries on its own.
+	f.clk.Advance(lifetime + 30*time.Second)
+	if err := f.cp.Poll(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if st := f.cp.Stats(); st.RevokedSessions != 200 {
+		t.Fatalf("entries dropped before exp + leeway: %d left", st.RevokedSessions)
 	}
 	f.clk.Advance(time.Second)
 	if err := f.cp.Poll(ctx); err != nil {
 		t.Fatal(err)
 	}
+	if st := f.cp.Stats(); st.RevokedSessions != 200 {
+		t.Fatalf("pruned again within the prune interval: %d left", st.RevokedSessions)
+	}
+	f.clk.Advance(controlplane.DefaultPruneInterval)
+	if err := f.cp.Poll(ctx); err != nil {
+		t.Fatal(err)
+	}
 	full2, etag2, _ := f.cp.FullConfig()
-	if f.sink.current().RevokedSessions != nil || etag2 != etag0 || !bytes.Equal(full2, full0) {
-		t.Fatalf("after expiry: %d entries in force, full config %s", len(f.sink.current().RevokedSessions), full2)
+	if st := f.cp.Stats(); st.RevokedSessions != 0 || etag2 != etag0 || !bytes.Equal(full2, full0) {
+		t.Fatalf("after expiry: %d entries held, full config %s", st.RevokedSessions, full2)
+	}
+	if c, _ := f.sink.counts(); c != configures+1 {
+		t.Fatal("pruning configured the auth step")
 	}
 }
 
