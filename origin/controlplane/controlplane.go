@@ -86,8 +86,8 @@ type Options struct {
 	// (DefaultMaxUpdates when 0).
 	PruneInterval time.Duration
 	MaxUpdates    int
-	Now             func() time.Time // time.Now when nil
-	Logger          *slog.Logger     // discarded when nil
+	Now           func() time.Time // time.Now when nil
+	Logger        *slog.Logger     // discarded when nil
 }
 
 // ControlPlane implements origin.ControlPlane and origin.Notifier. It is
@@ -97,16 +97,16 @@ type ControlPlane struct {
 
 	calls atomic.Uint64 // Refresh calls so far; see Refresh
 
-	mu           sync.Mutex // serialises syncs and pushes to the sink; guards the fields below
-	covered      uint64     // every Refresh call numbered ≤ covered is satisfied
-	loaded       bool       // a full load succeeded
-	version      int64      // the store's ChangeVersion at the last full load
-	seq          int64      // the store's RevocationSeq read up to
-	keysNext     time.Time  // when a retiring key retires (zero: none)
-	updates      int        // updates pushed since the last full configure
-	prunedAt     time.Time  // the last time expired entries were dropped
-	pushed       [sha256.Size]byte
-	stale        bool // the sink may lack part of the state: configure in full at the next sync
+	mu       sync.Mutex // serialises syncs and pushes to the sink; guards the fields below
+	covered  uint64     // every Refresh call numbered ≤ covered is satisfied
+	loaded   bool       // a full load succeeded
+	version  int64      // the store's ChangeVersion at the last full load
+	seq      int64      // the store's RevocationSeq read up to
+	keysNext time.Time  // when a retiring key retires (zero: none)
+	updates  int        // updates pushed since the last full configure
+	prunedAt time.Time  // the last time expired entries were dropped
+	pushed   [sha256.Size]byte
+	stale    bool // the sink may lack part of the state: configure in full at the next sync
 
 	stateMu sync.RWMutex // guards st
 	st      state

@@ -38,7 +38,7 @@ func openStore(t *testing.T, path string, clk *storetest.Clock, sealer *tokens.S
 			return sqlstore.NewUserService(db.Store, n), sqlstore.NewTodoService(db.Store), sqlstore.NewKeyService(db.Store, n)
 		},
 		NewSessions: func(n origin.Notifier) storetest.SessionStore { return sqlstore.NewSessionService(db.Store, n) },
-		Edge: db,
+		Edge:        db,
 		RawKey: func(t *testing.T, kid string) storetest.RawKey {
 			var k storetest.RawKey
 			if err := db.r.QueryRow(`SELECT private_key, private_enc, public_jwk FROM signing_keys WHERE kid = ?`, kid).

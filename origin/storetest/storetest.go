@@ -73,7 +73,7 @@ type Store struct {
 	// NewSessions builds the handle's session service, which refreshes n
 	// (when not nil) after every session it ends.
 	NewSessions func(n origin.Notifier) SessionStore
-	Edge     EdgeStore
+	Edge        EdgeStore
 	// Clock is the clock the store was opened with (Options.Now =
 	// Clock.Now), set by the suite.
 	Clock *Clock
