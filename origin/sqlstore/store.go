@@ -29,9 +29,9 @@ import (
 	"github.com/craftingapis/todos/origin/tokens"
 )
 
-// DefaultRetireAfter is the default token lifetime (1 h) plus the default
-// leeway (30 s).
-const DefaultRetireAfter = time.Hour + 30*time.Second
+// DefaultRetireAfter is the default access-token lifetime
+// (tokens.DefaultLifetime) plus the default leeway (30 s).
+const DefaultRetireAfter = tokens.DefaultLifetime + 30*time.Second
 
 // Options configures a Store. The zero value is usable: real clock,
 // crypto/rand, private keys stored in plain, bcrypt cost 12.
