@@ -8,10 +8,19 @@ WASM  := $(BUILD)/edgeauth.wasm
 export CGO_CFLAGS ?= -O2 -DSQLITE_ENABLE_QPSG
 
 EDGEAUTH_SRC := $(shell find edgeauth wasmhost/meter -name '*.go' -not -name '*_test.go') go.mod go.sum
-# Every test that needs the module uses this one build of it.
+# Every test that needs the module uses this one build of it: the Go tests
+# through edgeauth/edgeauthtest, the JS runners through tests/node/module.mjs.
 export EDGEAUTH_MODULE := $(abspath $(WASM))
+# The conformance corpus's loader and judge (tests/conformance) as a WASI
+# module, so that the JS runners judge by the Go code itself.
+JUDGE := $(BUILD)/judge.wasm
+JUDGE_SRC := $(shell find tests/conformance tests/cmd/judge -name '*.go' -not -name '*_test.go') $(EDGEAUTH_SRC)
+export CONFORMANCE_JUDGE := $(abspath $(JUDGE))
 # npm ci's marker: jose (an independent verifier) and workerd (an edge host).
 JS_STAMP := tests/js/node_modules/.package-lock.json
+# The hosts of the conformance matrix, the reference first; each one's
+# harness writes build/conformance/<host>.json.
+CONFORMANCE_HOSTS := wazero node workerd
 
 .PHONY: all run build wasm test test-go test-race test-js matrix fuzz bench clean
 
@@ -25,15 +34,20 @@ $(WASM): $(EDGEAUTH_SRC)
 	GOOS=wasip1 GOARCH=wasm $(GO) build -buildmode=c-shared -trimpath -ldflags='-s -w' -o $(BUILD)/edgeauth.unmetered.wasm ./edgeauth/wasm
 	$(GO) run ./wasmhost/meter/cmd/wasmmeter $(BUILD)/edgeauth.unmetered.wasm $@
 
+$(JUDGE): $(JUDGE_SRC)
+	@mkdir -p $(BUILD)
+	GOOS=wasip1 GOARCH=wasm $(GO) build -buildmode=c-shared -trimpath -o $@ ./tests/cmd/judge
+
 build: $(WASM)
 	$(GO) build -o $(BUILD)/origin ./origin/cmd/origin
 
 run: build
 	./$(BUILD)/origin serve
 
-# test-go runs first: it warms the build cache for the origin binary that the
-# JS end-to-end tests build, and records wazero's decisions for the matrix.
-test: $(WASM) $(JS_STAMP) postgres test-go test-race test-js matrix
+# Each target names what it needs, so `make -j2 test` runs them in any order
+# the dependencies allow: matrix reads the records test-go (wazero) and
+# test-js (every other host) write.
+test: test-go test-race test-js matrix
 
 $(JS_STAMP): tests/js/package.json tests/js/package-lock.json
 	npm ci --prefix tests/js --no-audit --no-fund
@@ -41,7 +55,7 @@ $(JS_STAMP): tests/js/package.json tests/js/package-lock.json
 # After every Go test: the conformance summary lines (hidden by go test
 # unless -v), and a bounded fuzz run with an oracle (an accepted token carries
 # exactly what was signed).
-test-go: $(WASM) $(JS_STAMP)
+test-go: $(WASM) $(JS_STAMP) postgres
 	$(GO) vet ./...
 	$(GO) test -count=1 ./...
 	@set -o pipefail; $(GO) test -count=1 -v -run '^TestConformance' ./tests/conformance | grep -E '^(conformance:|--- FAIL|FAIL|ok)'
@@ -49,19 +63,19 @@ test-go: $(WASM) $(JS_STAMP)
 
 # The instance pool, the control plane and the store's connections are where
 # data races would hide.
-test-race:
+test-race: postgres
 	$(GO) test -count=1 -race ./wasmhost/... ./origin/controlplane/... ./origin/sqlite/... ./origin/postgres/... ./origin/sqlstore/... ./origin/reload/... ./origin/metrics/... ./origin/todocache/...
 
 # The WASI shim, the JS host and the gate; the corpus under Node and workerd;
 # the workerd gate in front of a real origin.
-test-js: $(WASM) $(JS_STAMP)
+test-js: $(WASM) $(JUDGE) $(JS_STAMP)
 	node --test edgeauth/js/ tests/node/ tests/workerd/
 
 # hosts x vectors, from the decisions each host recorded in build/conformance/.
-matrix:
-	node tests/node/matrix.mjs
+matrix: test-go test-js $(JUDGE)
+	node tests/node/matrix.mjs $(CONFORMANCE_HOSTS)
 
-# --- PostgreSQL for tests (issue 8) -----------------------------------------
+# --- PostgreSQL for tests ----------------------------------------------------
 # The PostgreSQL store suite and tests/replicas start a throwaway cluster
 # themselves (origin/postgres/pgtest: initdb and postgres in a temporary
 # folder, Unix socket only, run as the postgres user under root, stopped and
@@ -97,9 +111,11 @@ fuzz: $(WASM)
 		$(GO) test -run '^$$' -fuzz "^$$name\$$" -fuzztime $(FUZZTIME) $$pkg; \
 	done
 
-# One table, written to tests/bench/BENCHMARKS.md: native vs wasm per algorithm,
+# One table, written to build/bench/BENCHMARKS.md: native vs wasm per algorithm,
 # caches, compile and start-up, memory, size, and the origin end to end beside
-# the seed's Restify + jsonwebtoken + better-sqlite3 stack (~15 min).
+# the seed's Restify + jsonwebtoken + better-sqlite3 stack (~15 min). The run
+# kept in the repository is committed on purpose, by copying that file over
+# tests/bench/BENCHMARKS.md.
 # The seed's own stack, measured beside the origin in the same run.
 SEED_STAMP := tests/bench/seed/node_modules/.package-lock.json
 $(SEED_STAMP): tests/bench/seed/package.json tests/bench/seed/package-lock.json

@@ -10,72 +10,33 @@ import (
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus/testutil/promlint"
-	dto "github.com/prometheus/client_model/go"
-	"github.com/prometheus/common/expfmt"
-	"github.com/prometheus/common/model"
 
 	"github.com/craftingapis/todos/edgeauth"
 	"github.com/craftingapis/todos/origin"
 	"github.com/craftingapis/todos/origin/controlplane"
+	"github.com/craftingapis/todos/origin/metrics/metricstest"
 	"github.com/craftingapis/todos/wasmhost"
 )
 
-// scrape fetches the exposition from Handler, as Prometheus would, and parses
-// it with the client library's text parser.
-func scrape(t *testing.T, m *Metrics) map[string]*dto.MetricFamily {
+// scrape fetches the exposition from Handler, as Prometheus would, and
+// parses it.
+func scrape(t *testing.T, m *Metrics) metricstest.Families {
 	t.Helper()
 	rec := httptest.NewRecorder()
 	m.Handler().ServeHTTP(rec, httptest.NewRequest("GET", "/metrics", nil))
 	if rec.Code != 200 {
 		t.Fatalf("/metrics answered %d", rec.Code)
 	}
-	p := expfmt.NewTextParser(model.UTF8Validation)
-	fams, err := p.TextToMetricFamilies(strings.NewReader(rec.Body.String()))
+	fams, err := metricstest.Parse(rec.Body)
 	if err != nil {
-		t.Fatalf("parsing the exposition: %v", err)
+		t.Fatal(err)
 	}
 	return fams
 }
 
-// value returns the value of the series of name whose labels include want
-// (a counter, gauge or untyped value; a histogram's sample count), and
-// whether it exists.
-func value(fams map[string]*dto.MetricFamily, name string, want map[string]string) (float64, bool) {
-	f, ok := fams[name]
-	if !ok {
-		return 0, false
-	}
-	for _, s := range f.GetMetric() {
-		labels := map[string]string{}
-		for _, l := range s.GetLabel() {
-			labels[l.GetName()] = l.GetValue()
-		}
-		match := true
-		for k, v := range want {
-			if labels[k] != v {
-				match = false
-			}
-		}
-		if !match {
-			continue
-		}
-		switch {
-		case s.Counter != nil:
-			return s.Counter.GetValue(), true
-		case s.Gauge != nil:
-			return s.Gauge.GetValue(), true
-		case s.Histogram != nil:
-			return float64(s.Histogram.GetSampleCount()), true
-		case s.Untyped != nil:
-			return s.Untyped.GetValue(), true
-		}
-	}
-	return 0, false
-}
-
-func mustValue(t *testing.T, fams map[string]*dto.MetricFamily, name string, labels map[string]string, want float64) {
+func mustValue(t *testing.T, fams metricstest.Families, name string, labels map[string]string, want float64) {
 	t.Helper()
-	got, ok := value(fams, name, labels)
+	got, ok := fams.Value(name, labels)
 	if !ok {
 		t.Fatalf("%s%v is missing", name, labels)
 	}
@@ -103,7 +64,7 @@ func TestObserveRequest(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) { mustValue(t, fams, tt.metric, tt.labels, tt.want) })
 	}
-	if _, ok := value(fams, NameRequests, map[string]string{"method": "BREW"}); ok {
+	if _, ok := fams.Value(NameRequests, map[string]string{"method": "BREW"}); ok {
 		t.Fatal("a client's method became a label value")
 	}
 }
@@ -150,11 +111,7 @@ func TestAuthorizerCountsOutcomes(t *testing.T) {
 			mustValue(t, fams, NameDecisions, map[string]string{"outcome": tt.outcome, "reason": tt.reason}, 1)
 			mustValue(t, fams, NameAuthDuration, map[string]string{"outcome": tt.outcome}, 1)
 			// Every other pre-declared series is present and still 0.
-			total := 0.0
-			for _, s := range fams[NameDecisions].GetMetric() {
-				total += s.GetCounter().GetValue()
-			}
-			if total != 1 {
+			if total, _ := fams.Value(NameDecisions, nil); total != 1 {
 				t.Fatalf("decisions sum to %v, want 1", total)
 			}
 			mustValue(t, fams, NameDecisions, map[string]string{"outcome": OutcomeDeny, "reason": edgeauth.ReasonRevoked}, 0)

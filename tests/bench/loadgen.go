@@ -2,7 +2,7 @@
 // a closed-loop HTTP load generator with a latency histogram, a launcher for
 // the built origin binary, and the scenario `make bench` measures (an
 // authenticated GET /users/{id}/todos with 10 todos). tests/cmd/benchreport
-// drives it and writes tests/bench/BENCHMARKS.md.
+// drives it and writes build/bench/BENCHMARKS.md.
 //
 // Nothing here asserts speed: figures are printed, and their ratios are
 // judged by people, never by `make test`.

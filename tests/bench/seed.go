@@ -24,7 +24,7 @@ import (
 // tests/bench/seed, a replica of what the project's seed post built
 // (Restify, jsonwebtoken verifying an HS256 token whose key is looked up by
 // the token on every request, better-sqlite3), serving the same request as
-// the origin scenarios. Issue 6 judges the origin as a multiple of it.
+// the origin scenarios. The report judges the origin as a multiple of it.
 const SeedName = "seed stack (Restify + jsonwebtoken + better-sqlite3)"
 
 // ErrSeed wraps every failure to install, start or check the seed's stack.

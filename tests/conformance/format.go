@@ -22,7 +22,8 @@ type File struct {
 // Vector is one request judged under one Config.
 type Vector struct {
 	Name string `json:"name"`
-	// Source names the rule the vector checks: an issue rule or an RFC section.
+	// Source names the rule the vector checks: a rule of ABI.md or an RFC
+	// section.
 	Source string `json:"source"`
 	// Differential, when set, explains why the independent verifier of
 	// TestDifferential (go-jose v4, strictly configured) decides this token

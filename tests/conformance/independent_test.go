@@ -122,7 +122,7 @@ func independentVerify(c *indepConfig, token string, now int64) error {
 	return checkClaimsIndep(c, payload, now)
 }
 
-// checkClaimsIndep applies the claim rules of issue 2 to a verified payload.
+// checkClaimsIndep applies the claim rules of ABI.md to a verified payload.
 func checkClaimsIndep(c *indepConfig, payload []byte, now int64) error {
 	dec := json.NewDecoder(bytes.NewReader(payload))
 	dec.UseNumber()

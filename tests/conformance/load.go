@@ -8,6 +8,7 @@ import (
 	"path/filepath"
 	"slices"
 	"strings"
+	"unicode/utf8"
 )
 
 // LoadDir reads every *.json file of dir (sorted by name) strictly: unknown
@@ -39,8 +40,12 @@ func LoadDir(dir string) ([]*File, error) {
 	return files, nil
 }
 
-// Parse decodes and validates one vector file.
+// Parse decodes and validates one vector file. The file must be valid
+// UTF-8, so that runners in every language hand engines the same bytes.
 func Parse(b []byte) (*File, error) {
+	if !utf8.Valid(b) {
+		return nil, fmt.Errorf("%w: not UTF-8", ErrCorpus)
+	}
 	dec := json.NewDecoder(bytes.NewReader(b))
 	dec.DisallowUnknownFields()
 	var f File

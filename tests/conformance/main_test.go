@@ -14,6 +14,10 @@ import (
 // go test runs the test binary).
 var corpusDir = filepath.Join("..", "testdata", "conformance")
 
+// recordDir receives the wazero run's decisions for the host matrix, beside
+// those of the JS runners (tests/node/record.mjs).
+var recordDir = filepath.Join("..", "..", "build", "conformance")
+
 // summaries collects one line per engine run; TestMain prints them after
 // the tests so that `go test -v` (or a Makefile grep) shows how many
 // vectors ran on each engine.

@@ -265,7 +265,7 @@ func (o *oracle) decideBuilt(hdr, cl []byte, k oracleKey) edgeauth.Decision {
 }
 
 // profileOK checks signed header and claims against the token profile of
-// issue 2 with plain code: strict JSON (valid UTF-8, no lone surrogate
+// ABI.md with plain code: strict JSON (valid UTF-8, no lone surrogate
 // escapes, no duplicate members, nesting at most 32), then the header
 // rules, then the claim rules (checkClaimsIndep). It may refuse what
 // edgeauth refuses for other reasons; it must never refuse what the

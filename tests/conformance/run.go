@@ -2,6 +2,7 @@ package conformance
 
 import (
 	"fmt"
+	"sync"
 	"sync/atomic"
 	"testing"
 )
@@ -27,17 +28,49 @@ type Engines struct {
 	Fresh func(t testing.TB) Engine
 }
 
-// Result counts the vectors of one Run.
+// Result counts the vectors of one Run and keeps each one's outcome.
 type Result struct {
 	Passed, Total atomic.Int64
+
+	mu      sync.Mutex
+	vectors map[string]*RecordEntry
 }
 
 func (r *Result) String() string {
 	return fmt.Sprintf("%d/%d vectors passed", r.Passed.Load(), r.Total.Load())
 }
 
+// Record returns the run as host's Record. Total counts the vectors that
+// ran, so a run narrowed by -run records only its part.
+func (r *Result) Record(host string) *Record {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	rec := &Record{Host: host, Total: int(r.Total.Load()), Passed: int(r.Passed.Load()), Vectors: map[string]*RecordEntry{}}
+	for k, e := range r.vectors {
+		rec.Vectors[k] = e
+	}
+	return rec
+}
+
+func (r *Result) add(key string, decision []byte, problems []string) {
+	e := &RecordEntry{Pass: len(problems) == 0, Problems: problems}
+	if e.Problems == nil {
+		e.Problems = []string{}
+	}
+	if decision != nil {
+		s := string(decision)
+		e.Decision = &s
+	}
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if r.vectors == nil {
+		r.vectors = map[string]*RecordEntry{}
+	}
+	r.vectors[key] = e
+}
+
 // Run runs every vector of files as the subtest file/vector, in file order,
-// and returns the counts. Configs named in a file are only re-sent when they
+// and returns the counts and outcomes. Configs named in a file are only re-sent when they
 // change, so a run also checks that an engine keeps deciding correctly
 // across reconfigurations.
 func Run(t *testing.T, files []*File, e Engines) *Result {
@@ -49,11 +82,16 @@ func Run(t *testing.T, files []*File, e Engines) *Result {
 				v := &f.Vectors[i]
 				t.Run(v.Name, func(t *testing.T) {
 					res.Total.Add(1) // here, so that -run filters count right
+					key := f.Name + "/" + v.Name
 					decision, err := Decide(t, f, v, e, &current)
 					if err != nil {
+						current = "" // the engine may hold anything now
+						res.add(key, nil, []string{err.Error()})
 						t.Fatal(err)
 					}
-					if problems := Check(v, decision); len(problems) > 0 {
+					problems := Check(v, decision)
+					res.add(key, decision, problems)
+					if len(problems) > 0 {
 						t.Errorf("source: %s\ndecision: %s", v.Source, decision)
 						for _, p := range problems {
 							t.Error(p)

@@ -64,20 +64,11 @@ var (
 	openHosts    []*wasmhost.Host
 )
 
-// modulePath is $EDGEAUTH_MODULE when set (to test a module built
-// elsewhere), else a fresh build of ./edgeauth/wasm.
-func modulePath(tb testing.TB) string {
-	if p := os.Getenv("EDGEAUTH_MODULE"); p != "" {
-		return p
-	}
-	return edgeauthtest.ModulePath(tb)
-}
-
 // newWazeroEngine starts a Host with one instance, so that every vector
 // runs on the same instance after the previous one's Configure.
 func newWazeroEngine(tb testing.TB) *wazeroEngine {
 	tb.Helper()
-	path := modulePath(tb)
+	path := edgeauthtest.ModulePath(tb)
 	wazeroOnce.Do(func() { wazeroModule, wazeroErr = os.ReadFile(path) })
 	if wazeroErr != nil {
 		tb.Fatal(wazeroErr)
@@ -122,10 +113,19 @@ func wazeroEngines(tb testing.TB) conformance.Engines {
 	}
 }
 
+// TestConformanceWazero runs the corpus under wasmhost, the origin's host,
+// and records its decisions to build/conformance/wazero.json: the reference
+// row of the host matrix (tests/node/matrix.mjs).
 func TestConformanceWazero(t *testing.T) {
 	files := loadCorpus(t)
+	if err := conformance.RemoveRecord(recordDir, "wazero"); err != nil {
+		t.Fatal(err)
+	}
 	res := conformance.Run(t, files, wazeroEngines(t))
-	summarize("wazero %s", res)
+	if err := res.Record("wazero").WriteFile(recordDir); err != nil {
+		t.Fatal(err)
+	}
+	summarize("wazero %s (recorded for the host matrix)", res)
 }
 
 // TestConformanceEnginesAgree runs every vector natively and under wazero

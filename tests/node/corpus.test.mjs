@@ -1,6 +1,7 @@
-// Tests of the JS corpus loader, judge (check) and driver (decide), on small
-// corpora written to a temp dir: they must agree with Go's
-// tests/conformance, and they must be able to fail.
+// Tests of the JS side of the corpus on small corpora written to a temp dir:
+// that loading and judging through the Go judge (judge.mjs) hand over the
+// exact bytes both ways, and the driver (decide). The judge's rules are
+// tested once, in Go (tests/conformance/check_test.go).
 import assert from "node:assert/strict";
 import { mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -38,19 +39,17 @@ describe("loadCorpus", () => {
     const [f] = corpus({ "a.json": '{"configs":{},"vectors":[{"name":"v","source":"s","config_json":"[1,2","config_error":true,"request":{"now":1},"expect":{"allow":false,"status":401}}]}' });
     assert.equal(f.vectors[0].config, "[1,2");
   });
+  // Go's Parse decides what is malformed (tests/conformance/check_test.go);
+  // these show that its error reaches JS as a CorpusError naming the file.
   const bad = [
-    { name: "unknown top-level field", text: '{"configs":{},"vectors":[],"x":1}' },
-    { name: "no vectors", text: '{"configs":{},"vectors":[]}' },
-    { name: "unknown vector field", text: '{"configs":{"c":{}},"vectors":[{"name":"v","source":"s","config":"c","request":{},"expect":{"allow":true,"status":200},"oops":1}]}' },
-    { name: "unknown config name", text: '{"configs":{},"vectors":[{"name":"v","source":"s","config":"nope","request":{},"expect":{"allow":true,"status":200}}]}' },
-    { name: "expect without status", text: '{"configs":{"c":{}},"vectors":[{"name":"v","source":"s","config":"c","request":{},"expect":{"allow":true}}]}' },
-    { name: "a name with a slash", text: '{"configs":{"c":{}},"vectors":[{"name":"a/b","source":"s","config":"c","request":{},"expect":{"allow":true,"status":200}}]}' },
+    { name: "unknown vector field", text: '{"configs":{"c":{}},"vectors":[{"name":"v","source":"s","config":"c","request":{"now":1},"expect":{"allow":true,"status":200},"oops":1}]}' },
     {
       name: "duplicate vector names",
-      text: '{"configs":{"c":{}},"vectors":[{"name":"v","source":"s","config":"c","request":{},"expect":{"allow":true,"status":200}},{"name":"v","source":"s","config":"c","request":{},"expect":{"allow":true,"status":200}}]}',
+      text: '{"configs":{"c":{}},"vectors":[{"name":"v","source":"s","config":"c","request":{"now":1},"expect":{"allow":true,"status":200}},{"name":"v","source":"s","config":"c","request":{"now":1},"expect":{"allow":true,"status":200}}]}',
     },
+    { name: "not UTF-8", text: Buffer.concat([Buffer.from('{"configs":{},"vectors":["'), Buffer.from([0xff]), Buffer.from('"]}')]) },
   ];
-  for (const c of bad) test(c.name, () => assert.throws(() => corpus({ "a.json": c.text }), CorpusError));
+  for (const c of bad) test(c.name, () => assert.throws(() => corpus({ "a.json": c.text }), (err) => err instanceof CorpusError && err.message.startsWith("a.json: ")));
   test("an empty dir is an error", () => assert.throws(() => corpus({}), CorpusError));
 });
 
@@ -60,31 +59,17 @@ describe("check", () => {
     JSON.stringify({ allow: false, status: 401, error: "invalid_token", error_description: desc, www_authenticate: `Bearer realm="api", error="invalid_token", error_description="${desc}"` });
   const cases = [
     { name: "allowed, all fields equal", expect: { allow: true, status: 200, subject: "users/1", scopes: [], jti: "j", expires_at: 5 }, decision: allowDecision, ok: true },
-    { name: "status differs", expect: { allow: true, status: 201 }, decision: allowDecision, want: /status: want 201/ },
-    { name: "number literal differs", expect: { allow: true, status: 200, expires_at: 5 }, decision: allowDecision.replace('"expires_at":5', '"expires_at":5.0'), want: /expires_at/ },
-    { name: "[] demands a present empty array", expect: { allow: true, status: 200, scopes: [] }, decision: '{"allow":true,"status":200}', want: /scopes: want \[\], got absent/ },
-    { name: "scopes order matters", expect: { allow: true, status: 200, scopes: ["a", "b"] }, decision: '{"allow":true,"status":200,"scopes":["b","a"]}', want: /scopes/ },
-    { name: "null demands absence", expect: { allow: true, status: 200, jti: null }, decision: allowDecision, want: /jti: want absent/ },
-    {
-      name: "the header's description wording is free when an error is expected",
-      expect: { allow: false, status: 401, error: "invalid_token", www_authenticate: 'Bearer realm="api", error="invalid_token"' },
-      decision: denyDecision("whatever words"),
-      ok: true,
-    },
+    { name: "number literals are compared as written", expect: { allow: true, status: 200, expires_at: 5 }, decision: allowDecision.replace('"expires_at":5', '"expires_at":5.0'), want: /^expires_at: want 5, got 5.0$/ },
+    { name: "non-ASCII text crosses intact", expect: { allow: false, status: 401, error: "invalid_token", error_description: "é ✓ 𝄞" }, decision: denyDecision("é ✓ 𝄞"), ok: true },
     {
       name: "the header's description must repeat the decision's",
       expect: { allow: false, status: 401, error: "invalid_token", www_authenticate: 'Bearer realm="api", error="invalid_token"' },
       decision: JSON.stringify({ ...JSON.parse(denyDecision()), www_authenticate: 'Bearer realm="api", error="invalid_token", error_description="other"' }),
       want: /differs from the decision's/,
     },
-    { name: "unknown expectation", expect: { allow: true, status: 200, colour: "red" }, decision: '{"allow":true,"status":200,"colour":"red"}', want: /unknown expectation/ },
-    { name: "invariant: allow with 401", expect: { allow: true, status: 401 }, decision: '{"allow":true,"status":401}', want: /invariant: allow=true with status 401/ },
-    { name: "invariant: a denial with a subject", expect: { allow: false, status: 401 }, decision: '{"allow":false,"status":401,"subject":"s"}', want: /denied decision carries subject/ },
-    { name: "invariant: an allow with an error", expect: { allow: true, status: 200 }, decision: '{"allow":true,"status":200,"error":"x","error_description":"y"}', want: /allowed decision carries error/ },
-    { name: "invariant: error without description", expect: { allow: false, status: 401 }, decision: '{"allow":false,"status":401,"error":"invalid_token"}', want: /without an error_description/ },
-    { name: "invariant: echoing a token segment", expect: { allow: false, status: 401 }, decision: denyDecision("bad abcdefghijklmnopqrstuvwxyz"), want: /echoes the credential/ },
+    { name: "the credential comes from the request", expect: { allow: false, status: 401 }, decision: denyDecision("bad abcdefghijklmnopqrstuvwxyz"), want: /echoes the credential/ },
     { name: "a duplicate member", expect: { allow: true, status: 200 }, decision: '{"allow":true,"status":200,"status":200}', want: /duplicate member/ },
-    { name: "not JSON", expect: { allow: true, status: 200 }, decision: "{", want: /not JSON/ },
+    { name: "not JSON", expect: { allow: true, status: 200 }, decision: "{", want: /decision JSON/ },
   ];
   for (const c of cases) {
     test(c.name, () => {

@@ -1,9 +1,9 @@
 #!/usr/bin/env node
 // Prints the conformance matrix — hosts × vector files, vectors passed — from
-// the records in build/conformance/ (wazero.json from the Go recorder,
-// node.json and workerd.json from the JS runners), and exits 1 unless every
-// host ran every vector of the corpus, passed it, and decided exactly as
-// wazero did.
+// the records in build/conformance/ (wazero.json from the Go harness,
+// tests/conformance; one file per other host from its runner, in the same
+// format), and exits 1 unless every host ran every vector of the corpus,
+// passed it, and decided exactly as the first host did.
 //
 // Decisions are compared by meaning, with the omitempty rules of Go's
 // edgeauth.Decision applied to every host alike (a field that is "", 0 or []
@@ -11,9 +11,12 @@
 // that type. Each host's own record already judged the exact bytes against
 // the vectors.
 //
-// Usage: node tests/node/matrix.mjs [host...]   (default: wazero node workerd)
+// Usage: node tests/node/matrix.mjs [host...]
+// The hosts named, the first being the reference (the Makefile names every
+// host that make test runs); with none, every record in build/conformance/,
+// wazero first.
 
-import { existsSync, readFileSync } from "node:fs";
+import { existsSync, readFileSync, readdirSync } from "node:fs";
 import { join } from "node:path";
 
 import { countVectors, loadCorpus, recordDir } from "./corpus.mjs";
@@ -85,12 +88,23 @@ export function matrix(hosts, readRecord, files = loadCorpus()) {
   const ok = problems.length === 0;
   for (const p of problems.slice(0, 50)) lines.push(`  ${p}`);
   if (problems.length > 50) lines.push(`  ... and ${problems.length - 50} more`);
-  lines.push(ok ? "matrix: every host passed every vector with wazero's decisions" : `matrix: FAILED (${problems.length} problems)`);
+  lines.push(ok ? `matrix: every host passed every vector with ${hosts[0]}'s decisions` : `matrix: FAILED (${problems.length} problems)`);
   return { lines, ok };
 }
 
 if (import.meta.url === `file://${process.argv[1]}`) {
-  const hosts = process.argv.length > 2 ? process.argv.slice(2) : ["wazero", "node", "workerd"];
+  const recorded = () =>
+    existsSync(recordDir)
+      ? readdirSync(recordDir)
+          .filter((n) => n.endsWith(".json"))
+          .map((n) => n.slice(0, -5))
+          .sort((a, b) => (a === "wazero" ? -1 : b === "wazero" ? 1 : a.localeCompare(b)))
+      : [];
+  const hosts = process.argv.length > 2 ? process.argv.slice(2) : recorded();
+  if (hosts.length === 0) {
+    console.error(`matrix: no records in ${recordDir}`);
+    process.exit(1);
+  }
   const read = (h) => {
     const p = join(recordDir, `${h}.json`);
     return existsSync(p) ? JSON.parse(readFileSync(p, "utf8")) : null;

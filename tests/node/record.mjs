@@ -2,7 +2,7 @@
 // records every decision to build/conformance/<host>.json, so that the matrix
 // (matrix.mjs) can compare hosts vector by vector.
 //
-// Record format (also written by the wazero recorder, wazero_record_test.go):
+// Record format (Go's conformance.Record, which the wazero harness writes):
 //   {"host": "node", "total": 231, "passed": 231,
 //    "vectors": {"<file>/<vector>": {"pass": true, "problems": [],
 //                                     "decision": "<the Decision JSON text>"}}}

@@ -1,7 +1,7 @@
 // Starts workerd serving conformance-worker.mjs with a given module.
 import { join } from "node:path";
 
-import { repoRoot } from "../node/corpus.mjs";
+import { repoRoot } from "../node/module.mjs";
 import { renderConfig, startWorkerd } from "./workerd.mjs";
 
 /**

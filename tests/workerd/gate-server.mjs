@@ -2,7 +2,7 @@
 // configured through environment variables exactly as gate.capnp reads them.
 import { join } from "node:path";
 
-import { repoRoot } from "../node/corpus.mjs";
+import { repoRoot } from "../node/module.mjs";
 import { renderConfig, startWorkerd } from "./workerd.mjs";
 
 /**

@@ -3,12 +3,13 @@
 // under test as its auth step, and its JSON logs captured so the test can
 // prove which requests reached it.
 
-import { execFileSync, spawn } from "node:child_process";
+import { execFileSync } from "node:child_process";
 import { mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 
-import { repoRoot } from "../node/corpus.mjs";
+import { startChild } from "../node/child.mjs";
+import { repoRoot } from "../node/module.mjs";
 
 /** Builds the origin binary into a temp dir and returns its path. */
 export function buildOrigin() {
@@ -43,47 +44,52 @@ export function runOriginCommand(bin, env, args) {
 
 /**
  * Starts `origin serve`; resolves once it logs `"msg":"listening"`.
- * @returns {Promise<{url: string, logs: () => object[], stop: () => Promise<void>}>}
+ * waitLog(pred) resolves with the first log line (parsed) pred accepts, as
+ * soon as the origin writes it.
+ * @returns {Promise<{url: string, logs: () => object[], waitLog: (pred: (line: object) => boolean, timeoutMs?: number) => Promise<object>, stop: () => Promise<void>}>}
  */
 export async function startOrigin(bin, env, { startTimeoutMs = 30_000, lifetimeMs = 300_000 } = {}) {
-  const child = spawn(bin, ["serve"], { env: { ...process.env, ...env }, stdio: ["ignore", "pipe", "pipe"] });
-  let text = "";
   const lines = [];
-  const onData = (b) => {
-    text += b;
-    let nl;
-    while ((nl = text.indexOf("\n")) >= 0) {
-      const line = text.slice(0, nl);
-      text = text.slice(nl + 1);
-      try {
-        lines.push(JSON.parse(line));
-      } catch {
-        lines.push({ raw: line });
-      }
-    }
-  };
-  child.stdout.on("data", onData);
-  child.stderr.on("data", onData);
-  const exited = new Promise((res) => child.once("exit", res));
-  const killer = setTimeout(() => child.kill("SIGKILL"), lifetimeMs);
-  killer.unref();
-  const stop = async () => {
-    clearTimeout(killer);
-    if (child.exitCode === null && child.signalCode === null) {
-      child.kill("SIGTERM");
-      const t = setTimeout(() => child.kill("SIGKILL"), 5000);
-      await exited;
-      clearTimeout(t);
-    }
-  };
-  const deadline = Date.now() + startTimeoutMs;
-  for (;;) {
-    const l = lines.find((x) => x.msg === "listening" && x.addr);
-    if (l) return { url: `http://${l.addr}`, logs: () => lines, stop };
-    if (child.exitCode !== null || Date.now() > deadline) {
-      await stop();
-      throw new Error(`origin did not start:\n${lines.map((x) => JSON.stringify(x)).join("\n")}`);
-    }
-    await new Promise((r) => setTimeout(r, 20));
+  const waiters = new Set();
+  const { value: addr, stop } = await startChild(bin, ["serve"], {
+    name: "origin",
+    env,
+    startTimeoutMs,
+    lifetimeMs,
+    onLine: (line) => {
+      const l = parseLine(line);
+      lines.push(l);
+      for (const w of waiters) w(l);
+    },
+    ready: () => {
+      const l = lines.at(-1);
+      return l.msg === "listening" && l.addr ? l.addr : undefined;
+    },
+  });
+  const waitLog = (pred, timeoutMs = 10_000) =>
+    new Promise((res, rej) => {
+      const hit = lines.find(pred);
+      if (hit) return res(hit);
+      const w = (l) => {
+        if (!pred(l)) return;
+        clearTimeout(timer);
+        waiters.delete(w);
+        res(l);
+      };
+      const timer = setTimeout(() => {
+        waiters.delete(w);
+        rej(new Error(`the origin logged no such line within ${timeoutMs} ms`));
+      }, timeoutMs);
+      waiters.add(w);
+    });
+  return { url: `http://${addr}`, logs: () => lines, waitLog, stop };
+}
+
+// A JSON log line, or {raw} for anything else.
+function parseLine(line) {
+  try {
+    return JSON.parse(line);
+  } catch {
+    return { raw: line };
   }
 }

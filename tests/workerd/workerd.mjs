@@ -3,12 +3,12 @@
 // 127.0.0.1 with a port chosen by the kernel (reported on --control-fd), and
 // a hard time limit so a stuck workerd never outlives its test.
 
-import { spawn } from "node:child_process";
 import { existsSync, mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 
-import { repoRoot } from "../node/corpus.mjs";
+import { startChild } from "../node/child.mjs";
+import { repoRoot } from "../node/module.mjs";
 
 /** The workerd binary from tests/js/node_modules. */
 export function workerdBinary() {
@@ -72,54 +72,23 @@ export async function startWorkerd(configText, { env = {}, startTimeoutMs = 20_0
   const dir = mkdtempSync(join(tmpdir(), "workerd-"));
   const configPath = join(dir, "config.capnp");
   writeFileSync(configPath, configText);
-  // -I / lets embed paths be absolute.
-  const child = spawn(workerdBinary(), ["serve", "-I", "/", configPath, "--control-fd=3"], {
-    env: { ...process.env, ...env },
-    stdio: ["ignore", "pipe", "pipe", "pipe"],
+  // -I / lets embed paths be absolute; workerd reports its port on fd 3.
+  const { value: port, stop, output } = await startChild(workerdBinary(), ["serve", "-I", "/", configPath, "--control-fd=3"], {
+    name: "workerd",
+    env,
+    controlFd: true,
+    startTimeoutMs,
+    lifetimeMs,
+    stopGraceMs: 3000,
+    ready: (line, source) => {
+      if (source !== "control") return undefined;
+      try {
+        const msg = JSON.parse(line);
+        return msg.event === "listen" && msg.socket === "http" ? msg.port : undefined;
+      } catch {
+        return undefined;
+      }
+    },
   });
-  let output = "";
-  child.stdout.on("data", (b) => (output += b));
-  child.stderr.on("data", (b) => (output += b));
-  const exited = new Promise((res) => child.once("exit", res));
-  const killer = setTimeout(() => child.kill("SIGKILL"), lifetimeMs);
-  killer.unref();
-
-  const stop = async () => {
-    clearTimeout(killer);
-    if (child.exitCode === null && child.signalCode === null) {
-      child.kill("SIGTERM");
-      const t = setTimeout(() => child.kill("SIGKILL"), 3000);
-      await exited;
-      clearTimeout(t);
-    }
-  };
-
-  try {
-    const port = await new Promise((res, rej) => {
-      let ctl = "";
-      const timer = setTimeout(() => rej(new Error(`workerd did not listen within ${startTimeoutMs} ms:\n${output}`)), startTimeoutMs);
-      child.stdio[3].on("data", (b) => {
-        ctl += b;
-        for (const line of ctl.split("\n")) {
-          try {
-            const msg = JSON.parse(line);
-            if (msg.event === "listen" && msg.socket === "http") {
-              clearTimeout(timer);
-              res(msg.port);
-            }
-          } catch {
-            // a partial line; wait for more
-          }
-        }
-      });
-      exited.then((code) => {
-        clearTimeout(timer);
-        rej(new Error(`workerd exited (${code}) before listening:\n${output}`));
-      });
-    });
-    return { url: `http://127.0.0.1:${port}`, stop, output: () => output };
-  } catch (err) {
-    await stop();
-    throw err;
-  }
+  return { url: `http://127.0.0.1:${port}`, stop, output };
 }

@@ -1,7 +1,6 @@
 package main
 
 import (
-	"bufio"
 	"bytes"
 	"context"
 	"crypto/rand"
@@ -9,31 +8,51 @@ import (
 	"encoding/json"
 	"errors"
 	"io"
+	"net"
 	"net/http"
+	"net/http/httptrace"
+	"net/url"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"regexp"
 	"strings"
 	"sync"
+	"syscall"
 	"testing"
 	"time"
 
+	"github.com/craftingapis/todos/edgeauth/edgeauthtest"
 	"github.com/craftingapis/todos/origin/tokens"
 )
 
-// syncBuffer is a goroutine-safe log sink.
+// syncBuffer is a goroutine-safe log sink a test can wait on.
 type syncBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
+	mu      sync.Mutex
+	b       bytes.Buffer
+	changed chan struct{} // closed by the next Write; nil when nobody waits
 }
 
 func (s *syncBuffer) Write(p []byte) (int, error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
+	if s.changed != nil {
+		close(s.changed)
+		s.changed = nil
+	}
 	return s.b.Write(p)
 }
+
 func (s *syncBuffer) String() string { s.mu.Lock(); defer s.mu.Unlock(); return s.b.String() }
+
+// next returns the log so far and a channel closed by the next write.
+func (s *syncBuffer) next() (string, <-chan struct{}) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.changed == nil {
+		s.changed = make(chan struct{})
+	}
+	return s.b.String(), s.changed
+}
 
 func baseEnv(t *testing.T) map[string]string {
 	return map[string]string{"DATABASE_PATH": filepath.Join(t.TempDir(), "data", "origin.db"), "AUTH_BCRYPT_COST": "4"}
@@ -138,7 +157,8 @@ type server struct {
 	base   string
 	log    *syncBuffer
 	cancel context.CancelFunc
-	done   chan error
+	exited chan struct{} // closed when run has returned err
+	err    error
 }
 
 var listenRe = regexp.MustCompile(`"msg":"listening","addr":"([^"]+)"`)
@@ -146,28 +166,35 @@ var listenRe = regexp.MustCompile(`"msg":"listening","addr":"([^"]+)"`)
 func startServe(t *testing.T, env map[string]string, args ...string) *server {
 	t.Helper()
 	ctx, cancel := context.WithCancel(context.Background())
-	s := &server{log: &syncBuffer{}, cancel: cancel, done: make(chan error, 1)}
+	s := &server{log: &syncBuffer{}, cancel: cancel, exited: make(chan struct{})}
 	go func() {
-		s.done <- run(ctx, append([]string{"serve", "-port", "0"}, args...), envOf(env), strings.NewReader(""), io.Discard, s.log)
+		defer close(s.exited)
+		s.err = run(ctx, append([]string{"serve", "-port", "0"}, args...), envOf(env), strings.NewReader(""), io.Discard, s.log)
 	}()
-	deadline := time.Now().Add(60 * time.Second)
-	for {
-		if m := listenRe.FindStringSubmatch(s.log.String()); m != nil {
-			s.base = "http://" + m[1]
-			break
-		}
-		select {
-		case err := <-s.done:
-			t.Fatalf("serve exited: %v\n%s", err, s.log)
-		default:
-		}
-		if time.Now().After(deadline) {
-			t.Fatalf("serve did not listen:\n%s", s.log)
-		}
-		time.Sleep(10 * time.Millisecond)
-	}
+	s.base = "http://" + s.awaitLog(t, "listening", listenRe)[1]
 	t.Cleanup(func() { s.stop(t) })
 	return s
+}
+
+// awaitLog returns the first match of re in the log, waiting for the
+// server to write it; it fails t if serve returns first or a minute passes.
+func (s *server) awaitLog(t *testing.T, what string, re *regexp.Regexp) []string {
+	t.Helper()
+	timeout := time.NewTimer(time.Minute)
+	defer timeout.Stop()
+	for {
+		text, changed := s.log.next()
+		if m := re.FindStringSubmatch(text); m != nil {
+			return m
+		}
+		select {
+		case <-changed:
+		case <-s.exited:
+			t.Fatalf("serve returned %v before logging %s:\n%s", s.err, what, s.log)
+		case <-timeout.C:
+			t.Fatalf("serve did not log %s:\n%s", what, s.log)
+		}
+	}
 }
 
 func (s *server) stop(t *testing.T) {
@@ -177,8 +204,9 @@ func (s *server) stop(t *testing.T) {
 	}
 	s.cancel()
 	s.cancel = nil
-	if err := <-s.done; err != nil {
-		t.Errorf("serve returned %v", err)
+	<-s.exited
+	if s.err != nil {
+		t.Errorf("serve returned %v", s.err)
 	}
 }
 
@@ -218,31 +246,9 @@ func TestServeSecurityOff(t *testing.T) {
 	s.stop(t)
 }
 
-// module returns the ABI v1 module: $EDGEAUTH_MODULE (set by the Makefile)
-// or build/edgeauth.wasm when `make wasm` made it, else a fresh build (the
-// Go build cache makes that quick).
-func module(t *testing.T) string {
-	t.Helper()
-	if p := os.Getenv("EDGEAUTH_MODULE"); p != "" && fileExists(p) {
-		return p
-	}
-	if p, _ := filepath.Abs("../../../build/edgeauth.wasm"); fileExists(p) {
-		return p
-	}
-	out := filepath.Join(t.TempDir(), "edgeauth.wasm")
-	cmd := exec.Command("go", "build", "-buildmode=c-shared", "-trimpath", "-o", out, "../../../edgeauth/wasm")
-	cmd.Env = append(os.Environ(), "GOOS=wasip1", "GOARCH=wasm")
-	if b, err := cmd.CombinedOutput(); err != nil {
-		t.Fatalf("building the module: %v\n%s", err, b)
-	}
-	return out
-}
-
-func fileExists(p string) bool { _, err := os.Stat(p); return err == nil }
-
 func securedEnv(t *testing.T) map[string]string {
 	env := baseEnv(t)
-	env["AUTH_MODULE"] = module(t)
+	env["AUTH_MODULE"] = edgeauthtest.ModulePath(t)
 	env["AUTH_CACHE_DIR"] = filepath.Join(os.TempDir(), "origin-test-wazero-cache")
 	env["AUTH_POLL_INTERVAL"] = "50ms"
 	env["AUTH_POOL_SIZE"] = "2"
@@ -289,22 +295,15 @@ func TestServeSecured(t *testing.T) {
 		t.Fatal(err)
 	}
 	kid := strings.Fields(strings.TrimPrefix(out, "rotated: "))[0]
-	deadline := time.Now().Add(10 * time.Second)
-	for {
+	waitFor(t, "the rotation to be picked up", func() bool {
 		resp, err := http.Get(s.base + "/.well-known/jwks.json")
 		if err != nil {
 			t.Fatal(err)
 		}
 		b, _ := io.ReadAll(resp.Body)
 		resp.Body.Close()
-		if strings.Contains(string(b), kid) {
-			break
-		}
-		if time.Now().After(deadline) {
-			t.Fatal("rotation not picked up")
-		}
-		time.Sleep(20 * time.Millisecond)
-	}
+		return strings.Contains(string(b), kid)
+	})
 	if code, _ := s.do(t, "GET", "/users/1", tok, ""); code != 200 {
 		t.Fatalf("token of the retiring key = %d, want 200 until it expires", code)
 	}
@@ -339,14 +338,22 @@ func TestServeSecured(t *testing.T) {
 
 func TestServeGracefulShutdown(t *testing.T) {
 	s := startServe(t, baseEnv(t), "-enable-security=false")
-	// Hold a request in flight: a slow body upload that finishes after the
-	// shutdown began must still be answered.
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	// Hold a request in flight: it sends "Expect: 100-continue", so the
+	// server answers "100 Continue" when the handler first reads the body,
+	// and the body is sent only after the shutdown has begun; the request
+	// must still be answered.
 	pr, pw := io.Pipe()
-	req, _ := http.NewRequest("POST", s.base+"/users", pr)
+	inHandler := make(chan struct{})
+	trace := &httptrace.ClientTrace{Got100Continue: func() { close(inHandler) }}
+	req, _ := http.NewRequestWithContext(httptrace.WithClientTrace(ctx, trace), "POST", s.base+"/users", pr)
 	req.Header.Set("Content-Type", "application/json")
+	req.Header.Set("Expect", "100-continue")
+	client := &http.Client{Transport: &http.Transport{ExpectContinueTimeout: time.Minute}}
 	got := make(chan int, 1)
 	go func() {
-		resp, err := http.DefaultClient.Do(req)
+		resp, err := client.Do(req)
 		if err != nil {
 			got <- -1
 			return
@@ -354,20 +361,36 @@ func TestServeGracefulShutdown(t *testing.T) {
 		resp.Body.Close()
 		got <- resp.StatusCode
 	}()
-	bw := bufio.NewWriter(pw)
-	bw.WriteString(`{"email":"slow@example.com",`)
-	bw.Flush()
-	time.Sleep(100 * time.Millisecond)
+	select {
+	case <-inHandler:
+	case code := <-got:
+		t.Fatalf("the request ended (%d) before its body was sent", code)
+	case <-ctx.Done():
+		t.Fatal("the request never reached the handler")
+	}
 	s.cancel()
-	time.Sleep(100 * time.Millisecond)
-	bw.WriteString(`"password":"password1","name":"S"}`)
-	bw.Flush()
+	s.awaitLog(t, "the shutdown", regexp.MustCompile(`"msg":"shutting down"`))
+	// Shutdown closes the listener first: once a connection is refused,
+	// the shutdown is under way.
+	u, _ := url.Parse(s.base)
+	for {
+		conn, err := (&net.Dialer{}).DialContext(ctx, "tcp", u.Host)
+		if errors.Is(err, syscall.ECONNREFUSED) {
+			break
+		}
+		if err != nil {
+			t.Fatalf("waiting for the listener to close: %v", err)
+		}
+		conn.Close()
+	}
+	io.WriteString(pw, `{"email":"slow@example.com","password":"password1","name":"S"}`)
 	pw.Close()
 	if code := <-got; code != 201 {
 		t.Fatalf("in-flight request got %d, want 201", code)
 	}
-	if err := <-s.done; err != nil {
-		t.Fatalf("serve = %v", err)
+	<-s.exited
+	if s.err != nil {
+		t.Fatalf("serve = %v", s.err)
 	}
 	s.cancel = nil
 }

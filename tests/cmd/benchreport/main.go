@@ -1,8 +1,10 @@
 // Command benchreport runs the project's benchmarks — the token check native
 // and in wasm, the module's and the host's caches, module compile and
 // instance start-up, and the origin end to end under load — and prints one
-// table, which it also writes to tests/bench/BENCHMARKS.md with the machine,
-// the Go version and the date. `make bench` runs it.
+// table, which it also writes to build/bench/BENCHMARKS.md with the machine,
+// the Go version and the date. `make bench` runs it. The run kept in the
+// repository, tests/bench/BENCHMARKS.md, is a copy of one such file,
+// committed on purpose: a run never rewrites a tracked file.
 //
 // Run it from the repository root after `make build` (it needs
 // build/origin and build/edgeauth.wasm):
@@ -55,10 +57,10 @@ type options struct {
 
 func run() error {
 	var o options
-	flag.StringVar(&o.out, "out", "tests/bench/BENCHMARKS.md", "report file (empty: print only)")
+	flag.StringVar(&o.out, "out", "build/bench/BENCHMARKS.md", "report file (empty: print only)")
 	flag.StringVar(&o.origin, "origin", "build/origin", "origin binary (make build)")
 	flag.StringVar(&o.module, "module", "build/edgeauth.wasm", "ABI v1 module (make wasm)")
-	flag.StringVar(&o.rawLog, "raw", "build/bench-raw.txt", "raw go test output")
+	flag.StringVar(&o.rawLog, "raw", "build/bench/raw.txt", "raw go test output")
 	flag.StringVar(&o.seed, "seed", "tests/bench/seed", "the seed stack's server, measured beside the origin (empty: skip it)")
 	flag.DurationVar(&o.duration, "duration", 8*time.Second, "measured window of each HTTP run")
 	flag.DurationVar(&o.warmup, "warmup", time.Second, "unmeasured warmup of each HTTP run")
@@ -106,6 +108,9 @@ func run() error {
 	text := r.render()
 	fmt.Print(text)
 	if o.out != "" {
+		if err := os.MkdirAll(filepath.Dir(o.out), 0o755); err != nil {
+			return err
+		}
 		return os.WriteFile(o.out, []byte(text), 0o644)
 	}
 	return nil

@@ -118,8 +118,8 @@ func (r *report) render() string {
 		add("Wasm with its caches vs security off (inverse CPU per request)", fmt.Sprintf("%.0f%% (%s vs %s)", 100*cpu, fmtDur(cached.CPUPerRequest), fmtDur(off.CPUPerRequest)), "≥ 90%", yes(cpu >= 0.9))
 	}
 	if cached != nil && seed != nil && seed.Result.RPS() > 0 {
-		// Both measured in the same rounds of one run (issue 6 had
-		// remembered ~3,200 req/s for the seed on this machine class).
+		// Both measured in the same rounds of one run, so the ratio
+		// never rests on a figure remembered from another machine.
 		ratio := cached.Result.RPS() / seed.Result.RPS()
 		add("Wasm with its caches vs the seed stack (req/s, same run)", fmt.Sprintf("%.2f× (%s vs %s req/s)", ratio, thousands(cached.Result.RPS()), thousands(seed.Result.RPS())), "≥ 4×", yes(ratio >= 4))
 		if cached.CPUPerRequest > 0 {
@@ -144,7 +144,7 @@ func (r *report) render() string {
 
 	var b strings.Builder
 	fmt.Fprintf(&b, "# Benchmarks\n\n")
-	fmt.Fprintf(&b, "Written by `make bench` (`go run ./tests/cmd/benchreport`) on %s.\n\n", r.started.UTC().Format("2006-01-02 15:04 MST"))
+	fmt.Fprintf(&b, "Written by `make bench` (`go run ./tests/cmd/benchreport`, to build/bench/BENCHMARKS.md) on %s.\n\n", r.started.UTC().Format("2006-01-02 15:04 MST"))
 	fmt.Fprintf(&b, "Machine: %d CPUs (nproc), %s; %s %s/%s. Load average before: %s; after: %s.\n",
 		runtime.NumCPU(), cpuModel(), goVersion(), runtime.GOOS, runtime.GOARCH, r.loadBefore, r.loadAfter)
 	fmt.Fprintf(&b, "The load generator (tests/bench) and the origin share these CPUs, so absolute req/s are compressed;\n"+

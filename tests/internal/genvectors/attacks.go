@@ -1,6 +1,6 @@
 package genvectors
 
-// The attack corpus (issue 5): hostile tokens and requests that known JWT
+// The attack corpus: hostile tokens and requests that known JWT
 // validators have fallen to, each naming where the attack or the rule comes
 // from — an RFC 8725 section, an RFC 7515/7516/7518/7519 rule, a Wycheproof
 // test group, or a CVE. It extends framing/header/claims/signatures/outcomes
@@ -9,7 +9,7 @@ package genvectors
 // everything fails too.
 //
 // The expected decisions follow the same oracle as the rest of the corpus:
-// the text of issue 2 (the token profile, outcomes 1–6) and ABI.md. Where an
+// the contract in ABI.md (the token profile, outcomes 1–6). Where an
 // attack's outcome is a reading of that text, the source says which.
 
 // RFC 8725 (JWT Best Current Practices) sections cited by the attacks.

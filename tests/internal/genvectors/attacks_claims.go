@@ -6,17 +6,17 @@ import (
 )
 
 const (
-	srcClaimDup  = "RFC 7519 section 4 (claim names must be unique; issue 2: duplicates rejected, never last-wins); " + bcp26
-	srcDate      = "RFC 7519 section 2 (NumericDate: seconds); issue 2: exp, iat, nbf are JSON integers in seconds"
-	srcExpAttack = "RFC 7519 section 4.1.4; issue 2: exp later than now - leeway"
-	srcNbfAttack = "RFC 7519 sections 4.1.5 and 4.1.6; issue 2: nbf and iat not later than now + leeway"
-	srcLife      = "RFC 7519 section 2 (NumericDate counts seconds); issue 2 token profile: iat <= exp and exp - iat <= max_lifetime_seconds (catches exp in milliseconds)"
+	srcClaimDup  = "RFC 7519 section 4 (claim names must be unique; ABI.md: duplicates rejected, never last-wins); " + bcp26
+	srcDate      = "RFC 7519 section 2 (NumericDate: seconds); ABI.md: exp, iat, nbf are JSON integers in seconds"
+	srcExpAttack = "RFC 7519 section 4.1.4; ABI.md: exp later than now - leeway"
+	srcNbfAttack = "RFC 7519 sections 4.1.5 and 4.1.6; ABI.md: nbf and iat not later than now + leeway"
+	srcLife      = "RFC 7519 section 2 (NumericDate counts seconds); ABI.md token profile: iat <= exp and exp - iat <= max_lifetime_seconds (catches exp in milliseconds)"
 	srcJtiAtk    = "RFC 7519 section 4.1.7; " + srcJti
 	srcSVAAtk    = bcp38 + "; " + srcSVA
 	srcClaimsAtk = "RFC 7519 section 7.2 step 10 (the claims are a valid JSON object); " + srcClaimsJSON
-	srcRevoke    = "RFC 7519 section 4.1.7 (jti); issue 2: revocation keys on jti (compared after unescaping), never on token bytes"
-	srcAudConf   = "RFC 7519 section 4.1.3; " + bcp39 + "; issue 2: aud is a string or an array of strings containing a configured audience"
-	srcIssConf   = "RFC 7519 section 4.1.1; " + bcp38 + "; issue 2: iss equals the configured issuer"
+	srcRevoke    = "RFC 7519 section 4.1.7 (jti); ABI.md: revocation keys on jti (compared after unescaping), never on token bytes"
+	srcAudConf   = "RFC 7519 section 4.1.3; " + bcp39 + "; ABI.md: aud is a string or an array of strings containing a configured audience"
+	srcIssConf   = "RFC 7519 section 4.1.1; " + bcp38 + "; ABI.md: iss equals the configured issuer"
 )
 
 // attacksClaimsFile: hostile claim sets, all genuinely signed, so only the
@@ -92,7 +92,7 @@ func (g *gen) attacksClaimsFile() *file {
 		{"jti-array", "jti", []string{"j"}}, {"jti-object", "jti", obj("id", "j")},
 		{"iss-object", "iss", obj("iss", issuer)}, {"sub-true", "sub", true},
 	} {
-		bad("wrong-type-"+c.name, srcDate+"; RFC 7519 section 4.1 (claim types); issue 2 token profile", "main", set(c.claim, c.val))
+		bad("wrong-type-"+c.name, srcDate+"; RFC 7519 section 4.1 (claim types); ABI.md token profile", "main", set(c.claim, c.val))
 	}
 	for _, c := range []struct {
 		name string
@@ -163,7 +163,7 @@ func (g *gen) attacksClaimsFile() *file {
 	f.badTok("revoked-signed-with-es256", srcRevoke+" (another key or algorithm changes nothing)", g.withClaims(k.ec1, set("jti", "revoked-1")))
 	f.badTok("revoked-signed-with-hs256", srcRevoke, g.withClaims(k.hs1, set("jti", "revoked-1")))
 	f.badTok("revoked-signed-with-rs256", srcRevoke, g.withClaims(k.rsaA, set("jti", "revoked-1")))
-	revoked("with-other-claims-changed", "issue 2: revocation keys on jti, not on the rest of the token", set("jti", "revoked-1", "scope", "todos:read", "iat", now-10, "exp", now+600))
+	revoked("with-other-claims-changed", "ABI.md: revocation keys on jti, not on the rest of the token", set("jti", "revoked-1", "scope", "todos:read", "iat", now-10, "exp", now+600))
 	revoked("expired-entry-still-listed", "ABI.md: revocation entries are all kept, even those whose exp has passed", set("jti", "revoked-long-ago"))
 	ok("not-revoked-trailing-space", srcRevoke+" (positive: jti compared exactly)", "main", set("jti", "revoked-1 "), allowed(sub0, scope0, "revoked-1 ", exp0))
 	bad("jti-1000-bytes", srcJtiAtk, "main", set("jti", strings.Repeat("j", 1000)))

@@ -98,9 +98,9 @@ func (g *gen) attacksFramingFile() *file {
 	// scanner instead of the size check.
 	f.Configs["huge"] = with(g.mainConfig(), "max_token_bytes", 2_000_000)
 	big := g.withClaims(k.ed1, func(c object) object { return c.set("pad", strings.Repeat("p", 12_000)) })
-	f.badTok("oversize-genuinely-signed-16k", bcp34+"; issue 2 token profile: at most max_token_bytes, checked before decoding (a valid signature does not matter)", big)
+	f.badTok("oversize-genuinely-signed-16k", bcp34+"; ABI.md token profile: at most max_token_bytes, checked before decoding (a valid signature does not matter)", big)
 	f.add("oversize-genuinely-signed-under-large-limit", "RFC 7515 section 5.2 (positive control: the same token under a large max_token_bytes)", "huge", whoami(big), allowed0())
-	f.add("a-million-dots", srcCompact+"; issue 5 (a million dots): refused by the shape check, in linear time", "huge", whoami(strings.Repeat(".", 1_000_000)), badToken(realm))
+	f.add("a-million-dots", srcCompact+"; a million dots: refused by the shape check, in linear time", "huge", whoami(strings.Repeat(".", 1_000_000)), badToken(realm))
 	f.add("many-segments-under-large-limit", srcCompact, "huge", whoami(strings.Repeat(t+".", 100)+t), badToken(realm))
 	f.add("huge-header-of-a-under-large-limit", srcB64+" (4n+1 characters cannot be base64)", "huge", whoami(strings.Repeat("A", 50_001)+"."+p+"."+s), badToken(realm))
 	return f

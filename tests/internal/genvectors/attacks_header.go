@@ -17,13 +17,13 @@ import (
 )
 
 const (
-	srcHdrDup    = "RFC 7515 section 4: header parameter names must be unique (issue 2: duplicates rejected, never last-wins); " + bcp26
-	srcHdrStrict = "issue 2 token profile: the header is a JSON object (no BOM, no trailing bytes, valid UTF-8); RFC 8259 section 2"
-	srcNest      = "RFC 8259 section 9 (a parser may limit nesting); ABI.md: documents nest at most 32 deep; issue 5 (nesting bombs). Only far-beyond-any-limit depths are pinned"
+	srcHdrDup    = "RFC 7515 section 4: header parameter names must be unique (ABI.md: duplicates rejected, never last-wins); " + bcp26
+	srcHdrStrict = "ABI.md token profile: the header is a JSON object (no BOM, no trailing bytes, valid UTF-8); RFC 8259 section 2"
+	srcNest      = "RFC 8259 section 9 (a parser may limit nesting); ABI.md: documents nest at most 32 deep; nesting bombs. Only far-beyond-any-limit depths are pinned"
 	srcNone      = "RFC 7518 section 3.6 (alg none: an Unsecured JWS); " + bcp31 + "; CVE-2015-9235 and CVE-2022-23540 (alg none accepted)"
 	srcConfuse   = "RFC 8725 section 2.1 and 3.1 (key confusion: HS256 keyed with the public key); CVE-2015-9235 (jsonwebtoken), CVE-2016-10555 (jwt-simple)"
 	srcKidInj    = bcp310 + "; RFC 7515 section 4.1.4 (kid is a hint, matched exactly here with no lookup by path or query)"
-	srcEmbedded  = "RFC 7515 sections 4.1.2-4.1.6 and 4.1.11; " + bcp310 + "; issue 2: crit, jku, jwk, x5u, x5c, b64, zip, enc present -> reject"
+	srcEmbedded  = "RFC 7515 sections 4.1.2-4.1.6 and 4.1.11; " + bcp310 + "; ABI.md: crit, jku, jwk, x5u, x5c, b64, zip, enc present -> reject"
 )
 
 // attacksHeaderFile: hostile protected headers — JSON tricks, alg, kid, and
@@ -42,10 +42,10 @@ func (g *gen) attacksHeaderFile() *file {
 	ok("control-valid-header", "RFC 7515 section 5.2 (positive control)", std)
 
 	// Case-variant members are other members: ignored, and so harmless.
-	ok("case-variant-alg-none-ignored", "RFC 7515 section 4 (names are case-sensitive); issue 2: other members are ignored", std.add("ALG", "none"))
-	ok("case-variant-kid-ignored", "RFC 7515 section 4 (names are case-sensitive); issue 2: other members are ignored", std.add("Kid", "hs-1"))
+	ok("case-variant-alg-none-ignored", "RFC 7515 section 4 (names are case-sensitive); ABI.md: other members are ignored", std.add("ALG", "none"))
+	ok("case-variant-kid-ignored", "RFC 7515 section 4 (names are case-sensitive); ABI.md: other members are ignored", std.add("Kid", "hs-1"))
 	ok("case-variant-jku-ignored", "RFC 7515 section 4 (names are case-sensitive): JKU is not jku", std.add("JKU", "https://attacker.example/jwks.json"))
-	ok("x5t-thumbprint-ignored", "RFC 7515 sections 4.1.7-4.1.8 (x5t#S256 only names a key); issue 2: not among the forbidden members", std.add("x5t#S256", b64.EncodeToString(seed("thumb"))))
+	ok("x5t-thumbprint-ignored", "RFC 7515 sections 4.1.7-4.1.8 (x5t#S256 only names a key); ABI.md: not among the forbidden members", std.add("x5t#S256", b64.EncodeToString(seed("thumb"))))
 	okRaw("trailing-whitespace-allowed", "RFC 8259 section 2 (whitespace may follow the value): not trailing bytes", std.String()+" \n\t\r")
 	okRaw("leading-whitespace-allowed", "RFC 8259 section 2 (whitespace may precede the value)", "\r\n "+std.String())
 
@@ -99,21 +99,21 @@ func (g *gen) attacksHeaderFile() *file {
 
 	// alg: names outside the allow-list.
 	for _, a := range []string{"HS384", "HS512", "ES384", "ES512", "ES256K", "RS512", "PS384", "EdDSA25519", "ES256 ", "dir", "RSA-OAEP", "A256GCMKW"} {
-		bad("alg-unknown-"+algTag(a), "RFC 7518 section 3.1; "+bcp31+"; issue 2: alg in the allow-list", std.set("alg", a))
+		bad("alg-unknown-"+algTag(a), "RFC 7518 section 3.1; "+bcp31+"; ABI.md: alg in the allow-list", std.set("alg", a))
 	}
 
 	// alg mismatched to the key's bound alg, each signed for real with the
 	// named algorithm by the attacker's own key of that type.
 	edAsEC := *k.ed1
-	f.badTok("alg-eddsa-on-es256-kid", bcp31+"; issue 2: alg equals the alg bound to the key", g.token(&edAsEC, obj("alg", "EdDSA", "kid", "ec-1", "typ", "at+jwt"), claims()))
+	f.badTok("alg-eddsa-on-es256-kid", bcp31+"; ABI.md: alg equals the alg bound to the key", g.token(&edAsEC, obj("alg", "EdDSA", "kid", "ec-1", "typ", "at+jwt"), claims()))
 	ecAsRS := *k.ec1
-	f.badTok("alg-es256-on-rs256-kid", bcp31+"; issue 2: alg equals the alg bound to the key", g.token(&ecAsRS, obj("alg", "ES256", "kid", "rsa-a", "typ", "at+jwt"), claims()))
+	f.badTok("alg-es256-on-rs256-kid", bcp31+"; ABI.md: alg equals the alg bound to the key", g.token(&ecAsRS, obj("alg", "ES256", "kid", "rsa-a", "typ", "at+jwt"), claims()))
 	rsAsED := *k.rsaA
-	f.badTok("alg-rs256-on-eddsa-kid", bcp31+"; issue 2: alg equals the alg bound to the key", g.token(&rsAsED, obj("alg", "RS256", "kid", "ed-1", "typ", "at+jwt"), claims()))
+	f.badTok("alg-rs256-on-eddsa-kid", bcp31+"; ABI.md: alg equals the alg bound to the key", g.token(&rsAsED, obj("alg", "RS256", "kid", "ed-1", "typ", "at+jwt"), claims()))
 	hsOnRSA := hsKey("rsa-b", k.hsSecret1)
 	f.badTok("alg-hs256-on-ps256-kid-with-configured-secret", bcp31+"; RFC 8725 section 2.1 (a configured secret under another key's kid)", g.token(hsOnRSA, obj("alg", "HS256", "kid", "rsa-b", "typ", "at+jwt"), claims()))
 	edOnHS := *k.ed1
-	f.badTok("alg-eddsa-on-hs256-kid", bcp31+"; issue 2: alg equals the alg bound to the key", g.token(&edOnHS, obj("alg", "EdDSA", "kid", "hs-1", "typ", "at+jwt"), claims()))
+	f.badTok("alg-eddsa-on-hs256-kid", bcp31+"; ABI.md: alg equals the alg bound to the key", g.token(&edOnHS, obj("alg", "EdDSA", "kid", "hs-1", "typ", "at+jwt"), claims()))
 
 	// Key confusion: HS256 keyed with the public key in the encodings that
 	// header.json does not already try.
@@ -175,9 +175,9 @@ func (g *gen) attacksHeaderFile() *file {
 		hk := hsKey(c.kid, c.secret)
 		f.badTok("kid-"+c.name, srcKidInj, g.token(hk, obj("alg", "HS256", "kid", c.kid, "typ", "at+jwt"), claims()))
 	}
-	bad("kid-array", srcKidInj+"; issue 2: kid is a string", std.set("kid", []string{"ed-1"}))
-	bad("kid-object", srcKidInj+"; issue 2: kid is a string", std.set("kid", obj("kid", "ed-1")))
-	bad("kid-true", srcKidInj+"; issue 2: kid is a string", std.set("kid", true))
+	bad("kid-array", srcKidInj+"; ABI.md: kid is a string", std.set("kid", []string{"ed-1"}))
+	bad("kid-object", srcKidInj+"; ABI.md: kid is a string", std.set("kid", obj("kid", "ed-1")))
+	bad("kid-true", srcKidInj+"; ABI.md: kid is a string", std.set("kid", true))
 	okRaw("kid-escaped-same-string", "RFC 8259 section 7 (positive: an escaped kid is the same string; matching is after unescaping)", `{"alg":"EdDSA","kid":"ed\u002d1","typ":"at+jwt"}`)
 
 	// Key sources the attacker controls, with tokens signed by the
@@ -203,7 +203,7 @@ func (g *gen) attacksHeaderFile() *file {
 	bad("crit-listing-registered-name", srcEmbedded+"; RFC 7515 section 4.1.11 (crit must not list registered names)", std.add("crit", []string{"alg"}))
 	f.badTok("zip-def-with-deflated-claims", srcEmbedded+"; "+bcp36+"; CVE-2024-28180 and CVE-2024-33664 (decompression bombs)", g.zipped(k.ed1))
 	bad("enc-on-three-segments", srcEmbedded+"; "+srcJWE, std.add("enc", "A128GCM"))
-	f.badTok("cty-jwt-nested-token-payload", "RFC 7519 section 5.2 (cty JWT: a nested JWT); issue 2: claims are a JSON object, so a nested token is refused",
+	f.badTok("cty-jwt-nested-token-payload", "RFC 7519 section 5.2 (cty JWT: a nested JWT); ABI.md: claims are a JSON object, so a nested token is refused",
 		g.signRaw(k.ed1, []byte(std.add("cty", "JWT").String()), []byte(g.token0(k.ed1))))
 	return f
 }

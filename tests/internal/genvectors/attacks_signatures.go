@@ -60,7 +60,7 @@ func (g *gen) attacksSignaturesFile() *file {
 	bad("es256-der-high-s", srcESLen+" (DER, high-S: two leniencies at once)", withSig(ecT, derSig(r, new(big.Int).Sub(p256N, s))))
 	other := g.withClaims(k.ec1, func(c object) object { return c.set("sub", "users/1") })
 	bad("es256-valid-signature-of-other-claims", srcSplice, withSig(ecT, sigOf(other)))
-	bad("es256-signature-by-ec-2-under-ec-1", "RFC 7515 section 4.1.4; issue 2 token profile: kid names the key, no fallback", withSig(ecT, sigOf(g.token(k.ec2, header(k.ec1), claims()))))
+	bad("es256-signature-by-ec-2-under-ec-1", "RFC 7515 section 4.1.4; ABI.md token profile: kid names the key, no fallback", withSig(ecT, sigOf(g.token(k.ec2, header(k.ec1), claims()))))
 
 	// Ed25519: non-canonical and degenerate signatures.
 	edT := g.token0(k.ed1)
@@ -115,7 +115,7 @@ func (g *gen) attacksSignaturesFile() *file {
 		bad("rs256-"+c.name, srcRSAAtk, withSig(rsT, c.sig))
 	}
 	psT := g.token0(k.rsaB)
-	bad("ps256-signature-by-rsa-a-key", srcPS+"; issue 2: kid names the key", withSig(psT, ps256Sign(k.rsaPrivA, 32)([]byte(psT[:strings.LastIndexByte(psT, '.')]))))
+	bad("ps256-signature-by-rsa-a-key", srcPS+"; ABI.md: kid names the key", withSig(psT, ps256Sign(k.rsaPrivA, 32)([]byte(psT[:strings.LastIndexByte(psT, '.')]))))
 
 	// HMAC: MACs of the wrong input, or of the right input under weak keys.
 	hsT := g.token0(k.hs1)

@@ -8,7 +8,7 @@ import (
 	"testing"
 )
 
-// sourceKind is what issue 5 asks an attack vector to name: an RFC rule
+// sourceKind is what every attack vector must name as its origin: an RFC rule
 // (RFC 8725 and the JOSE RFCs among them), a Wycheproof test group, or a CVE.
 var sourceKind = regexp.MustCompile(`RFC \d{4}|CVE-\d{4}-\d{4,}|Wycheproof [a-z0-9_]+`)
 
@@ -51,7 +51,7 @@ func TestAttackCorpus(t *testing.T) {
 		total += len(f.Vectors)
 	}
 	if total < 150 {
-		t.Errorf("the attack corpus has %d vectors, issue 5 asks for at least 150", total)
+		t.Errorf("the attack corpus has %d vectors, want at least 150", total)
 	}
 	t.Logf("%d attack vectors", total)
 }

@@ -1,8 +1,8 @@
 package genvectors
 
 const (
-	srcScheme = "RFC 6750 section 2.1 (Authorization: Bearer 1*SP b64token); RFC 9110 section 11.1 (the scheme is case-insensitive); issue 2 outcome 3"
-	srcTwo    = "RFC 9110 section 5.3 (a field line repeated is a list; Authorization is a singleton); issue 2 outcome 3: more than one value -> 400"
+	srcScheme = "RFC 6750 section 2.1 (Authorization: Bearer 1*SP b64token); RFC 9110 section 11.1 (the scheme is case-insensitive); ABI.md outcome 3"
+	srcTwo    = "RFC 9110 section 5.3 (a field line repeated is a list; Authorization is a singleton); ABI.md outcome 3: more than one value -> 400"
 )
 
 // attacksTransportFile: how the token travels — schemes, separators, and
@@ -39,7 +39,7 @@ func (g *gen) attacksTransportFile() *file {
 		{"bearer-vertical-tab", "Bearer\v" + t},
 		{"empty-scheme", " " + t},
 	} {
-		badReq("scheme-"+c.name, srcScheme+"; issue 2 outcome 3: a scheme other than Bearer, or no single space -> 400", at(c.val))
+		badReq("scheme-"+c.name, srcScheme+"; ABI.md outcome 3: a scheme other than Bearer, or no single space -> 400", at(c.val))
 	}
 
 	// Separators after the scheme: only the first space separates.
@@ -67,7 +67,7 @@ func (g *gen) attacksTransportFile() *file {
 		"proxy-authorization":       {"Bearer " + t},
 		"x-forwarded-authorization": {"Bearer " + t},
 	}
-	f.add("token-in-other-headers-only", "RFC 6750 section 2 (this API takes the header method only); issue 2 outcome 2", "main", noAuth, noToken(realm))
+	f.add("token-in-other-headers-only", "RFC 6750 section 2 (this API takes the header method only); ABI.md outcome 2", "main", noAuth, noToken(realm))
 	mixed := req("GET", "/users/42/todos", nil)
 	mixed.Headers = map[string][]string{"AUTHORIZATION": {"Bearer " + t}, "authorization": {"Bearer " + expired}}
 	badTok("upper-case-name-ignored-lower-case-judged", "RFC 9110 section 5.1 (field names are case-insensitive: the host lower-cases them); ABI.md Request: only authorization is read", mixed)

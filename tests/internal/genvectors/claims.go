@@ -6,17 +6,17 @@ import (
 )
 
 const (
-	srcClaimsJSON = "issue 2 token profile: claims are a JSON object with the same strictness as the header; duplicate members rejected; unknown claims ignored"
-	srcIss        = "issue 2 token profile: iss equals the configured issuer"
-	srcAud        = "issue 2 token profile: aud is a string or an array of strings containing a configured audience"
-	srcSub        = "issue 2 token profile: sub a non-empty string"
-	srcNumeric    = "issue 2 token profile: exp, iat and optional nbf are JSON integers in seconds (not 1e9, 1.0, strings or null; values that overflow int64 rejected)"
-	srcExp        = "issue 2 token profile: exp later than now - leeway"
-	srcNbfIat     = "issue 2 token profile: nbf and iat not later than now + leeway"
-	srcLifetime   = "issue 2 token profile: exp - iat <= max_lifetime_seconds (this catches exp in milliseconds)"
-	srcJti        = "issue 2 token profile: jti a non-empty string of at most 128 bytes and not revoked"
-	srcSVA        = "issue 2 token profile: iat not earlier than the subject's subjects_valid_after"
-	srcScope      = "issue 2 token profile: scope an optional space-separated string (any other type rejected); Decision scopes in token order, empty when none"
+	srcClaimsJSON = "ABI.md token profile: claims are a JSON object with the same strictness as the header; duplicate members rejected; unknown claims ignored"
+	srcIss        = "ABI.md token profile: iss equals the configured issuer"
+	srcAud        = "ABI.md token profile: aud is a string or an array of strings containing a configured audience"
+	srcSub        = "ABI.md token profile: sub a non-empty string"
+	srcNumeric    = "ABI.md token profile: exp, iat and optional nbf are JSON integers in seconds (not 1e9, 1.0, strings or null; values that overflow int64 rejected)"
+	srcExp        = "ABI.md token profile: exp later than now - leeway"
+	srcNbfIat     = "ABI.md token profile: nbf and iat not later than now + leeway"
+	srcLifetime   = "ABI.md token profile: exp - iat <= max_lifetime_seconds (this catches exp in milliseconds)"
+	srcJti        = "ABI.md token profile: jti a non-empty string of at most 128 bytes and not revoked"
+	srcSVA        = "ABI.md token profile: iat not earlier than the subject's subjects_valid_after"
+	srcScope      = "ABI.md token profile: scope an optional space-separated string (any other type rejected); Decision scopes in token order, empty when none"
 )
 
 // claimsFile: every claim rule, each with its positive side.
@@ -58,7 +58,7 @@ func (g *gen) claimsFile() *file {
 	}
 	std := claims().String()
 
-	claimCase("baseline", "issue 2 token profile (positive baseline)", "main", same, allowed0())
+	claimCase("baseline", "ABI.md token profile (positive baseline)", "main", same, allowed0())
 
 	// Structure.
 	rawCase("bom-prefix", srcClaimsJSON, "\ufeff"+std, nil)
@@ -80,7 +80,7 @@ func (g *gen) claimsFile() *file {
 	claimCase("unknown-claims-ignored", srcClaimsJSON+" (positive)", "main", func(c object) object {
 		return c.add("nested", obj("a", []any{1, raw("2.5e10"), nil, obj("b", false)})).add("float", raw("-0.5E-3")).add("email", "a@example.test")
 	}, allowed0())
-	claimCase("case-variant-claims-are-unknown", "issue 2 token profile: claim names match case-sensitively (a SUB beside sub is just an unknown claim)", "main",
+	claimCase("case-variant-claims-are-unknown", "ABI.md token profile: claim names match case-sensitively (a SUB beside sub is just an unknown claim)", "main",
 		func(c object) object {
 			return c.add("SUB", "users/43").add("Exp", "soon").add("ISS", "https://evil.example").add("Scope", []string{"admin"})
 		}, allowed0())

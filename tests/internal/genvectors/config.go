@@ -6,9 +6,9 @@ import (
 )
 
 const (
-	srcCfgErr  = "issue 2 Config: configuring any of these is an error"
-	srcUnconf  = "issue 2 ABI v1: a rejected config leaves the previous one in force; before any config is accepted every request is denied (401)"
-	srcDefault = "issue 2 Config defaults"
+	srcCfgErr  = "ABI.md Config: configuring any of these is an error"
+	srcUnconf  = "ABI.md: a rejected config leaves the previous one in force; before any config is accepted every request is denied (401)"
+	srcDefault = "ABI.md Config defaults"
 )
 
 // configFile: defaults, accepted configs and every config error.
@@ -43,26 +43,26 @@ func (g *gen) configFile() *file {
 	okCfg := func(name, source string, cfg map[string]any, r request, want object) {
 		f.add(name, source, cfg, r, want)
 	}
-	okCfg("realm-with-space", "issue 2 Config: realm goes into every header", with(def, "realm", "my api"), req("GET", "/whoami", nil), noToken("my api"))
-	okCfg("explicit-leeway-zero-means-zero", "issue 2 Config: leeway_seconds (an explicit 0 means 0)", with(def, "leeway_seconds", 0),
+	okCfg("realm-with-space", "ABI.md Config: realm goes into every header", with(def, "realm", "my api"), req("GET", "/whoami", nil), noToken("my api"))
+	okCfg("explicit-leeway-zero-means-zero", "ABI.md Config: leeway_seconds (an explicit 0 means 0)", with(def, "leeway_seconds", 0),
 		whoami(g.withClaims(k.ed1, func(c object) object { return c.set("iat", now-3600).set("exp", now) })), badToken("api"))
-	okCfg("leeway-300-accepted", "issue 2 Config: leeway_seconds at most 300 (boundary)", with(def, "leeway_seconds", 300),
+	okCfg("leeway-300-accepted", "ABI.md Config: leeway_seconds at most 300 (boundary)", with(def, "leeway_seconds", 300),
 		whoami(g.withClaims(k.ed1, func(c object) object { return c.set("iat", now-3600).set("exp", now-299) })), allowed(sub0, scope0, jti0, now-299))
-	okCfg("es256-only", "issue 2 Config: algorithms allow-list", with(def, "algorithms", []string{"ES256"}, "keys", jwks(k.ec1)),
+	okCfg("es256-only", "ABI.md Config: algorithms allow-list", with(def, "algorithms", []string{"ES256"}, "keys", jwks(k.ec1)),
 		whoami(g.token0(k.ec1)), allowed0())
-	okCfg("es256-only-eddsa-token", "issue 2 Config: algorithms allow-list (EdDSA not allowed, no such kid)", with(def, "algorithms", []string{"ES256"}, "keys", jwks(k.ec1)),
+	okCfg("es256-only-eddsa-token", "ABI.md Config: algorithms allow-list (EdDSA not allowed, no such kid)", with(def, "algorithms", []string{"ES256"}, "keys", jwks(k.ec1)),
 		whoami(t), badToken("api"))
-	okCfg("hs256-32-byte-key", "issue 2 Config: oct for HS256 only when the allow-list has HS256; keys of at least 32 bytes (boundary)",
+	okCfg("hs256-32-byte-key", "ABI.md Config: oct for HS256 only when the allow-list has HS256; keys of at least 32 bytes (boundary)",
 		with(def, "algorithms", []string{"HS256"}, "keys", jwks(k.hs1)), whoami(g.token0(k.hs1)), allowed0())
-	okCfg("rsa-2048-keys", "issue 2 Config: RSA >= 2048 bits (boundary)", with(def, "algorithms", []string{"RS256", "PS256"}, "keys", jwks(k.rsaA, k.rsaB)),
+	okCfg("rsa-2048-keys", "ABI.md Config: RSA >= 2048 bits (boundary)", with(def, "algorithms", []string{"RS256", "PS256"}, "keys", jwks(k.rsaA, k.rsaB)),
 		whoami(g.token0(k.rsaB)), allowed0())
 	useSig := maps.Clone(k.ed1.jwk)
 	useSig["use"] = "sig"
 	okCfg("key-with-use-sig", "RFC 7517 section 4.2: use sig", with(def, "keys", jwks(useSig)), whoami(t), allowed0())
-	okCfg("max-token-bytes-small-positive", "issue 2 Config: max_token_bytes (a positive value is accepted)", with(def, "max_token_bytes", 16),
+	okCfg("max-token-bytes-small-positive", "ABI.md Config: max_token_bytes (a positive value is accepted)", with(def, "max_token_bytes", 16),
 		whoami(t), badToken("api"))
-	okCfg("default-explicit-authenticated", "issue 2 Config: default authenticated", with(def, "default", "authenticated"), whoami(t), allowed0())
-	okCfg("default-explicit-deny", "issue 2 Config: default deny", with(def, "default", "deny"), whoami(t), notFound())
+	okCfg("default-explicit-authenticated", "ABI.md Config: default authenticated", with(def, "default", "authenticated"), whoami(t), allowed0())
+	okCfg("default-explicit-deny", "ABI.md Config: default deny", with(def, "default", "deny"), whoami(t), notFound())
 
 	// Config errors: the engine must reject them; a fresh engine stays
 	// unconfigured and denies with 401.

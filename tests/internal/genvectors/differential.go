@@ -7,16 +7,16 @@ import "fmt"
 // rest) decides some vectors differently from the corpus. Each reason was
 // measured, not assumed: the test fails on a disagreement without a reason
 // here and on a reason without a disagreement. In every case but one the
-// corpus is the stricter side, as issue 2 demands; the exception is an
+// corpus is the stricter side, as ABI.md demands; the exception is an
 // algorithm name go-jose does not know yet.
 const (
-	diffDuplicates = "go-jose and encoding/json keep the last of duplicate JSON members (RFC 7159 allowed it); issue 2 rejects any duplicate, since two parsers may read two different tokens (RFC 8725 section 2.6)"
-	diffUTF8       = "encoding/json replaces invalid UTF-8 (bad bytes, overlong forms, encoded surrogates, lone \\u surrogates) with U+FFFD and accepts; issue 2 requires valid UTF-8 (RFC 8725 section 3.7)"
+	diffDuplicates = "go-jose and encoding/json keep the last of duplicate JSON members (RFC 7159 allowed it); ABI.md rejects any duplicate, since two parsers may read two different tokens (RFC 8725 section 2.6)"
+	diffUTF8       = "encoding/json replaces invalid UTF-8 (bad bytes, overlong forms, encoded surrogates, lone \\u surrogates) with U+FFFD and accepts; ABI.md requires valid UTF-8 (RFC 8725 section 3.7)"
 	diffNesting    = "encoding/json accepts nesting up to 10000 levels; edgeauth refuses documents deeper than 32 (ABI.md), so a nesting bomb costs it nothing"
-	diffWhitespace = "go-jose strips every Unicode space (unicode.IsSpace: space, tab, CR, LF, no-break space) from anywhere in a compact token before parsing; issue 2 allows only [A-Za-z0-9_-] and two dots, so a token has one spelling"
-	diffCanonical  = "Go's base64 decoder (used by go-jose) ignores non-zero unused trailing bits; issue 2 requires canonical base64url, so a token has one spelling (RFC 4648 section 3.5)"
-	diffEd25519    = "go-jose v4.1.9 does not know the RFC 9864 alg name Ed25519; issue 2 accepts it as EdDSA on an Ed25519 key (go-jose refuses: the safe direction)"
-	diffPSSSalt    = "go-jose verifies PS256 with an automatic salt length (rsa.PSSSaltLengthAuto); issue 2 and RFC 7518 section 3.5 require a salt as long as the hash (32 bytes)"
+	diffWhitespace = "go-jose strips every Unicode space (unicode.IsSpace: space, tab, CR, LF, no-break space) from anywhere in a compact token before parsing; ABI.md allows only [A-Za-z0-9_-] and two dots, so a token has one spelling"
+	diffCanonical  = "Go's base64 decoder (used by go-jose) ignores non-zero unused trailing bits; ABI.md requires canonical base64url, so a token has one spelling (RFC 4648 section 3.5)"
+	diffEd25519    = "go-jose v4.1.9 does not know the RFC 9864 alg name Ed25519; ABI.md accepts it as EdDSA on an Ed25519 key (go-jose refuses: the safe direction)"
+	diffPSSSalt    = "go-jose verifies PS256 with an automatic salt length (rsa.PSSSaltLengthAuto); ABI.md and RFC 7518 section 3.5 require a salt as long as the hash (32 bytes)"
 )
 
 // differential maps "file/vector" to the reason go-jose decides it otherwise.

@@ -5,7 +5,7 @@ import (
 	"strings"
 )
 
-const srcFraming = "issue 2 token profile: compact JWS of exactly three base64url segments, unpadded and canonical, only [A-Za-z0-9_-] and two dots, at most max_token_bytes"
+const srcFraming = "ABI.md token profile: compact JWS of exactly three base64url segments, unpadded and canonical, only [A-Za-z0-9_-] and two dots, at most max_token_bytes"
 
 // framingFile: the token's outer shape, checked before any decoding.
 func (g *gen) framingFile() *file {
@@ -17,7 +17,7 @@ func (g *gen) framingFile() *file {
 	ok := func(name, source, token string) { f.add(name, source, "main", whoami(token), allowed0()) }
 	bad := func(name, source, token string) { f.add(name, source, "main", whoami(token), badToken(realm)) }
 
-	ok("valid-eddsa-token", "issue 2 token profile (positive baseline)", t)
+	ok("valid-eddsa-token", "ABI.md token profile (positive baseline)", t)
 	bad("two-segments", srcFraming+"; RFC 7515 section 7.1", h+"."+p)
 	bad("one-segment", srcFraming, h)
 	bad("four-segments", srcFraming, t+"."+s)
@@ -45,7 +45,7 @@ func (g *gen) framingFile() *file {
 	bad("noncanonical-signature-trailing-bits", srcFraming+" (canonical: RFC 4648 section 3.5)", h+"."+p+"."+noncanonical(s))
 	pc := g.withClaims(k.ed1, func(c object) object { return c.set("jti", jti0).set("pad", padFor(c)) })
 	pcParts := strings.Split(pc, ".")
-	ok("valid-payload-with-unused-bits", "issue 2 token profile (positive: a segment whose length is not a multiple of 4)", pc)
+	ok("valid-payload-with-unused-bits", "ABI.md token profile (positive: a segment whose length is not a multiple of 4)", pc)
 	bad("noncanonical-payload-trailing-bits", srcFraming+" (canonical: RFC 4648 section 3.5)", pcParts[0]+"."+noncanonical(pcParts[1])+"."+pcParts[2])
 	bad("header-length-mod-4-is-1", srcFraming+" (no base64 string has length 4n+1)", h+"A."+p+"."+s)
 
@@ -57,7 +57,7 @@ func (g *gen) framingFile() *file {
 	} {
 		bad("charset-"+c.name+"-in-payload", srcFraming+" (charset checked before decoding)", h+"."+p[:mid]+c.insert+p[mid:]+"."+s)
 	}
-	bad("charset-trailing-space", srcFraming+"; issue 2 outcome 3 (the credential is everything after the first space)", t+" ")
+	bad("charset-trailing-space", srcFraming+"; ABI.md outcome 3 (the credential is everything after the first space)", t+" ")
 	bad("charset-trailing-tab", srcFraming, t+"\t")
 	bad("charset-trailing-newline", srcFraming, t+"\n")
 
@@ -65,13 +65,13 @@ func (g *gen) framingFile() *file {
 	at, over := g.sizePair(k.ed1, 0)
 	small := with(g.mainConfig(), "max_token_bytes", len(at))
 	f.Configs["small"] = small
-	f.add("size-exactly-max-token-bytes", "issue 2 token profile: at most max_token_bytes (boundary, inclusive)", "small", whoami(at), allowed0())
-	f.add("size-one-over-max-token-bytes", "issue 2 token profile: at most max_token_bytes (boundary + 1)", "small", whoami(over), badToken(realm))
-	f.add("size-far-over-max-token-bytes", "issue 2 token profile: size checked before decoding", "small", whoami(t+strings.Repeat("A", 4096)), badToken(realm))
+	f.add("size-exactly-max-token-bytes", "ABI.md token profile: at most max_token_bytes (boundary, inclusive)", "small", whoami(at), allowed0())
+	f.add("size-one-over-max-token-bytes", "ABI.md token profile: at most max_token_bytes (boundary + 1)", "small", whoami(over), badToken(realm))
+	f.add("size-far-over-max-token-bytes", "ABI.md token profile: size checked before decoding", "small", whoami(t+strings.Repeat("A", 4096)), badToken(realm))
 	at4096, over4096 := g.sizePair(k.ed1, 4096)
-	f.add("size-default-4096-exactly", "issue 2 Config: max_token_bytes default 4096 (boundary, inclusive)", "defaults", whoami(at4096), allowed0())
-	f.add("size-default-4096-one-over", "issue 2 Config: max_token_bytes default 4096 (boundary + 1)", "defaults", whoami(over4096), badToken("api"))
-	f.add("size-ten-thousand-dots", "issue 2 token profile: size and charset checked before decoding", "defaults", whoami(strings.Repeat(".", 10_000)), badToken("api"))
+	f.add("size-default-4096-exactly", "ABI.md Config: max_token_bytes default 4096 (boundary, inclusive)", "defaults", whoami(at4096), allowed0())
+	f.add("size-default-4096-one-over", "ABI.md Config: max_token_bytes default 4096 (boundary + 1)", "defaults", whoami(over4096), badToken("api"))
+	f.add("size-ten-thousand-dots", "ABI.md token profile: size and charset checked before decoding", "defaults", whoami(strings.Repeat(".", 10_000)), badToken("api"))
 	return f
 }
 

@@ -204,7 +204,7 @@ func forbidden(realm string, scopes ...string) object {
 	return denied(403, "insufficient_scope", challenge(realm, "insufficient_scope", scopes...))
 }
 
-// unconfigured is all the issue fixes for an engine without a Config.
+// unconfigured is all ABI.md fixes for the decision of an engine without a Config.
 func unconfigured() object { return obj("allow", false, "status", 401) }
 
 // ---- tokens ----

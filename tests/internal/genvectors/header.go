@@ -7,11 +7,11 @@ import (
 )
 
 const (
-	srcHeaderJSON = "issue 2 token profile: header is a JSON object (no BOM, no trailing bytes, valid UTF-8) without duplicate members"
-	srcAlg        = "issue 2 token profile: alg in the allow-list and equal to the alg bound to the key that kid names (exact, case-sensitive; none never)"
-	srcKid        = "issue 2 token profile: kid required and matched exactly, with no fallback to trying other keys"
-	srcTyp        = "issue 2 token profile: typ is at+jwt (RFC 9068 section 2.1; case-insensitive, an application/ prefix allowed, no parameters)"
-	srcForbidden  = "issue 2 token profile: any of crit, jku, jwk, x5u, x5c, b64, zip, enc present -> reject"
+	srcHeaderJSON = "ABI.md token profile: header is a JSON object (no BOM, no trailing bytes, valid UTF-8) without duplicate members"
+	srcAlg        = "ABI.md token profile: alg in the allow-list and equal to the alg bound to the key that kid names (exact, case-sensitive; none never)"
+	srcKid        = "ABI.md token profile: kid required and matched exactly, with no fallback to trying other keys"
+	srcTyp        = "ABI.md token profile: typ is at+jwt (RFC 9068 section 2.1; case-insensitive, an application/ prefix allowed, no parameters)"
+	srcForbidden  = "ABI.md token profile: any of crit, jku, jwk, x5u, x5c, b64, zip, enc present -> reject"
 )
 
 // headerFile: the protected header's JSON and members.
@@ -33,13 +33,13 @@ func (g *gen) headerFile() *file {
 		f.add(name, source, "main", whoami(g.signRaw(k.ed1, []byte(h), []byte(c))), allowed0())
 	}
 
-	ok("baseline", "issue 2 token profile (positive baseline)", std)
+	ok("baseline", "ABI.md token profile (positive baseline)", std)
 	ok("members-reordered", "RFC 8259 section 4: member order is not significant", obj("typ", "at+jwt", "kid", "ed-1", "alg", "EdDSA"))
 	okRaw("insignificant-whitespace", "RFC 8259 section 2: whitespace between tokens", "{ \"alg\" : \"EdDSA\" ,\n\t\"kid\":\"ed-1\" , \"typ\":\"at+jwt\" }")
 	okRaw("escaped-alg-and-kid-values", "RFC 8259 section 7: \\u escapes denote the same string", `{"alg":"\u0045dDSA","kid":"\u0065d-1","typ":"at\u002bjwt"}`)
-	ok("unknown-members-ignored", "issue 2 token profile: other members are ignored", std.add("cty", "JWT").add("x5t", "bm90LWEtdGh1bWJwcmludA").add("ext", obj("a", []any{1, 2.5, nil, true})))
-	ok("case-variant-of-forbidden-member-ignored", "issue 2 token profile: other members are ignored; RFC 7515 section 4: names are case-sensitive, so Crit is not crit", std.add("Crit", []string{"exp"}))
-	ok("utf8-in-ignored-member", "issue 2 token profile: valid UTF-8 (positive)", std.add("note", "héllo ✓ 𝄞"))
+	ok("unknown-members-ignored", "ABI.md token profile: other members are ignored", std.add("cty", "JWT").add("x5t", "bm90LWEtdGh1bWJwcmludA").add("ext", obj("a", []any{1, 2.5, nil, true})))
+	ok("case-variant-of-forbidden-member-ignored", "ABI.md token profile: other members are ignored; RFC 7515 section 4: names are case-sensitive, so Crit is not crit", std.add("Crit", []string{"exp"}))
+	ok("utf8-in-ignored-member", "ABI.md token profile: valid UTF-8 (positive)", std.add("note", "héllo ✓ 𝄞"))
 
 	// JSON strictness.
 	badRaw("bom-prefix", srcHeaderJSON+"; RFC 8259 section 8.1", "\ufeff"+std.String())
@@ -64,7 +64,7 @@ func (g *gen) headerFile() *file {
 	bad("duplicate-ignored-member", srcHeaderJSON, std.add("cty", "a").add("cty", "b"))
 
 	// alg.
-	ok("alg-ed25519-name", "issue 2 token profile: EdDSA and Ed25519 (RFC 9864) name the same algorithm on an Ed25519 key; the allow-list entry EdDSA admits both", std.set("alg", "Ed25519"))
+	ok("alg-ed25519-name", "ABI.md token profile: EdDSA and Ed25519 (RFC 9864) name the same algorithm on an Ed25519 key; the allow-list entry EdDSA admits both", std.set("alg", "Ed25519"))
 	for _, alg := range []string{"none", "None", "NONE", "nOnE"} {
 		tok := b64.EncodeToString([]byte(std.set("alg", alg).String())) + "." + b64.EncodeToString([]byte(c)) + "."
 		f.add("alg-"+strings.ToLower(alg)+"-"+caseTag(alg)+"-unsigned", srcAlg+"; RFC 8725 section 3.1", "main", whoami(tok), badToken(realm))

@@ -1,14 +1,14 @@
 package genvectors
 
 const (
-	src1  = "issue 2 outcome 1: a route listed in public is allowed whatever the Authorization header holds"
-	src1d = "issue 2 outcome 1: an unlisted route under default deny -> 404 not_found, token or not"
-	src2  = "issue 2 outcome 2: no Authorization value (absent, or an empty array) -> 401 with Bearer realm and no error code"
-	src3  = "issue 2 outcome 3: more than one Authorization value, a scheme other than Bearer (case-insensitive), or no single space followed by a non-empty credential -> 400 invalid_request"
-	src3c = "issue 2 outcome 3: the credential is everything after the first space; whatever it holds is judged as a token"
-	src4  = "issue 2 outcome 4: a credential that is not a valid token -> 401 invalid_token"
-	src5  = "issue 2 outcome 5: owner mismatch -> 404 not_found, checked before scopes"
-	src6  = "issue 2 outcome 6: route scopes not all in the token's scope -> 403 insufficient_scope naming the route's scopes as scope=\"a b\""
+	src1  = "ABI.md outcome 1: a route listed in public is allowed whatever the Authorization header holds"
+	src1d = "ABI.md outcome 1: an unlisted route under default deny -> 404 not_found, token or not"
+	src2  = "ABI.md outcome 2: no Authorization value (absent, or an empty array) -> 401 with Bearer realm and no error code"
+	src3  = "ABI.md outcome 3: more than one Authorization value, a scheme other than Bearer (case-insensitive), or no single space followed by a non-empty credential -> 400 invalid_request"
+	src3c = "ABI.md outcome 3: the credential is everything after the first space; whatever it holds is judged as a token"
+	src4  = "ABI.md outcome 4: a credential that is not a valid token -> 401 invalid_token"
+	src5  = "ABI.md outcome 5: owner mismatch -> 404 not_found, checked before scopes"
+	src6  = "ABI.md outcome 6: route scopes not all in the token's scope -> 403 insufficient_scope naming the route's scopes as scope=\"a b\""
 )
 
 // outcomesFile: outcomes 1–6 and their order.
@@ -37,8 +37,8 @@ func (g *gen) outcomesFile() *file {
 	f.add("deny-unlisted-invalid-token", src1d+" (before outcome 4)", "deny", req("GET", "/whoami", bearer(expired)), notFound())
 	f.add("deny-listed-route-valid-token", src1d+" (a listed route is not refused)", "deny", req("GET", "/users/42", bearer(t)), allowed0())
 	f.add("deny-listed-route-no-authorization", src2+" (a listed route under default deny)", "deny", req("GET", "/users/42", nil), noToken(realm))
-	f.add("authenticated-default-unlisted-valid-token", "issue 2: default is authenticated when omitted (an unlisted route needs any valid token)", "main", whoami(t), allowed0())
-	f.add("authenticated-default-unlisted-no-authorization", "issue 2: default authenticated; "+src2, "main", req("GET", "/whoami", nil), noToken(realm))
+	f.add("authenticated-default-unlisted-valid-token", "ABI.md: default is authenticated when omitted (an unlisted route needs any valid token)", "main", whoami(t), allowed0())
+	f.add("authenticated-default-unlisted-no-authorization", "ABI.md: default authenticated; "+src2, "main", req("GET", "/whoami", nil), noToken(realm))
 
 	// Outcome 2.
 	f.add("no-headers", src2, "main", req("GET", "/whoami", nil), noToken(realm))
@@ -110,16 +110,16 @@ func (g *gen) outcomesFile() *file {
 	extra := g.withClaims(k.ed1, func(c object) object { return c.set("scope", "x todos:write y todos:read") })
 	f.add("scope-superset-in-token-order", src6+" (positive; Decision scopes in token order)", "main",
 		req("POST", "/users/42/todos", bearer(extra)), allowed(sub0, []string{"x", "todos:write", "y", "todos:read"}, jti0, exp0))
-	f.add("route-without-scopes-or-owner", "issue 2 Config routes (positive: only a valid token needed)", "main", req("DELETE", "/authenticate", bearer(t)), allowed0())
-	f.add("route-empty-scopes-owner-match", "issue 2 Config routes (positive: empty scopes)", "main", req("DELETE", "/users/42", bearer(t)), allowed0())
+	f.add("route-without-scopes-or-owner", "ABI.md Config routes (positive: only a valid token needed)", "main", req("DELETE", "/authenticate", bearer(t)), allowed0())
+	f.add("route-empty-scopes-owner-match", "ABI.md Config routes (positive: empty scopes)", "main", req("DELETE", "/users/42", bearer(t)), allowed0())
 	f.add("route-empty-scopes-owner-mismatch", src5, "main", req("DELETE", "/users/43", bearer(t)), notFound())
 	bareSub := g.withClaims(k.ed1, func(c object) object { return c.set("sub", "42") })
-	f.add("owner-needs-users-prefix", "issue 2 Config routes: owner id means the token's sub must be users/<value of {id}>", "main",
+	f.add("owner-needs-users-prefix", "ABI.md Config routes: owner id means the token's sub must be users/<value of {id}>", "main",
 		req("GET", "/users/42", bearer(bareSub)), notFound())
 	longSub := g.withClaims(k.ed1, func(c object) object { return c.set("sub", "users/42/x") })
-	f.add("owner-sub-longer-than-value", "issue 2 Config routes: owner compares users/<value> exactly", "main",
+	f.add("owner-sub-longer-than-value", "ABI.md Config routes: owner compares users/<value> exactly", "main",
 		req("GET", "/users/42", bearer(longSub)), notFound())
-	f.add("owner-other-variable-name", "issue 2 Config routes: owner names the path variable to compare", "main",
+	f.add("owner-other-variable-name", "ABI.md Config routes: owner names the path variable to compare", "main",
 		req("GET", "/orgs/acme/members/42", bearer(t)), allowed0())
 	f.add("owner-other-variable-name-mismatch", src5, "main", req("GET", "/orgs/42/members/acme", bearer(t)), notFound())
 	return f

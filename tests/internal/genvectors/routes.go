@@ -1,6 +1,6 @@
 package genvectors
 
-const srcRoute = "issue 2: routes match on the upper-case method and the raw path exactly, segment by segment, case-sensitively; {name} matches one non-empty segment; a trailing slash is a different path"
+const srcRoute = "ABI.md: routes match on the upper-case method and the raw path exactly, segment by segment, case-sensitively; {name} matches one non-empty segment; a trailing slash is a different path"
 
 // routesFile: route matching, under default authenticated and deny.
 func (g *gen) routesFile() *file {
@@ -41,7 +41,7 @@ func (g *gen) routesFile() *file {
 	} {
 		src := srcRoute
 		f.add(c.name, src, "main", req(c.method, c.path, bearer(c.token)), c.main)
-		f.add(c.name+"-deny", src+"; issue 2 outcome 1 (default deny)", "deny", req(c.method, c.path, bearer(c.token)), c.deny)
+		f.add(c.name+"-deny", src+"; ABI.md outcome 1 (default deny)", "deny", req(c.method, c.path, bearer(c.token)), c.deny)
 	}
 	f.add("public-trailing-slash-needs-token", srcRoute+"; "+src2, "main", req("GET", "/healthz/", nil), noToken(realm))
 	f.add("public-other-method-needs-token", srcRoute+"; "+src2, "main", req("HEAD", "/healthz", nil), noToken(realm))

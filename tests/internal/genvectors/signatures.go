@@ -6,12 +6,12 @@ import (
 )
 
 const (
-	srcSig   = "issue 2 token profile: signatures"
-	srcEd    = "issue 2 token profile: EdDSA over Ed25519 (RFC 8037 section 3.1)"
-	srcES    = "issue 2 token profile: ES256 (raw 64-byte r||s, r and s in [1, n-1]; RFC 7518 section 3.4)"
-	srcRS    = "issue 2 token profile: RS256 (RFC 7518 section 3.3)"
-	srcPS    = "issue 2 token profile: PS256 (RFC 7518 section 3.5: MGF1 with SHA-256, salt as long as the hash)"
-	srcHS    = "issue 2 token profile: HS256 with keys of at least 32 bytes (RFC 7518 section 3.2)"
+	srcSig   = "ABI.md token profile: signatures"
+	srcEd    = "ABI.md token profile: EdDSA over Ed25519 (RFC 8037 section 3.1)"
+	srcES    = "ABI.md token profile: ES256 (raw 64-byte r||s, r and s in [1, n-1]; RFC 7518 section 3.4)"
+	srcRS    = "ABI.md token profile: RS256 (RFC 7518 section 3.3)"
+	srcPS    = "ABI.md token profile: PS256 (RFC 7518 section 3.5: MGF1 with SHA-256, salt as long as the hash)"
+	srcHS    = "ABI.md token profile: HS256 with keys of at least 32 bytes (RFC 7518 section 3.2)"
 	srcSplit = "RFC 7515 section 5.2: the signature covers the header and payload segments"
 )
 
@@ -64,10 +64,10 @@ func (g *gen) signaturesFile() *file {
 	ecT := g.token0(k.ec1)
 	r, s := new(big.Int).SetBytes(sigOf(ecT)[:32]), new(big.Int).SetBytes(sigOf(ecT)[32:])
 	highS := new(big.Int).Sub(p256N, s)
-	ok("es256-high-s-valid", "issue 2 token profile: ES256 signatures are not required to be low-S", withSig(ecT, rawRS(r, highS)))
+	ok("es256-high-s-valid", "ABI.md token profile: ES256 signatures are not required to be low-S", withSig(ecT, rawRS(r, highS)))
 	hsT := g.withClaims(k.ec1, func(c object) object { return c.set("jti", "revoked-1") })
 	hr, hs := new(big.Int).SetBytes(sigOf(hsT)[:32]), new(big.Int).SetBytes(sigOf(hsT)[32:])
-	f.add("es256-high-s-of-revoked-token", "issue 2 token profile: revocation keys on jti, never on token bytes", "main",
+	f.add("es256-high-s-of-revoked-token", "ABI.md token profile: revocation keys on jti, never on token bytes", "main",
 		whoami(withSig(hsT, rawRS(hr, new(big.Int).Sub(p256N, hs)))), badToken(realm))
 	bad("es256-der-encoded", srcES+" (not ASN.1 DER)", withSig(ecT, derSig(r, s)))
 	zero := big.NewInt(0)

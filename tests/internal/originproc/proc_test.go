@@ -260,3 +260,22 @@ func TestScanFilePartialLines(t *testing.T) {
 		}
 	}
 }
+
+func TestBufferWaitFor(t *testing.T) {
+	var b Buffer
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	done := make(chan error, 1)
+	go func() { done <- b.WaitFor(ctx, `"msg":"shutting down"`) }()
+	b.Write([]byte(`{"msg":"listening"}` + "\n"))
+	b.Write([]byte(`{"msg":"shutting`))
+	b.Write([]byte(` down"}` + "\n"))
+	if err := <-done; err != nil {
+		t.Fatalf("WaitFor = %v after the text was written", err)
+	}
+	short, stop := context.WithCancel(context.Background())
+	stop()
+	if err := b.WaitFor(short, "never written"); !errors.Is(err, context.Canceled) {
+		t.Fatalf("WaitFor of missing text = %v, want context.Canceled", err)
+	}
+}
