@@ -131,16 +131,27 @@ func configDoc(revoked int, kids ...string) []byte {
 		strings.Join(ks, ","), strings.Join(rs, ",")))
 }
 
+// fakeSink answers both calls with err().
+type fakeSink func() error
+
+func (f fakeSink) Configure(context.Context, []byte) error { return f() }
+func (f fakeSink) Update(context.Context, []byte) error    { return f() }
+
+// switchSink fails with err while *fail is true.
+func switchSink(fail *bool, err error) controlplane.Sink {
+	return fakeSink(func() error {
+		if *fail {
+			return err
+		}
+		return nil
+	})
+}
+
 func TestSinkCountsUpdatesAndRotations(t *testing.T) {
 	m := New()
 	refuse := errors.New("refused")
 	var fail bool
-	sink := m.Sink(fakeSink(func() error {
-		if fail {
-			return refuse
-		}
-		return nil
-	}))
+	sink := m.Sink(switchSink(&fail, refuse))
 	steps := []struct {
 		name      string
 		doc       []byte
@@ -179,22 +190,12 @@ func TestSinkCountsUpdatesAndRotations(t *testing.T) {
 	}
 }
 
-// fakeSink answers both calls with err().
-type fakeSink func() error
-
-func (f fakeSink) Configure(context.Context, []byte) error { return f() }
-func (f fakeSink) Update(context.Context, []byte) error    { return f() }
 
 func TestSinkCountsDeltas(t *testing.T) {
 	m := New()
 	refuse := errors.New("refused")
 	var fail bool
-	sink := m.Sink(fakeSink(func() error {
-		if fail {
-			return refuse
-		}
-		return nil
-	}))
+	sink := m.Sink(switchSink(&fail, refuse))
 	for _, f := range []bool{false, false, true} {
 		fail = f
 		if err := sink.Update(context.Background(), []byte(`{"revoked_sessions":[{"sid":"s","exp":1}]}`)); (err != nil) != f {
