@@ -3,6 +3,7 @@ SHELL := /bin/bash
 GO    ?= go
 BUILD := build
 WASM  := $(BUILD)/edgeauth.wasm
+EMBED_WASM := origin/cmd/origin/module/edgeauth.wasm
 # SQLITE_ENABLE_QPSG keeps prepared statements' query plans stable instead of
 # re-preparing on every execution; measured worthwhile on the todo list query.
 export CGO_CFLAGS ?= -O2 -DSQLITE_ENABLE_QPSG
@@ -28,18 +29,41 @@ all: build
 
 # The module: a WASI reactor (exports _initialize + ABI v1), one file for every host,
 # metered so that a call that loops forever traps on any host (ABI.md, "Runaway calls").
-wasm: $(WASM)
+wasm: $(WASM) $(EMBED_WASM)
 $(WASM): $(EDGEAUTH_SRC)
 	@mkdir -p $(BUILD)
 	GOOS=wasip1 GOARCH=wasm $(GO) build -buildmode=c-shared -trimpath -ldflags='-s -w' -o $(BUILD)/edgeauth.unmetered.wasm ./edgeauth/wasm
 	$(GO) run ./wasmhost/meter/cmd/wasmmeter $(BUILD)/edgeauth.unmetered.wasm $@
 
+# The origin embeds the module it finds in origin/cmd/origin/module/ (see the
+# README there): a copy of this build, never committed, so that a plain
+# `go build` or `go install` still compiles (and then needs auth.module).
+$(EMBED_WASM): $(WASM)
+	cp $(WASM) $@
+
 $(JUDGE): $(JUDGE_SRC)
 	@mkdir -p $(BUILD)
 	GOOS=wasip1 GOARCH=wasm $(GO) build -buildmode=c-shared -trimpath -o $@ ./tests/cmd/judge
 
-build: $(WASM)
+build: $(WASM) $(EMBED_WASM) docs-ui
 	$(GO) build -o $(BUILD)/origin ./origin/cmd/origin
+
+# The API reference at GET /docs: Swagger UI at the version pinned in
+# $(SWAGGER_UI)/package-lock.json (npm ci, install scripts off), copied into
+# origin/httpapi/docs/, which the origin embeds (never committed; see the
+# README there). Without it the page says Swagger UI is not included.
+SWAGGER_UI := origin/httpapi/swaggerui
+SWAGGER_UI_STAMP := $(SWAGGER_UI)/node_modules/.package-lock.json
+SWAGGER_UI_FILES := swagger-ui-bundle.js swagger-ui.css swagger-ui-bundle.js.LICENSE.txt LICENSE NOTICE
+DOCS_ASSETS := $(addprefix origin/httpapi/docs/,$(SWAGGER_UI_FILES) swagger-ui-dist.json)
+.PHONY: docs-ui
+docs-ui: $(DOCS_ASSETS)
+$(SWAGGER_UI_STAMP): $(SWAGGER_UI)/package.json $(SWAGGER_UI)/package-lock.json
+	npm ci --prefix $(SWAGGER_UI) --ignore-scripts --no-audit --no-fund
+origin/httpapi/docs/swagger-ui-dist.json: $(SWAGGER_UI_STAMP)
+	cp $(SWAGGER_UI)/node_modules/swagger-ui-dist/package.json $@
+$(addprefix origin/httpapi/docs/,$(SWAGGER_UI_FILES)): origin/httpapi/docs/%: $(SWAGGER_UI_STAMP)
+	cp $(SWAGGER_UI)/node_modules/swagger-ui-dist/$* $@
 
 run: build
 	./$(BUILD)/origin serve
@@ -55,21 +79,23 @@ $(JS_STAMP): tests/js/package.json tests/js/package-lock.json
 # After every Go test: the conformance summary lines (hidden by go test
 # unless -v), and a bounded fuzz run with an oracle (an accepted token carries
 # exactly what was signed).
-test-go: $(WASM) $(JS_STAMP) postgres
+test-go: $(WASM) $(EMBED_WASM) docs-ui $(JS_STAMP) postgres
 	$(GO) vet ./...
 	$(GO) test -count=1 ./...
 	@set -o pipefail; $(GO) test -count=1 -v -run '^TestConformance' ./tests/conformance | grep -E '^(conformance:|--- FAIL|FAIL|ok)'
 	$(GO) test -run '^$$' -fuzz '^FuzzOracle$$' -fuzztime 15s ./tests/conformance
 
-# The instance pool, the control plane and the store's connections are where
-# data races would hide.
+# The instance pool, the control plane, the store's connections and the
+# rate limiter's shared buckets are where data races would hide.
 test-race: postgres
-	$(GO) test -count=1 -race ./wasmhost/... ./origin/controlplane/... ./origin/sqlite/... ./origin/postgres/... ./origin/sqlstore/... ./origin/reload/... ./origin/metrics/... ./origin/todocache/...
+	$(GO) test -count=1 -race ./wasmhost/... ./origin/controlplane/... ./origin/sqlite/... ./origin/postgres/... ./origin/sqlstore/... ./origin/reload/... ./origin/metrics/... ./origin/todocache/... \
+		./origin/ratelimit/... ./origin/devicecookie/...
 
 # The WASI shim, the JS host and the gate; the corpus under Node and workerd;
-# the workerd gate in front of a real origin.
-test-js: $(WASM) $(JUDGE) $(JS_STAMP)
-	node --test edgeauth/js/ tests/node/ tests/workerd/
+# the workerd gate in front of a real origin; the API reference at /docs in
+# headless Chromium.
+test-js: $(WASM) $(EMBED_WASM) docs-ui $(JUDGE) $(JS_STAMP) chromium
+	node --test edgeauth/js/ tests/node/ tests/workerd/ tests/browser/
 
 # hosts x vectors, from the decisions each host recorded in build/conformance/.
 matrix: test-go test-js $(JUDGE)
@@ -97,13 +123,30 @@ postgres:
 	fi
 # --- end PostgreSQL ----------------------------------------------------------
 
+# Debian's Chromium for the browser test of /docs (tests/browser, driven by
+# playwright-core from tests/js), installed like PostgreSQL when missing;
+# CHROMIUM_PATH names another one.
+# After postgres: two apt-get runs at once (make -j2) would fight over
+# dpkg's lock.
+.PHONY: chromium
+chromium: postgres
+	@if [ -n "$$CHROMIUM_PATH" ] || [ -x /usr/bin/chromium ]; then \
+		exit 0; \
+	elif [ "$$(id -u)" = 0 ]; then \
+		apt-get update && DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends chromium fonts-liberation; \
+	else \
+		echo "Chromium not found: run 'apt-get install chromium' as root, or set CHROMIUM_PATH" >&2; \
+		exit 1; \
+	fi
+
 # Longer fuzzing than make test's; FUZZTIME per target.
 FUZZTIME ?= 30s
 FUZZ_TARGETS := \
-	./edgeauth:FuzzParseToken ./edgeauth:FuzzConfigure ./edgeauth:FuzzRequestJSON ./edgeauth:FuzzSignatures \
+	./edgeauth:FuzzParseToken ./edgeauth:FuzzConfigure ./edgeauth:FuzzUpdate ./edgeauth:FuzzRequestJSON ./edgeauth:FuzzSignatures \
 	./edgeauth/internal/jsonx:FuzzJSON ./edgeauth/internal/jsonx:FuzzPlainWord ./wasmhost:FuzzParseDecision \
 	./tests/conformance:FuzzParse ./tests/conformance:FuzzCheck ./tests/conformance:FuzzOracle ./origin/httpapi:FuzzDecodeStrict \
-	./origin/internal/cursor:FuzzDecode ./origin/sqlstore:FuzzRebind ./origin/tokens:FuzzNarrowScope ./origin:FuzzNormalizeEmail
+	./origin/internal/cursor:FuzzDecode ./origin/sqlstore:FuzzRebind ./origin/tokens:FuzzNarrowScope ./origin:FuzzNormalizeEmail \
+	./origin/devicecookie:FuzzDevice
 fuzz: $(WASM)
 	@set -e; for t in $(FUZZ_TARGETS); do \
 		pkg=$${t%%:*}; name=$${t##*:}; \
@@ -130,3 +173,41 @@ bench: build $(JS_STAMP) $(SEED_STAMP)
 
 clean:
 	rm -rf $(BUILD)
+
+# --- The http-wasm build and the other edge hosts --------------------------
+# build/edgeauth-httpwasm.wasm is the same rules as an http-wasm middleware
+# guest (Traefik, Dapr; edgeauth/DEPLOY.md). Its tests (tests/httpwasm, run by
+# test-go) find it through EDGEAUTH_HTTPWASM_MODULE, as the others find the
+# module through EDGEAUTH_MODULE. Deno and Bun come from the npm lock file
+# (JS_STAMP). Each rule below adds to a target defined above.
+HTTPWASM := $(BUILD)/edgeauth-httpwasm.wasm
+export EDGEAUTH_HTTPWASM_MODULE := $(abspath $(HTTPWASM))
+$(HTTPWASM): $(EDGEAUTH_SRC)
+	@mkdir -p $(BUILD)
+	GOOS=wasip1 GOARCH=wasm $(GO) build -buildmode=c-shared -trimpath -ldflags='-s -w' -o $@ ./edgeauth/httpwasm/wasm
+wasm test-go: $(HTTPWASM)
+
+# The host library's pool of guests under concurrent requests.
+test-race: test-race-httpwasm
+test-race-httpwasm: $(HTTPWASM)
+	$(GO) test -count=1 -race -run '^TestMiddleware' ./tests/httpwasm
+
+# The corpus under Deno and Bun, through the JS host and its WASI shim.
+test-js: test-jshosts
+test-jshosts: $(WASM) $(JUDGE) $(JS_STAMP)
+	node --test tests/jshosts/
+
+# The module's budget on every host (edgeauth/DEPLOY.md's host table): the JS
+# hosts by tests/jshosts/bench.mjs, wazero and http-wasm by BenchmarkBudget.
+bench: bench-hosts
+bench-hosts: $(WASM) $(HTTPWASM) $(JS_STAMP)
+	node tests/jshosts/bench.mjs
+	$(GO) test -run '^$$' -bench '^BenchmarkBudget$$' ./tests/httpwasm
+
+FUZZ_TARGETS += ./edgeauth/httpwasm:FuzzConfig
+
+# Columns of the conformance matrix, after the reference hosts.
+CONFORMANCE_HOSTS += deno bun http-wasm
+
+.PHONY: test-race-httpwasm test-jshosts bench-hosts
+# --- end http-wasm and edge hosts --------------------------------------------

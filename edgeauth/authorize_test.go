@@ -36,35 +36,35 @@ func TestOutcomes(t *testing.T) {
 		{"1 public route, lower-case method", nil, request("post", "/authenticate", ""), want{200, "", ""}},
 		{"1 public route trailing slash is another path", nil, request("POST", "/authenticate/", ""), want{401, "", realm}},
 		{"1 public route other method", nil, request("GET", "/authenticate", ""), want{401, "", realm}},
-		{"1 deny default, no token", deny, request("GET", "/unlisted", ""), want{404, ErrNotFound, ""}},
-		{"1 deny default, valid token", deny, request("GET", "/unlisted", "Bearer "+tok), want{404, ErrNotFound, ""}},
+		{"1 deny default, no token", deny, request("GET", "/unlisted", ""), want{404, CodeNotFound, ""}},
+		{"1 deny default, valid token", deny, request("GET", "/unlisted", "Bearer "+tok), want{404, CodeNotFound, ""}},
 		{"1 deny default, public route still public", deny, request("POST", "/authenticate", ""), want{200, "", ""}},
 		{"1 deny default, listed route needs token", deny, request("GET", "/users/42/todos", ""), want{401, "", realm}},
 		{"2 no Authorization", nil, request("GET", "/users/42/todos", ""), want{401, "", realm}},
 		{"2 empty Authorization array", nil, &Request{Method: "GET", Path: "/x", Headers: map[string][]string{"authorization": {}}, Now: ptr(testNow)}, want{401, "", realm}},
-		{"3 two Authorization values", nil, &Request{Method: "GET", Path: "/x", Headers: map[string][]string{"authorization": {"Bearer " + tok, "Bearer " + tok}}, Now: ptr(testNow)}, want{400, ErrInvalidRequest, bad(desc(denyManyAuth))}},
-		{"3 Basic scheme", nil, request("GET", "/x", "Basic "+tok), want{400, ErrInvalidRequest, bad(desc(denyScheme))}},
-		{"3 scheme only", nil, request("GET", "/x", "Bearer"), want{400, ErrInvalidRequest, bad(desc(denyNoCredential))}},
-		{"3 scheme and space only", nil, request("GET", "/x", "Bearer "), want{400, ErrInvalidRequest, bad(desc(denyNoCredential))}},
-		{"3 empty value", nil, &Request{Method: "GET", Path: "/x", Headers: map[string][]string{"authorization": {""}}, Now: ptr(testNow)}, want{400, ErrInvalidRequest, bad(desc(denyScheme))}},
-		{"3 tab separator", nil, request("GET", "/x", "Bearer\t"+tok), want{400, ErrInvalidRequest, bad(desc(denyScheme))}},
+		{"3 two Authorization values", nil, &Request{Method: "GET", Path: "/x", Headers: map[string][]string{"authorization": {"Bearer " + tok, "Bearer " + tok}}, Now: ptr(testNow)}, want{400, CodeInvalidRequest, bad(desc(denyManyAuth))}},
+		{"3 Basic scheme", nil, request("GET", "/x", "Basic "+tok), want{400, CodeInvalidRequest, bad(desc(denyScheme))}},
+		{"3 scheme only", nil, request("GET", "/x", "Bearer"), want{400, CodeInvalidRequest, bad(desc(denyNoCredential))}},
+		{"3 scheme and space only", nil, request("GET", "/x", "Bearer "), want{400, CodeInvalidRequest, bad(desc(denyNoCredential))}},
+		{"3 empty value", nil, &Request{Method: "GET", Path: "/x", Headers: map[string][]string{"authorization": {""}}, Now: ptr(testNow)}, want{400, CodeInvalidRequest, bad(desc(denyScheme))}},
+		{"3 tab separator", nil, request("GET", "/x", "Bearer\t"+tok), want{400, CodeInvalidRequest, bad(desc(denyScheme))}},
 		{"3 scheme case-insensitive", nil, request("GET", "/x", "bEaReR "+tok), want{200, "", ""}},
-		{"4 two spaces: credential starts with a space", nil, request("GET", "/x", "Bearer  "+tok), want{401, ErrInvalidToken, realm + `, error="invalid_token", error_description="the token is malformed"`}},
-		{"4 trailing space in credential", nil, request("GET", "/x", "Bearer "+tok+" "), want{401, ErrInvalidToken, realm + `, error="invalid_token", error_description="the token is malformed"`}},
-		{"4 expired", nil, request("GET", "/users/42/todos", "Bearer "+expired), want{401, ErrInvalidToken, realm + `, error="invalid_token", error_description="the token has expired"`}},
-		{"4 invalid token beats owner and scope", nil, request("GET", "/users/1/todos", "Bearer "+expired), want{401, ErrInvalidToken, realm + `, error="invalid_token", error_description="the token has expired"`}},
-		{"5 owner mismatch", nil, request("GET", "/users/1/todos", "Bearer "+tok), want{404, ErrNotFound, ""}},
-		{"5 owner mismatch before scopes", nil, request("POST", "/users/1/todos", "Bearer "+readOnly), want{404, ErrNotFound, ""}},
-		{"5 owner prefix is not enough", nil, request("GET", "/users/4/todos", "Bearer "+tok), want{404, ErrNotFound, ""}},
+		{"4 two spaces: credential starts with a space", nil, request("GET", "/x", "Bearer  "+tok), want{401, CodeInvalidToken, realm + `, error="invalid_token", error_description="the token is malformed"`}},
+		{"4 trailing space in credential", nil, request("GET", "/x", "Bearer "+tok+" "), want{401, CodeInvalidToken, realm + `, error="invalid_token", error_description="the token is malformed"`}},
+		{"4 expired", nil, request("GET", "/users/42/todos", "Bearer "+expired), want{401, CodeInvalidToken, realm + `, error="invalid_token", error_description="the token has expired"`}},
+		{"4 invalid token beats owner and scope", nil, request("GET", "/users/1/todos", "Bearer "+expired), want{401, CodeInvalidToken, realm + `, error="invalid_token", error_description="the token has expired"`}},
+		{"5 owner mismatch", nil, request("GET", "/users/1/todos", "Bearer "+tok), want{404, CodeNotFound, ""}},
+		{"5 owner mismatch before scopes", nil, request("POST", "/users/1/todos", "Bearer "+readOnly), want{404, CodeNotFound, ""}},
+		{"5 owner prefix is not enough", nil, request("GET", "/users/4/todos", "Bearer "+tok), want{404, CodeNotFound, ""}},
 		{"5 owner matches", nil, request("GET", "/users/42/todos", "Bearer "+tok), want{200, "", ""}},
-		{"6 missing scope", nil, request("POST", "/users/42/todos", "Bearer "+readOnly), want{403, ErrInsufficientScope, realm + `, error="insufficient_scope", error_description="the token lacks a required scope", scope="todos:read todos:write"`}},
-		{"6 route without owner, missing scope", nil, request("GET", "/admin", "Bearer "+tok), want{403, ErrInsufficientScope, realm + `, error="insufficient_scope", error_description="the token lacks a required scope", scope="admin"`}},
+		{"6 missing scope", nil, request("POST", "/users/42/todos", "Bearer "+readOnly), want{403, CodeInsufficientScope, realm + `, error="insufficient_scope", error_description="the token lacks a required scope", scope="todos:read todos:write"`}},
+		{"6 route without owner, missing scope", nil, request("GET", "/admin", "Bearer "+tok), want{403, CodeInsufficientScope, realm + `, error="insufficient_scope", error_description="the token lacks a required scope", scope="admin"`}},
 		{"6 all scopes present", nil, request("POST", "/users/42/todos", "Bearer "+tok), want{200, "", ""}},
 		{"routes: empty variable segment does not match", nil, request("GET", "/users//todos", "Bearer "+tok), want{200, "", ""}},
-		{"routes: path case-sensitive", deny, request("GET", "/USERS/42/todos", "Bearer "+tok), want{404, ErrNotFound, ""}},
-		{"routes: trailing slash differs", deny, request("GET", "/users/42/todos/", "Bearer "+tok), want{404, ErrNotFound, ""}},
-		{"routes: query is not stripped", deny, request("GET", "/users/42/todos?x=1", "Bearer "+tok), want{404, ErrNotFound, ""}},
-		{"nil request", nil, nil, want{400, ErrInvalidRequest, realm + `, error="invalid_request", error_description="the request is malformed"`}},
+		{"routes: path case-sensitive", deny, request("GET", "/USERS/42/todos", "Bearer "+tok), want{404, CodeNotFound, ""}},
+		{"routes: trailing slash differs", deny, request("GET", "/users/42/todos/", "Bearer "+tok), want{404, CodeNotFound, ""}},
+		{"routes: query is not stripped", deny, request("GET", "/users/42/todos?x=1", "Bearer "+tok), want{404, CodeNotFound, ""}},
+		{"nil request", nil, nil, want{400, CodeInvalidRequest, realm + `, error="invalid_request", error_description="the request is malformed"`}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -98,7 +98,7 @@ func TestPublicDecisionHasNoSubject(t *testing.T) {
 	a := newTestAuthorizer(t, baseConfig(t))
 	d := a.Authorize(request("POST", "/authenticate", "Bearer "+validToken(t, "EdDSA")))
 	js := string(AppendDecisionJSON(nil, &d))
-	if js != `{"allow":true,"status":200}` {
+	if js != `{"allow":true,"status":200,"reason":"public"}` {
 		t.Fatalf("public decision %s", js)
 	}
 }
@@ -265,5 +265,5 @@ func equalDecision(a, b Decision) bool {
 	return a.Allow == b.Allow && a.Status == b.Status && a.Subject == b.Subject &&
 		strings.Join(a.Scopes, " ") == strings.Join(b.Scopes, " ") && (a.Scopes == nil) == (b.Scopes == nil) &&
 		a.JTI == b.JTI && a.ExpiresAt == b.ExpiresAt && a.Error == b.Error &&
-		a.ErrorDescription == b.ErrorDescription && a.WWWAuthenticate == b.WWWAuthenticate
+		a.ErrorDescription == b.ErrorDescription && a.WWWAuthenticate == b.WWWAuthenticate && a.Reason == b.Reason
 }

@@ -23,6 +23,10 @@ type Authorizer struct {
 	now     func() time.Time
 	policy  atomic.Pointer[policy]
 	scratch sync.Pool
+	// tables holds the keys' precomputed tables across Configs (comb.go):
+	// state of this Authorizer, not of the process, so that two Authorizers
+	// never share memory or bounds.
+	tables tableCache
 	// mu orders Configure and Update, so that an Update applies to the
 	// policy in force and is never lost to a Configure swapping it.
 	mu sync.Mutex
@@ -45,7 +49,7 @@ func NewAuthorizer(opts Options) *Authorizer {
 func (a *Authorizer) Configure(configJSON []byte) error {
 	a.mu.Lock()
 	defer a.mu.Unlock()
-	p, err := parseConfig(configJSON)
+	p, err := parseConfig(configJSON, &a.tables)
 	if err != nil {
 		return err
 	}
@@ -147,7 +151,7 @@ func decide[S ~string | ~[]byte](p *policy, method, path S, nAuth int, auth []by
 	// 1. Public routes, then the route rule (or the default).
 	for i := range p.public {
 		if _, ok := match(&p.public[i], method, path, -1); ok {
-			return Decision{Allow: true, Status: 200}
+			return Decision{Allow: true, Status: 200, Reason: ReasonPublic}
 		}
 	}
 	var rt *route
@@ -195,7 +199,7 @@ func decide[S ~string | ~[]byte](p *policy, method, path S, nAuth int, auth []by
 			}
 		}
 	}
-	return Decision{Allow: true, Status: 200, Subject: t.sub, Scopes: t.scopes, JTI: t.jti, ExpiresAt: t.exp, SID: t.sid}
+	return Decision{Allow: true, Status: 200, Subject: t.sub, Scopes: t.scopes, JTI: t.jti, ExpiresAt: t.exp, SID: t.sid, Reason: ReasonValidToken}
 }
 
 // cutSpace splits an Authorization value at its first space.

@@ -2,9 +2,9 @@ package edgeauth
 
 import "sync"
 
-// Bounds of the verified-token cache of one Config. A WASI instance gets
-// about 8 MiB in all, so the cache stays well under that; 1024 distinct live
-// tokens cover an edge's or an origin's working set of users.
+// Bounds of the verified-token cache of one Config. A WASI instance's whole
+// memory is a few MiB, so the cache stays well under that; 1024 distinct
+// live tokens cover an edge's or an origin's working set of users.
 const (
 	cacheMaxEntries = 1024
 	cacheMaxBytes   = 1 << 20
@@ -16,9 +16,9 @@ const (
 
 // tokenCache remembers tokens whose signature and time-independent claims
 // were verified under one policy, keyed by the whole token. It pays where
-// signatures are expensive: an EdDSA or ES256 check costs about a
-// millisecond in wasm, a hit a few microseconds. It lives inside the
-// module, so every host (wazero, Node, workerd) gains from it.
+// signatures are expensive: a hit skips decoding and the signature, most of
+// an EdDSA or ES256 check in wasm. It lives inside the module, so every host
+// (wazero, Node, workerd) gains from it.
 //
 // An entry is never trusted beyond what it proved: a hit re-checks exp,
 // nbf and iat against the request's clock, and jti, sid and sub against
@@ -28,8 +28,8 @@ const (
 //
 // Eviction is first in, first out through a ring of the keys in insertion
 // order: O(1) per insertion with no map iteration. (Evicting by iterating
-// the map, as an earlier version did, cost ~11 µs per insertion into a full
-// cache in wasm, more than the HMAC of an HS256 check.) Tokens of one
+// the map, as an earlier version did, cost more per insertion into a full
+// cache in wasm than the HMAC of an HS256 check.) Tokens of one
 // issuer share a lifetime, so the oldest entry is also the one that expires
 // first; only verified tokens enter, so flushing the cache takes as many
 // valid tokens as it holds, whatever the policy.
@@ -37,8 +37,8 @@ type tokenCache struct {
 	mu sync.Mutex
 	// entries is keyed by the token's last cacheKeyBytes characters (from
 	// the signature, so effectively random) rather than the whole token:
-	// hashing a 300-byte key is several microseconds in wasm. The key is a
-	// substring of the entry's token, so it costs no allocation. An entry
+	// hashing a whole token of a few hundred bytes is slow in wasm. The key
+	// is a substring of the entry's token, so it costs no allocation. An entry
 	// is only a hit if its whole token is equal, so a suffix collision is
 	// just a miss, never a forgery.
 	entries map[string]cacheEntry

@@ -7,8 +7,9 @@ import "sync"
 // thousands of tokens, so precomputing its multiples once turns that
 // multiplication from ~253 doublings plus ~50 additions into at most 64
 // additions. Doublings are what a Go wasm build does worst (no 64×64→128-bit
-// multiply), so this halves an EdDSA check and thirds an ES256 check in wasm;
-// natively it gains about as much.
+// multiply), and that multiplication is most of an EdDSA or ES256 check's
+// time in wasm; the table speeds native checks about as much ("Signature
+// verification" in tests/bench/BENCHMARKS.md).
 //
 // The group arithmetic stays in the well-kept libraries (filippo.io/edwards25519
 // and filippo.io/nistec, the upstreams of Go's own crypto internals): a table
@@ -27,8 +28,8 @@ type combTable[T any, P groupElement[T]] struct {
 	rows [64][15]T
 }
 
-// newCombTable precomputes the table of base: 960 additions, about 2 ms in
-// wasm and 0.2 ms natively, paid once per key.
+// newCombTable precomputes the table of base: 960 additions, paid once per
+// key and Authorizer (see tableCache).
 func newCombTable[T any, P groupElement[T]](base P) *combTable[T, P] {
 	t := new(combTable[T, P])
 	var b T
@@ -79,71 +80,80 @@ func digitsBE(s []byte) *[64]byte {
 	return &d
 }
 
-// Bounds on precomputed tables. A table takes ~92 KiB (P-256) or ~150 KiB
-// (Ed25519), and a WASI instance has a few MiB, so only the first
-// maxTablesPerConfig EdDSA/ES256 keys of a Config get one (a JWKS holds one
-// to three keys in practice; the rest are checked the ordinary way), and
-// tables are shared across Configs through a small cache keyed by the
-// public key, so a new Config (every revocation brings one) does not rebuild
-// them.
+// Bounds on precomputed tables. A table holds 960 points, and a WASI
+// instance has a few MiB, so only the first maxTablesPerConfig EdDSA/ES256
+// keys of a Config get one (a JWKS holds one to three keys in practice; the
+// rest are checked the ordinary way), and an Authorizer keeps at most
+// maxCachedTables of them across its Configs, so that a new Config (every
+// revocation brings one) does not rebuild them.
 const (
 	maxTablesPerConfig = 4
 	maxCachedTables    = 8
 )
 
-// keyTable is one key's table: built on first use, and only if the Config
-// allowed the key one (allowed).
+// keyTable is one key's table: built on first use, through the cache of
+// the Authorizer that compiled the key, and only if the Config allowed the
+// key one (a non-nil cache).
 type keyTable[T any, P groupElement[T]] struct {
-	allowed bool
-	once    sync.Once
-	table   *combTable[T, P]
+	cache *tableCache
+	once  sync.Once
+	table *combTable[T, P]
 }
 
 // get returns the table of base, or nil if the key has none. id prefixes
-// the key's encoding enc to name it in the shared cache; it is built once,
-// off the hot path.
+// the key's encoding enc to name it in the cache; it is built once, off the
+// hot path.
 func (kt *keyTable[T, P]) get(id string, enc []byte, base P) *combTable[T, P] {
-	if !kt.allowed {
+	if kt.cache == nil {
 		return nil
 	}
 	kt.once.Do(func() {
-		kt.table = sharedTable(id+string(enc), func() *combTable[T, P] { return newCombTable(base) })
+		kt.table = cachedTable(kt.cache, id+string(enc), func() *combTable[T, P] { return newCombTable(base) })
 	})
 	return kt.table
 }
 
-// tableCache keeps the most recently built tables, oldest first.
-var tableCache struct {
+// tableCache keeps an Authorizer's most recently built tables, oldest
+// first, at most maxCachedTables. It belongs to one Authorizer and is
+// shared by the Configs it compiles; it is safe for concurrent use.
+type tableCache struct {
 	mu    sync.Mutex
 	keys  []string
 	table map[string]any
 }
 
-// sharedTable returns the cached table for id (an algorithm-prefixed public
-// key encoding), building and caching it with build if it is missing.
-func sharedTable[V any](id string, build func() V) V {
-	tableCache.mu.Lock()
-	if v, ok := tableCache.table[id]; ok {
-		tableCache.mu.Unlock()
+// cachedTable returns c's table for id (an algorithm-prefixed public key
+// encoding), building and caching it with build if it is missing.
+func cachedTable[V any](c *tableCache, id string, build func() V) V {
+	c.mu.Lock()
+	if v, ok := c.table[id]; ok {
+		c.mu.Unlock()
 		return v.(V)
 	}
-	tableCache.mu.Unlock()
+	c.mu.Unlock()
 
 	v := build() // outside the lock: concurrent first uses of two keys do not wait for each other
 
-	tableCache.mu.Lock()
-	defer tableCache.mu.Unlock()
-	if old, ok := tableCache.table[id]; ok {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if old, ok := c.table[id]; ok {
 		return old.(V) // another goroutine built it meanwhile
 	}
-	if tableCache.table == nil {
-		tableCache.table = map[string]any{}
+	if c.table == nil {
+		c.table = map[string]any{}
 	}
-	if len(tableCache.keys) >= maxCachedTables {
-		delete(tableCache.table, tableCache.keys[0])
-		tableCache.keys = append(tableCache.keys[:0], tableCache.keys[1:]...)
+	if len(c.keys) >= maxCachedTables {
+		delete(c.table, c.keys[0])
+		c.keys = append(c.keys[:0], c.keys[1:]...)
 	}
-	tableCache.keys = append(tableCache.keys, id)
-	tableCache.table[id] = v
+	c.keys = append(c.keys, id)
+	c.table[id] = v
 	return v
+}
+
+// len reports the number of cached tables (for tests).
+func (c *tableCache) len() int {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return len(c.table)
 }

@@ -4,7 +4,8 @@ import (
 	"github.com/craftingapis/todos/edgeauth/internal/jsonx"
 )
 
-// Defaults and bounds of a Config (issue 2; ABI.md lists them too).
+// Defaults and bounds of a Config. ABI.md lists them too, for hosts: a
+// change here is a change to ABI v1 and must be made there.
 const (
 	defaultRealm         = "api"
 	defaultLeeway        = 30
@@ -39,11 +40,12 @@ type policy struct {
 	cache *tokenCache
 }
 
-// parseConfig validates and compiles a Config document. Unknown members are
+// parseConfig validates and compiles a Config document; tables is the
+// Authorizer's cache of precomputed key tables. Unknown members are
 // rejected in the Config and its routes, because a misspelt rule ("scope"
 // for "scopes") would otherwise silently grant access; unknown JWK members
 // are ignored, as JWKS documents routinely carry extra ones (x5c, key_ops).
-func parseConfig(b []byte) (*policy, error) {
+func parseConfig(b []byte, tables *tableCache) (*policy, error) {
 	doc, err := jsonx.Parse(b)
 	if err != nil {
 		return nil, configErr("not strict JSON (" + err.Error() + ")")
@@ -158,7 +160,7 @@ func parseConfig(b []byte) (*policy, error) {
 	}
 	p.denyDefault = defaultRule == "deny"
 	p.deny = newChallenges(p.realm)
-	if err := p.compileKeys(keys); err != nil {
+	if err := p.compileKeys(keys, tables); err != nil {
 		return nil, err
 	}
 	if err := p.compileRevocations(revoked, revokedSessions, validAfter); err != nil {
@@ -174,8 +176,9 @@ func parseConfig(b []byte) (*policy, error) {
 	return p, nil
 }
 
-// compileKeys reads the JWKS object {"keys":[...]}.
-func (p *policy) compileKeys(v jsonx.Value) error {
+// compileKeys reads the JWKS object {"keys":[...]}. The first
+// maxTablesPerConfig EdDSA/ES256 keys keep a precomputed table in tables.
+func (p *policy) compileKeys(v jsonx.Value, tables *tableCache) error {
 	p.keys = map[string]*key{}
 	if v.Kind() == jsonx.Invalid {
 		return nil // no keys: every token is rejected, public routes still work
@@ -195,14 +198,18 @@ func (p *policy) compileKeys(v jsonx.Value) error {
 	if list.Kind() != jsonx.Array {
 		return configErr(`keys must be a JWKS object {"keys":[...]}`)
 	}
-	tables := 0 // EdDSA/ES256 keys given a precomputed table so far
+	withTable := 0 // EdDSA/ES256 keys given a precomputed table so far
 	for it := list.Array(); it.Next(); {
-		k, err := parseJWK(it.Value(), p.algs, tables < maxTablesPerConfig)
+		var kt *tableCache
+		if withTable < maxTablesPerConfig {
+			kt = tables
+		}
+		k, err := parseJWK(it.Value(), p.algs, kt)
 		if err != nil {
 			return err
 		}
 		if k.alg&(algEdDSA|algES256) != 0 {
-			tables++
+			withTable++
 		}
 		if _, dup := p.keys[k.kid]; dup {
 			return configErr("keys: two keys share a kid")

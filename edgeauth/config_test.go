@@ -212,9 +212,9 @@ func TestConfigureKeepsPrevious(t *testing.T) {
 	}{
 		{"unconfigured, no token", nil, false, request("GET", "/x", ""), 401, ""},
 		{"unconfigured, public-looking route", nil, false, request("POST", "/authenticate", ""), 401, ""},
-		{"unconfigured, token", nil, false, request("GET", "/x", "Bearer "+tok), 401, ErrInvalidToken},
-		{"unconfigured, bad header", nil, false, request("GET", "/x", "Basic x"), 401, ErrInvalidToken},
-		{"rejected first config", []byte(`{"issuer":""}`), true, request("GET", "/x", "Bearer "+tok), 401, ErrInvalidToken},
+		{"unconfigured, token", nil, false, request("GET", "/x", "Bearer "+tok), 401, CodeInvalidToken},
+		{"unconfigured, bad header", nil, false, request("GET", "/x", "Basic x"), 401, CodeInvalidToken},
+		{"rejected first config", []byte(`{"issuer":""}`), true, request("GET", "/x", "Bearer "+tok), 401, CodeInvalidToken},
 		{"accepted config", mustJSON(t, baseConfig(t)), false, request("GET", "/x", "Bearer "+tok), 200, ""},
 		{"rejected second config", []byte(`{"issuer":"x","audiences":["y"],"default":"nope"}`), true, request("GET", "/x", "Bearer "+tok), 200, ""},
 	}

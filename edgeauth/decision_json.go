@@ -7,7 +7,9 @@ import (
 // AppendDecisionJSON appends d as a Decision document, members in a fixed
 // order. Empty optional members are left out, except scopes: an allowed
 // Decision with a subject always carries "scopes" (an empty array when the
-// token has none), so hosts can tell "no scopes" from "no token".
+// token has none), so hosts can tell "no scopes" from "no token". "reason"
+// comes last: it was added to ABI v1 after the others, and hosts that do
+// not know it ignore it.
 func AppendDecisionJSON(dst []byte, d *Decision) []byte {
 	dst = append(dst, `{"allow":`...)
 	dst = jsonx.AppendBool(dst, d.Allow)
@@ -45,13 +47,18 @@ func AppendDecisionJSON(dst []byte, d *Decision) []byte {
 		dst = append(dst, `,"www_authenticate":`...)
 		dst = jsonx.AppendString(dst, d.WWWAuthenticate)
 	}
+	if d.Reason != "" {
+		dst = append(dst, `,"reason":`...)
+		dst = jsonx.AppendString(dst, d.Reason)
+	}
 	return append(dst, '}')
 }
 
 // ParseDecisionJSON strictly decodes a Decision document: allow and status
 // are required, every member has its type, and "scopes":[] gives a non-nil
 // empty slice. Unknown members are ignored, so that a host keeps working
-// with a newer module. Errors wrap ErrMalformedDecision.
+// with a newer module. "reason" is kept whatever its value (Reason judges
+// it). Errors wrap ErrMalformedDecision.
 func ParseDecisionJSON(b []byte) (Decision, error) {
 	doc, err := jsonx.Parse(b)
 	if err != nil {
@@ -90,6 +97,8 @@ func ParseDecisionJSON(b []byte) (Decision, error) {
 			d.ErrorDescription, ok = v.Text()
 		case "www_authenticate":
 			d.WWWAuthenticate, ok = v.Text()
+		case "reason":
+			d.Reason, ok = reasonText(v)
 		}
 		if !ok {
 			return Decision{}, decisionErr("member " + quoteName(string(it.Key())) + " has the wrong type")

@@ -51,29 +51,29 @@ type denialInfo struct {
 }
 
 var denials = [numDenials]denialInfo{
-	denyBadRequest:    {400, ErrInvalidRequest, "the request is malformed"},
-	denyManyAuth:      {400, ErrInvalidRequest, "more than one Authorization value"},
-	denyScheme:        {400, ErrInvalidRequest, "the authorization scheme must be Bearer"},
-	denyNoCredential:  {400, ErrInvalidRequest, "the Authorization header has no credential"},
-	denyMalformed:     {401, ErrInvalidToken, "the token is malformed"},
-	denyTooLarge:      {401, ErrInvalidToken, "the token is too large"},
-	denyHeader:        {401, ErrInvalidToken, "the token header is not accepted"},
-	denyType:          {401, ErrInvalidToken, "the token type is not accepted"},
-	denyAlg:           {401, ErrInvalidToken, "the token algorithm is not accepted"},
-	denyKey:           {401, ErrInvalidToken, "the token key is unknown"},
-	denySignature:     {401, ErrInvalidToken, "the token signature is invalid"},
-	denyClaims:        {401, ErrInvalidToken, "the token claims are invalid"},
-	denyIssuer:        {401, ErrInvalidToken, "the token issuer is not accepted"},
-	denyAudience:      {401, ErrInvalidToken, "the token audience is not accepted"},
-	denyExpired:       {401, ErrInvalidToken, "the token has expired"},
-	denyNotYet:        {401, ErrInvalidToken, "the token is not valid yet"},
-	denyLifetime:      {401, ErrInvalidToken, "the token lifetime is not accepted"},
-	denyRevoked:       {401, ErrInvalidToken, "the token has been revoked"},
-	denySuperseded:    {401, ErrInvalidToken, "the token is no longer valid"},
-	denyNotConfigured: {401, ErrInvalidToken, "no configuration is loaded"},
+	denyBadRequest:    {400, CodeInvalidRequest, "the request is malformed"},
+	denyManyAuth:      {400, CodeInvalidRequest, "more than one Authorization value"},
+	denyScheme:        {400, CodeInvalidRequest, "the authorization scheme must be Bearer"},
+	denyNoCredential:  {400, CodeInvalidRequest, "the Authorization header has no credential"},
+	denyMalformed:     {401, CodeInvalidToken, "the token is malformed"},
+	denyTooLarge:      {401, CodeInvalidToken, "the token is too large"},
+	denyHeader:        {401, CodeInvalidToken, "the token header is not accepted"},
+	denyType:          {401, CodeInvalidToken, "the token type is not accepted"},
+	denyAlg:           {401, CodeInvalidToken, "the token algorithm is not accepted"},
+	denyKey:           {401, CodeInvalidToken, "the token key is unknown"},
+	denySignature:     {401, CodeInvalidToken, "the token signature is invalid"},
+	denyClaims:        {401, CodeInvalidToken, "the token claims are invalid"},
+	denyIssuer:        {401, CodeInvalidToken, "the token issuer is not accepted"},
+	denyAudience:      {401, CodeInvalidToken, "the token audience is not accepted"},
+	denyExpired:       {401, CodeInvalidToken, "the token has expired"},
+	denyNotYet:        {401, CodeInvalidToken, "the token is not valid yet"},
+	denyLifetime:      {401, CodeInvalidToken, "the token lifetime is not accepted"},
+	denyRevoked:       {401, CodeInvalidToken, "the token has been revoked"},
+	denySuperseded:    {401, CodeInvalidToken, "the token is no longer valid"},
+	denyNotConfigured: {401, CodeInvalidToken, "no configuration is loaded"},
 	denyNoToken:       {401, "", ""},
-	denyScope:         {403, ErrInsufficientScope, "the token lacks a required scope"},
-	denyNotFound:      {404, ErrNotFound, "not found"},
+	denyScope:         {403, CodeInsufficientScope, "the token lacks a required scope"},
+	denyNotFound:      {404, CodeNotFound, "not found"},
 }
 
 // challenges holds the Decision of every denial for one realm, built once
@@ -84,7 +84,7 @@ func newChallenges(realm string) *challenges {
 	var c challenges
 	for d := denyBadRequest; d < numDenials; d++ {
 		info := denials[d]
-		c[d] = Decision{Status: info.status, Error: info.code, ErrorDescription: info.desc}
+		c[d] = Decision{Status: info.status, Error: info.code, ErrorDescription: info.desc, Reason: denialReasons[d]}
 		if info.status != 404 {
 			c[d].WWWAuthenticate = challenge(realm, info.code, info.desc, nil)
 		}

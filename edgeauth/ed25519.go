@@ -15,9 +15,11 @@ type ed25519Key struct {
 	table keyTable[edwards25519.Point, *edwards25519.Point] // multiples of −A
 }
 
-func newEd25519Key(enc []byte, a *edwards25519.Point, useTable bool) *ed25519Key {
+// newEd25519Key returns the key A; tables is where its precomputed table
+// is kept, nil for a key that gets none.
+func newEd25519Key(enc []byte, a *edwards25519.Point, tables *tableCache) *ed25519Key {
 	k := &ed25519Key{}
-	k.table.allowed = useTable
+	k.table.cache = tables
 	copy(k.enc[:], enc)
 	k.negA.Negate(a)
 	return k

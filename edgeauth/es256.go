@@ -9,9 +9,10 @@ import (
 
 // ES256 is ECDSA over P-256 with SHA-256 (RFC 7518 section 3.4), verified
 // here on filippo.io/nistec rather than crypto/ecdsa: crypto/ecdsa links
-// every NIST curve and its FIPS self-tests into the module (~350 KB of the
-// gzipped module for one curve we use), and its constant-time scalar
-// inversion is slow in wasm. A verifier handles only public values, so
+// every NIST curve and its FIPS self-tests into the module (a large part of
+// the gzipped module, for the one curve we use; "Module size" in
+// tests/bench/BENCHMARKS.md), and its constant-time scalar inversion is slow
+// in wasm. A verifier handles only public values, so
 // variable time is fine. A test holds this to crypto/ecdsa's answers.
 
 // p256Order is n, the order of the P-256 group, big-endian.
@@ -31,14 +32,15 @@ type p256Key struct {
 }
 
 // newP256Key decodes an uncompressed point; nistec refuses coordinates
-// outside the field and points off the curve.
-func newP256Key(enc []byte, useTable bool) (*p256Key, error) {
+// outside the field and points off the curve. tables is where its
+// precomputed table is kept, nil for a key that gets none.
+func newP256Key(enc []byte, tables *tableCache) (*p256Key, error) {
 	q, err := nistec.NewP256Point().SetBytes(enc)
 	if err != nil {
 		return nil, err
 	}
 	k := &p256Key{q: q}
-	k.table.allowed = useTable
+	k.table.cache = tables
 	copy(k.enc[:], enc)
 	return k, nil
 }

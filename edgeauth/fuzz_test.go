@@ -3,6 +3,7 @@ package edgeauth
 import (
 	"bytes"
 	"encoding/json"
+	"errors"
 	"slices"
 	"strings"
 	"testing"
@@ -160,5 +161,55 @@ func FuzzConfigure(f *testing.F) {
 		}
 		checkDecisionShape(t, d)
 		a.Authorize(request("POST", "/", ""))
+	})
+}
+
+// FuzzUpdate: no input may crash Update; a rejected update changes nothing
+// (not even a part of it); an accepted one is JSON that encoding/json reads
+// as a ConfigUpdate, and refuses exactly what it names, on a cache hit too.
+func FuzzUpdate(f *testing.F) {
+	f.Add([]byte(`{}`))
+	f.Add([]byte(`{"revoked":[{"jti":"jti-1","exp":1700003600}]}`))
+	f.Add([]byte(`{"revoked_sessions":[{"sid":"sess-1","exp":1700003600},{"sid":"","exp":1}]}`))
+	f.Add([]byte(`{"subjects_valid_after":{"users/42":1700000000},"revoked":null}`))
+	f.Add([]byte(`{"revoked_sessions":[{"sid":"sess\u002d1","exp":1700003600}],"x":1}`))
+	tok := sidToken(f, "sid", "sess-1")
+	f.Fuzz(func(t *testing.T, doc []byte) {
+		a := newClockedAuthorizer(t, baseConfig(t))
+		req := request("GET", "/users/42/todos", "Bearer "+tok)
+		if d := a.Authorize(req); !d.Allow { // and into the cache
+			t.Fatalf("before the update: %+v", d)
+		}
+		err := a.Update(doc)
+		d := a.Authorize(req)
+		if err != nil {
+			if !errors.Is(err, ErrInvalidConfig) || !d.Allow {
+				t.Fatalf("a rejected update (%v) changed the decision: %+v", err, d)
+			}
+			return
+		}
+		var u ConfigUpdate
+		if err := json.Unmarshal(doc, &u); err != nil {
+			t.Fatalf("accepted %q, which encoding/json refuses: %v", doc, err)
+		}
+		// An entry dead at the clock (exp + leeway passed) may be forgotten
+		// at once, or not: only live ones are sure to refuse.
+		var live, dead bool
+		note := func(match bool, exp int64) {
+			if match {
+				live = live || exp >= testNow-30
+				dead = dead || exp < testNow-30
+			}
+		}
+		for _, r := range u.Revoked {
+			note(r.JTI == "jti-1", r.Exp)
+		}
+		for _, r := range u.RevokedSessions {
+			note(r.SID == "sess-1", r.Exp)
+		}
+		live = live || u.SubjectsValidAfter["users/42"] > testNow-60
+		if d.Allow == live && (live || !dead) {
+			t.Fatalf("update %q: allowed = %t", doc, d.Allow)
+		}
 	})
 }

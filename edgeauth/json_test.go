@@ -44,7 +44,7 @@ func TestRequestJSON(t *testing.T) {
 					t.Fatalf("ParseRequestJSON = %+v, %v; want ErrMalformedRequest", got, err)
 				}
 				d, err := ParseDecisionJSON(a.AuthorizeJSON(nil, []byte(tt.in)))
-				if err != nil || d.Status != 400 || d.Error != ErrInvalidRequest {
+				if err != nil || d.Status != 400 || d.Error != CodeInvalidRequest {
 					t.Fatalf("AuthorizeJSON = %+v, %v; want 400 invalid_request", d, err)
 				}
 				return
@@ -76,6 +76,10 @@ func TestDecisionJSON(t *testing.T) {
 		{"public", Decision{Allow: true, Status: 200}, `{"allow":true,"status":200}`},
 		{"denied", Decision{Status: 401, Error: "invalid_token", ErrorDescription: "d", WWWAuthenticate: `Bearer realm="a"`},
 			`{"allow":false,"status":401,"error":"invalid_token","error_description":"d","www_authenticate":"Bearer realm=\"a\""}`},
+		{"public with reason", Decision{Allow: true, Status: 200, Reason: ReasonPublic}, `{"allow":true,"status":200,"reason":"public"}`},
+		{"denied with reason", Decision{Status: 401, Error: "invalid_token", ErrorDescription: "d", Reason: ReasonExpired},
+			`{"allow":false,"status":401,"error":"invalid_token","error_description":"d","reason":"expired"}`},
+		{"unknown reason kept", Decision{Status: 404, Reason: "from-elsewhere"}, `{"allow":false,"status":404,"reason":"from-elsewhere"}`},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -104,7 +108,7 @@ func TestDecisionJSON(t *testing.T) {
 			}
 		})
 	}
-	for _, bad := range []string{`{}`, `{"allow":true}`, `{"allow":"yes","status":200}`, `{"allow":true,"status":401}`, `{"allow":false,"status":200}`, `{"allow":false,"status":401,"scopes":"a"}`, `{"allow":false,"status":99}`} {
+	for _, bad := range []string{`{}`, `{"allow":true}`, `{"allow":"yes","status":200}`, `{"allow":true,"status":401}`, `{"allow":false,"status":200}`, `{"allow":false,"status":401,"scopes":"a"}`, `{"allow":false,"status":99}`, `{"allow":false,"status":401,"reason":1}`} {
 		if _, err := ParseDecisionJSON([]byte(bad)); !errors.Is(err, ErrMalformedDecision) {
 			t.Errorf("ParseDecisionJSON(%s) = %v, want ErrMalformedDecision", bad, err)
 		}

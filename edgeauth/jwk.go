@@ -44,8 +44,9 @@ type jwkFields struct {
 }
 
 // parseJWK validates one JWK against the allow-list. Its errors name the
-// broken rule, never key material.
-func parseJWK(v jsonx.Value, allowed alg, useTable bool) (*key, error) {
+// broken rule, never key material. tables keeps an EdDSA or ES256 key's
+// precomputed table; nil gives the key none.
+func parseJWK(v jsonx.Value, allowed alg, tables *tableCache) (*key, error) {
 	if v.Kind() != jsonx.Object {
 		return nil, configErr("keys: every key must be a JSON object")
 	}
@@ -107,9 +108,9 @@ func parseJWK(v jsonx.Value, allowed alg, useTable bool) (*key, error) {
 	var err error
 	switch a {
 	case algEdDSA:
-		err = k.setEd25519(&f, useTable)
+		err = k.setEd25519(&f, tables)
 	case algES256:
-		err = k.setP256(&f, useTable)
+		err = k.setP256(&f, tables)
 	case algRS256, algPS256:
 		err = k.setRSA(&f)
 	case algHS256:
@@ -123,9 +124,9 @@ func parseJWK(v jsonx.Value, allowed alg, useTable bool) (*key, error) {
 
 var errKtyMismatch = configErr("keys: a key's kty (or crv) does not fit its alg")
 
-// setEd25519 and setP256 take useTable: whether the key may get a
-// precomputed table (see comb.go); the Config decides, to bound memory.
-func (k *key) setEd25519(f *jwkFields, useTable bool) error {
+// setEd25519 and setP256 take the cache of the key's precomputed table (see
+// comb.go), or nil: the Config decides which keys get one, to bound memory.
+func (k *key) setEd25519(f *jwkFields, tables *tableCache) error {
 	if f.kty != "OKP" || f.crv != "Ed25519" {
 		return errKtyMismatch
 	}
@@ -146,11 +147,11 @@ func (k *key) setEd25519(f *jwkFields, useTable bool) error {
 	if new(edwards25519.Point).MultByCofactor(p).Equal(edwards25519.NewIdentityPoint()) == 1 {
 		return configErr("keys: an Ed25519 key is of low order")
 	}
-	k.ed = newEd25519Key(x, p, useTable)
+	k.ed = newEd25519Key(x, p, tables)
 	return nil
 }
 
-func (k *key) setP256(f *jwkFields, useTable bool) error {
+func (k *key) setP256(f *jwkFields, tables *tableCache) error {
 	if f.kty != "EC" || f.crv != "P-256" {
 		return errKtyMismatch
 	}
@@ -166,7 +167,7 @@ func (k *key) setP256(f *jwkFields, useTable bool) error {
 	if !okX || !okY || n != 33 || len(pt) != 65 {
 		return configErr("keys: a P-256 x and y must each be 32 bytes of base64url")
 	}
-	ec, err := newP256Key(pt, useTable)
+	ec, err := newP256Key(pt, tables)
 	if err != nil {
 		return configErr("keys: a P-256 key is not on the curve")
 	}

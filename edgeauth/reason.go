@@ -1,11 +1,16 @@
 package edgeauth
 
-import "sync"
+import (
+	"sync"
 
-// Reason labels returned by Reason. They are stable: dashboards and alerts
-// are built on them, so a label is never renamed, only added. Every label is
-// a short constant, never derived from the request, so a metric labelled
-// with it has a bounded number of series.
+	"github.com/craftingapis/todos/edgeauth/internal/jsonx"
+)
+
+// Reason labels, returned by Reason and sent by the module as a Decision's
+// "reason" (ABI.md). They are stable: dashboards, alerts and other hosts are
+// built on them, so a label is never renamed, only added. Every label is a
+// short constant, never derived from the request, so a metric labelled with
+// it has a bounded number of series.
 const (
 	ReasonPublic     = "public"      // allowed: a public route (a token, if any, was not needed)
 	ReasonValidToken = "valid_token" // allowed: a verified token that passed the route's rules
@@ -28,7 +33,7 @@ const (
 	ReasonExpired           = "expired"            // exp has passed (beyond the leeway)
 	ReasonNotYetValid       = "not_yet_valid"      // nbf or iat is in the future
 	ReasonBadLifetime       = "bad_lifetime"       // exp - iat beyond max_lifetime_seconds
-	ReasonRevoked           = "revoked"            // its jti was revoked (a logout)
+	ReasonRevoked           = "revoked"            // its jti or its session (sid) was revoked (a logout)
 	ReasonSuperseded        = "superseded"         // issued before its subject's cutoff (password change, deletion)
 	ReasonNotConfigured     = "not_configured"     // the module has no Config yet
 	ReasonInsufficientScope = "insufficient_scope" // 403
@@ -38,12 +43,14 @@ const (
 	// stranger must not learn which one it was.
 	ReasonNotFound = "not_found"
 	// ReasonOther is a denial this package does not know: a Decision from
-	// another ABI v1 module whose error_description is not one of edgeauth's
-	// fixed phrases.
+	// another ABI v1 module that sends no reason this package knows and
+	// whose error_description is not one of edgeauth's fixed phrases. The
+	// module never sends it.
 	ReasonOther = "other"
 )
 
-// denialReasons names every denial of denials (denial.go) with its label.
+// denialReasons names every denial of denials (denial.go) with its label;
+// the module sends it as a Decision's "reason".
 var denialReasons = [numDenials]string{
 	denyBadRequest:    ReasonBadRequest,
 	denyManyAuth:      ReasonMultipleAuth,
@@ -77,33 +84,80 @@ type reasonKey struct {
 	desc   string
 }
 
-// reasonByDenial is denialReasons keyed by the Decision fields, built on
-// first use: lazily, so that the WASI module, which never calls Reason, pays
-// nothing for it at start-up (the linker drops it altogether).
-var reasonByDenial = sync.OnceValue(func() map[reasonKey]string {
-	m := make(map[reasonKey]string, numDenials)
+// reasonTables are the lookups of Reason and ParseDecisionJSON, built on
+// first use: lazily, so that the WASI module, which only writes reasons,
+// pays nothing for them at start-up (the linker drops them altogether).
+type reasonTables struct {
+	// byDenial is denialReasons keyed by the other Decision fields: the
+	// fallback for a Decision without a reason.
+	byDenial map[reasonKey]string
+	// denied and allowed hold the labels of denials and of allowed
+	// Decisions, each mapped to itself, so that a parsed reason can share
+	// the constant's memory.
+	denied, allowed map[string]string
+}
+
+var reasonTable = sync.OnceValue(func() *reasonTables {
+	t := &reasonTables{
+		byDenial: make(map[reasonKey]string, numDenials),
+		denied:   make(map[string]string, numDenials),
+		allowed:  map[string]string{ReasonPublic: ReasonPublic, ReasonValidToken: ReasonValidToken},
+	}
 	for d := denyBadRequest; d < numDenials; d++ {
 		info := denials[d]
-		m[reasonKey{info.status, info.code, info.desc}] = denialReasons[d]
+		t.byDenial[reasonKey{info.status, info.code, info.desc}] = denialReasons[d]
+		t.denied[denialReasons[d]] = denialReasons[d]
 	}
-	return m
+	return t
 })
+
+// reasonText decodes a Decision's "reason" string. A known label comes
+// back as the package's constant, so a parsed Decision holds no copy of it.
+func reasonText(v jsonx.Value) (string, bool) {
+	var buf [32]byte
+	b, ok := v.AppendText(buf[:0])
+	if !ok {
+		return "", false
+	}
+	t := reasonTable()
+	if r, known := t.denied[string(b)]; known {
+		return r, true
+	}
+	if r, known := t.allowed[string(b)]; known {
+		return r, true
+	}
+	return string(b), true
+}
 
 // Reason returns a stable, low-cardinality label for why d was decided, for
 // metrics and logs: ReasonPublic or ReasonValidToken for an allowed request,
-// otherwise the Reason* constant of the denial. It needs no ABI change: the
-// module's error_description values are fixed phrases (one per denial, never
-// echoing input), so status, error and error_description together name the
-// denial exactly. A denial it does not recognise (another module's wording)
-// is ReasonOther, never a label taken from the Decision itself.
+// otherwise the Reason* constant of the denial.
+//
+// It reads d.Reason, which this package's module sends (ABI.md), when it
+// is a label of this package that fits d (an allowed label on an allowed
+// Decision, a denial's label on a denial). Otherwise — another ABI v1 module
+// that sends no reason, or one this package does not know — it falls back
+// on the other fields: an allowed Decision is ReasonValidToken when it has a
+// subject and ReasonPublic when not; a denial is recognised by its status,
+// error and error_description together, which name a denial of this
+// package exactly (its descriptions are fixed phrases, one per denial). A
+// denial it still does not recognise is ReasonOther, never a label taken
+// from the Decision itself.
 func Reason(d Decision) string {
+	t := reasonTable()
 	if d.Allow {
+		if r, ok := t.allowed[d.Reason]; ok {
+			return r
+		}
 		if d.Subject == "" {
 			return ReasonPublic
 		}
 		return ReasonValidToken
 	}
-	if r, ok := reasonByDenial()[reasonKey{d.Status, d.Error, d.ErrorDescription}]; ok {
+	if r, ok := t.denied[d.Reason]; ok {
+		return r
+	}
+	if r, ok := t.byDenial[reasonKey{d.Status, d.Error, d.ErrorDescription}]; ok {
 		return r
 	}
 	return ReasonOther

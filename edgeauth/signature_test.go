@@ -24,11 +24,26 @@ import (
 // edKeyUnderTest returns our verifier for pub, with or without a table.
 func edKeyUnderTest(t testing.TB, pub ed25519.PublicKey, table bool) *ed25519Key {
 	t.Helper()
+	return edKeyIn(t, pub, tablesFor(table))
+}
+
+// edKeyIn returns our verifier for pub, keeping its table in tables (none
+// when tables is nil).
+func edKeyIn(t testing.TB, pub ed25519.PublicKey, tables *tableCache) *ed25519Key {
+	t.Helper()
 	a, err := new(edwards25519.Point).SetBytes(pub)
 	if err != nil {
 		t.Fatal(err)
 	}
-	return newEd25519Key(pub, a, table)
+	return newEd25519Key(pub, a, tables)
+}
+
+// tablesFor returns a new cache of tables, or nil for a key without one.
+func tablesFor(table bool) *tableCache {
+	if table {
+		return new(tableCache)
+	}
+	return nil
 }
 
 func ecKeyUnderTest(t testing.TB, pub *ecdsa.PublicKey, table bool) *p256Key {
@@ -37,7 +52,7 @@ func ecKeyUnderTest(t testing.TB, pub *ecdsa.PublicKey, table bool) *p256Key {
 	if err != nil {
 		t.Fatal(err)
 	}
-	k, err := newP256Key(enc, table)
+	k, err := newP256Key(enc, tablesFor(table))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -279,7 +294,7 @@ func TestCombTable(t *testing.T) {
 }
 
 // TestTablesBounded checks that a Config gives tables to at most
-// maxTablesPerConfig keys, and that the process keeps at most
+// maxTablesPerConfig keys, and that an Authorizer keeps at most
 // maxCachedTables of them.
 func TestTablesBounded(t *testing.T) {
 	var jwks []map[string]any
@@ -299,14 +314,52 @@ func TestTablesBounded(t *testing.T) {
 	if with != maxTablesPerConfig {
 		t.Errorf("%d keys got a table, want %d", with, maxTablesPerConfig)
 	}
+	if n := a.tables.len(); n != maxTablesPerConfig {
+		t.Errorf("the Authorizer holds %d tables, want %d", n, maxTablesPerConfig)
+	}
 	for range maxCachedTables + 2 {
 		pub, _, _ := ed25519.GenerateKey(rand.Reader)
-		edKeyUnderTest(t, pub, true).precomputed()
+		edKeyIn(t, pub, &a.tables).precomputed()
 	}
-	tableCache.mu.Lock()
-	defer tableCache.mu.Unlock()
-	if len(tableCache.table) != maxCachedTables || len(tableCache.keys) != maxCachedTables {
-		t.Errorf("the table cache holds %d (%d in order), want %d", len(tableCache.table), len(tableCache.keys), maxCachedTables)
+	a.tables.mu.Lock()
+	defer a.tables.mu.Unlock()
+	if len(a.tables.table) != maxCachedTables || len(a.tables.keys) != maxCachedTables {
+		t.Errorf("the table cache holds %d (%d in order), want %d", len(a.tables.table), len(a.tables.keys), maxCachedTables)
+	}
+}
+
+// TestTablesOwnedByAuthorizer checks that a key's table outlives a Config
+// within its Authorizer (a new Config, as every revocation brings, does not
+// rebuild it) and that two Authorizers share nothing.
+func TestTablesOwnedByAuthorizer(t *testing.T) {
+	cfg := baseConfig(t)
+	a := newTestAuthorizer(t, cfg)
+	tableOf := func(a *Authorizer) *combTable[edwards25519.Point, *edwards25519.Point] {
+		t.Helper()
+		k := a.policy.Load().keys["ed"]
+		if k == nil || k.ed == nil {
+			t.Fatal("the test Config has no Ed25519 key \"ed\"")
+		}
+		tab := k.ed.precomputed()
+		if tab == nil {
+			t.Fatal("the Ed25519 key got no table")
+		}
+		return tab
+	}
+	first := tableOf(a)
+	cfg["revoked"] = []map[string]any{{"jti": "gone", "exp": testNow + 60}}
+	if err := a.Configure(mustJSON(t, cfg)); err != nil {
+		t.Fatal(err)
+	}
+	if tableOf(a) != first {
+		t.Error("a new Config of the same Authorizer rebuilt the key's table")
+	}
+	b := newTestAuthorizer(t, cfg)
+	if tableOf(b) == first {
+		t.Error("two Authorizers share a table")
+	}
+	if n := b.tables.len(); n != 1 {
+		t.Errorf("the second Authorizer holds %d tables, want its own 1", n)
 	}
 }
 

@@ -22,7 +22,8 @@ type tokenInfo struct {
 	// scopeArr backs scopes when the token has at most len(scopeArr) of
 	// them, so that a verified token costs two allocations (this struct and
 	// one string holding sub, jti and scope) instead of five: in wasm each
-	// allocation costs a fraction of a microsecond plus collector work.
+	// allocation costs time and, later, collector work, which stops the
+	// instance.
 	scopeArr [4]string
 }
 
@@ -48,8 +49,8 @@ func (p *policy) verifyToken(tok []byte, now int64, s *scratch) (*tokenInfo, den
 	}
 	// A token equal byte for byte to one verified under this very policy
 	// passed every check but the clock's, shape included. Looking it up
-	// before the shape scan spares a hit the per-byte loop, which costs
-	// ~3 µs of a ~10 µs hit in wasm.
+	// before the shape scan spares a hit the per-byte loop, a large part
+	// of a hit's cost in wasm.
 	if t, ok := p.cache.get(tok); ok {
 		if d := p.checkTimes(t, now); d != denyNone {
 			return nil, d

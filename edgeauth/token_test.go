@@ -214,7 +214,7 @@ func TestTokenProfile(t *testing.T) {
 					}
 					continue
 				}
-				if d.Allow || d.Status != 401 || d.Error != ErrInvalidToken || d.ErrorDescription != tt.want {
+				if d.Allow || d.Status != 401 || d.Error != CodeInvalidToken || d.ErrorDescription != tt.want {
 					t.Fatalf("%s: got %+v, want 401 invalid_token %q", round, d, tt.want)
 				}
 				wantHeader := `Bearer realm="todos", error="invalid_token", error_description="` + tt.want + `"`

@@ -130,12 +130,20 @@ type Decision struct {
 	Error            string `json:"error,omitempty"`
 	ErrorDescription string `json:"error_description,omitempty"`
 	WWWAuthenticate  string `json:"www_authenticate,omitempty"`
+
+	// Reason is why: one of the labels of Reasons(), stable and meant for
+	// machines (metrics, logs), set on every Decision this package makes.
+	// Another ABI v1 module may leave it out; read it through Reason,
+	// which falls back when it is absent.
+	Reason string `json:"reason,omitempty"`
 }
 
-// Error codes of a denied Decision (RFC 6750 section 3.1, plus not_found).
+// Codes of a denied Decision's error member (RFC 6750 section 3.1, plus
+// not_found). They are strings a client reads, not Go errors: the package's
+// errors are the Err* sentinels of errors.go.
 const (
-	ErrInvalidRequest    = "invalid_request"
-	ErrInvalidToken      = "invalid_token"
-	ErrInsufficientScope = "insufficient_scope"
-	ErrNotFound          = "not_found"
+	CodeInvalidRequest    = "invalid_request"
+	CodeInvalidToken      = "invalid_token"
+	CodeInsufficientScope = "insufficient_scope"
+	CodeNotFound          = "not_found"
 )

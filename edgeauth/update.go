@@ -28,21 +28,31 @@ func (p *policy) compileRevocations(revoked, sessions, validAfter jsonx.Value) e
 	return nil
 }
 
-// count returns the number of elements or members of v (0 for a scalar).
-// Sizing a table up front costs one more walk over the entries but keeps a
-// large Config from growing its tables step by step, which measured 20%
-// more peak memory at 100,000 entries.
+// count estimates the number of elements or members of v (0 for a
+// scalar) from the size of the first few, to size a table before filling
+// it: exact for up to countSample entries, else off by the spread of entry
+// sizes (small: a control plane writes them alike). Growing a table step
+// by step instead measured 20% more peak memory at 100,000 entries, and
+// counting them all costs one more walk over the entries.
 func count(v jsonx.Value) int {
 	it := v.Array()
 	if v.Kind() == jsonx.Object {
 		it = v.Object()
 	}
+	raw := v.Raw()
 	n := 0
 	for it.Next() {
-		n++
+		if n++; n == countSample {
+			e := it.Value().Raw()
+			span := cap(raw) - cap(e) + len(e) // where the sample ends in raw
+			return len(raw) * n / span
+		}
 	}
 	return n
 }
+
+// countSample is how many entries count looks at.
+const countSample = 16
 
 // revocationList describes one kind of revocation list.
 type revocationList struct {

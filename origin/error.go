@@ -19,6 +19,10 @@ const (
 	EINTERNAL     = "internal"      // 500: never shown in detail to a client
 )
 
+// ECURRENTPASSWORD (403): a password change named a wrong current password,
+// or one that changed meanwhile.
+const ECURRENTPASSWORD = "invalid_current_password"
+
 // Error is the one application error type. Message is safe to show a client:
 // it never holds a password, a token or a key.
 type Error struct {

@@ -27,9 +27,12 @@ type NewUser struct {
 }
 
 // UserUpdate is the input of PATCH /users/{id}; nil fields stay as they are.
+// A new Password needs the CurrentPassword: a stolen token alone must not
+// take the account for good.
 type UserUpdate struct {
-	Name     *string `json:"name"`
-	Password *string `json:"password"`
+	Name            *string `json:"name"`
+	Password        *string `json:"password"`
+	CurrentPassword *string `json:"current_password"`
 	// KeepSession is the session that asks for the change (the sid of its
 	// token), which a password change leaves running; never read from a
 	// request body. Empty ends every session.
@@ -42,9 +45,11 @@ type UserService interface {
 	CreateUser(ctx context.Context, in NewUser) (*User, error)
 	// FindUserByID returns ENOTFOUND when there is no such user.
 	FindUserByID(ctx context.Context, id int64) (*User, error)
-	// UpdateUser changes the name and/or password. A password change ends
-	// every session of the user except upd.KeepSession, and their access
-	// tokens are refused before UpdateUser returns.
+	// UpdateUser changes the name and/or password. A password change needs
+	// the current password (EINVALID when it is missing, ECURRENTPASSWORD
+	// when it is wrong or changed meanwhile), ends every session of the user
+	// except upd.KeepSession, and returns only once their access tokens are
+	// refused.
 	UpdateUser(ctx context.Context, id int64, upd UserUpdate) (*User, error)
 	// DeleteUser removes the user, their todos and sessions, and ends every
 	// token of theirs (the subject cutoff in EdgeStore).

@@ -23,11 +23,11 @@ const (
 // is in the module, only Options.CallTimeout bounds it, so that a client
 // hanging up cannot kill a healthy instance.
 //
-// Any error means the module gave no trustworthy Decision and the caller
-// must refuse the request (500 or 503); the returned Decision is then the
-// zero Decision, which denies. After a trap, a timeout or an answer outside
-// the ABI the instance is replaced in the background. Authorize never panics.
-func (h *Host) Authorize(ctx context.Context, req *edgeauth.Request) (_ edgeauth.Decision, err error) {
+// Any error means Authorize has no trustworthy Decision and the caller must
+// refuse the request (500 or 503); the returned Decision is then the zero
+// Decision, which denies. After a trap, a timeout or an answer outside the
+// ABI the instance is replaced in the background. Authorize never panics.
+func (h *Host) Authorize(ctx context.Context, req *edgeauth.Request) (edgeauth.Decision, error) {
 	if req == nil {
 		return edgeauth.Decision{}, ErrNilRequest
 	}
@@ -60,16 +60,36 @@ func (h *Host) Authorize(ctx context.Context, req *edgeauth.Request) (_ edgeauth
 		return edgeauth.Decision{}, fmt.Errorf("wasmhost: authorize: %w", err)
 	}
 	gen := inst.gen // the Config this call is decided under
+	d, err := h.call(inst, req)
+	// inst is back in the pool or discarded: from here on it may be serving
+	// another call, and nothing may touch it.
+	if err != nil {
+		return edgeauth.Decision{}, fmt.Errorf("wasmhost: authorize: %w", err)
+	}
+	if key != nil {
+		if err := h.remember(key, &d, gen, now); err != nil {
+			return edgeauth.Decision{}, fmt.Errorf("wasmhost: authorize: %w", err)
+		}
+	}
+	return d, nil
+}
+
+// call asks inst about req. It owns inst until it returns, and gives it up
+// on every path: back to the pool after a trustworthy answer (or a request
+// the module never saw), discarded after anything else.
+func (h *Host) call(inst *instance, req *edgeauth.Request) (_ edgeauth.Decision, err error) {
 	h.busy.Add(1)
 	defer h.busy.Add(-1)
 	h.calls.Add(1)
 	// Belt and braces: wazero turns traps into errors, but a panic in the
 	// host (say, a parser bug that module output triggers) must still fail
-	// this one request closed, and cost only this instance.
+	// this one request closed, and cost only this instance. The recovery
+	// covers only the span in which this call owns inst: every path below
+	// gives inst up as its last step.
 	defer func() {
 		if r := recover(); r != nil {
 			h.discard(inst, fmt.Errorf("host panic: %v", r))
-			err = fmt.Errorf("wasmhost: authorize: %w: host panic: %v", ErrBadOutput, r)
+			err = fmt.Errorf("%w: host panic: %v", ErrBadOutput, r)
 		}
 	}()
 
@@ -79,7 +99,7 @@ func (h *Host) Authorize(ctx context.Context, req *edgeauth.Request) (_ edgeauth
 	if n := len(inst.req); n > maxRequestBytes {
 		inst.req = nil // do not pin a huge buffer
 		h.pool <- inst // the module never saw the request: still healthy
-		return edgeauth.Decision{}, fmt.Errorf("wasmhost: authorize: %w: request is %d bytes, limit %d", ErrInputTooLarge, n, maxRequestBytes)
+		return edgeauth.Decision{}, fmt.Errorf("%w: request is %d bytes, limit %d", ErrInputTooLarge, n, maxRequestBytes)
 	}
 	out, err := inst.Authorize(inst.req)
 	if cap(inst.req) > keptRequestBytes {
@@ -91,17 +111,30 @@ func (h *Host) Authorize(ctx context.Context, req *edgeauth.Request) (_ edgeauth
 	}
 	if err != nil {
 		h.discard(inst, err)
-		return edgeauth.Decision{}, fmt.Errorf("wasmhost: authorize: %w", err)
+		return edgeauth.Decision{}, err
 	}
 	h.pool <- inst
-	if key != nil {
-		// Only into the cache of the generation the module decided under;
-		// a Configure since then installed a newer, empty cache.
-		if c := h.decisions.Load(); c != nil && c.gen == gen {
-			c.put(key, &d, now)
-		}
-	}
 	return d, nil
+}
+
+// remember caches d, decided under the generation gen, unless a Configure
+// since then installed a newer, empty cache (which refuses an older
+// generation); the entry keeps gen, so that an Update since can tell it is
+// stale. It runs after the
+// instance went back to the pool, so a panic here (a bug in the cache)
+// must not cost an instance, which another call may be using: it fails
+// this call closed and leaves every instance alone.
+func (h *Host) remember(key []byte, d *edgeauth.Decision, gen uint64, now int64) (err error) {
+	defer func() {
+		if r := recover(); r != nil {
+			h.opts.Logger.Error("wasmhost: decision cache panic", "panic", r)
+			err = fmt.Errorf("decision cache panic: %v", r)
+		}
+	}()
+	if c := h.decisions.Load(); c != nil {
+		c.put(key, d, now, gen)
+	}
+	return nil
 }
 
 // parseDecision decodes the module's answer (straight from guest memory:

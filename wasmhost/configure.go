@@ -6,7 +6,8 @@ import (
 	"fmt"
 )
 
-// Configure makes configJSON (an ABI v1 Config document) the Config in force.
+// Configure makes configJSON (an ABI v1 Config document) the Config in force,
+// replacing it and every Update accepted since.
 //
 // The module validates it on one instance first. If the module refuses it,
 // Configure returns an error wrapping ErrConfigRejected with the module's
@@ -40,6 +41,7 @@ func (h *Host) Configure(ctx context.Context, configJSON []byte) error {
 	if cur != nil {
 		next.gen = cur.gen + 1
 	}
+	next.base = next.gen // and no Updates: a Config replaces every one before it
 	ok, reason, err := inst.Configure(next.doc)
 	if err != nil {
 		h.discard(inst, err)
@@ -66,7 +68,7 @@ func (h *Host) Configure(ctx context.Context, configJSON []byte) error {
 }
 
 // refreshIdle applies cur to the instances idle right now, so that requests
-// do not pay for parsing it (~2 ms for the real module's Config). It never
+// do not pay for parsing it (a Config is far larger than a Request). It never
 // waits: an instance in a call is brought up to date on its next take. The
 // pool is FIFO, so PoolSize receives visit each idle instance once.
 func (h *Host) refreshIdle(cur *config) {

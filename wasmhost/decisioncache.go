@@ -5,21 +5,22 @@ import (
 	"hash/maphash"
 	"slices"
 	"sync"
+	"sync/atomic"
 
 	"github.com/craftingapis/todos/edgeauth"
 )
 
 // Why a second cache, in front of the module's own verified-token cache:
-// the module's cache makes a repeated token cheap inside wasm (~1 µs of Go
-// work natively, ~10 µs in wasm), but every call still pays for entering
-// the module: encoding the Request, copying it into guest memory, running
-// the module's JSON parser and writer, parsing the Decision back, and — with
-// the call deadline on — wazero's exit to Go at every loop back-edge, which
-// is what made a cached EdDSA check cost 80 µs instead of 13. Measured on
-// the real module (tests/bench/BENCHMARKS.md), a hit here costs well under a
-// microsecond, so a repeated token skips wasm entirely and the deadline
-// only costs on misses. The module's cache stays: it serves edge hosts
-// (Node, workerd) and a token seen on a new route here.
+// the module's cache makes a repeated token cheap inside wasm, but every
+// call still pays for entering the module: encoding the Request, copying it
+// into guest memory, running the module's JSON parser and writer, parsing
+// the Decision back, and — with the call deadline on — wazero's exit to Go
+// at every loop back-edge, which costs the most on exactly such short
+// calls. A hit here is a map lookup and a copy in Go, orders of magnitude
+// cheaper ("Cache hit through wasmhost" in tests/bench/BENCHMARKS.md), so a
+// repeated token skips wasm entirely and the deadline only costs on misses.
+// The module's cache stays: it serves edge hosts (Node, workerd) and a
+// token seen on a new route here.
 //
 // What makes a cached Decision safe to reuse:
 //   - The key is everything the module reads: the method, the path and the
@@ -33,12 +34,21 @@ import (
 //   - An entry is served only while now < exp: a token the module would
 //     refuse as expired is never allowed from here (the module allows up to
 //     exp + leeway, so this is the stricter of the two).
-//   - Each cache belongs to one Config generation. Configure installs an
-//     empty cache for the new generation, and a Decision reaches the cache
-//     only if it was made under that same generation, so a call decided
-//     under the old Config that finishes after Configure cannot plant an
-//     entry the new Config (a revocation, a subjects_valid_after change, a
-//     retired key) would refuse.
+//   - Each cache belongs to one Config. Configure installs an empty cache
+//     for the new Config's generation, and a Decision reaches the cache
+//     only if it was made under that generation or a later one (the same
+//     Config plus Updates), so a call decided under the old Config that
+//     finishes after Configure cannot plant an entry the new Config (a
+//     revocation, a subjects_valid_after change, a retired key) would
+//     refuse.
+//   - An Update keeps the cache (a logout must not flush every user's
+//     entries) and records what it revokes — each jti, sid, and subject
+//     whose cutoff it moves — with its generation. An entry decided under
+//     an earlier generation that names one of them is stale: a hit drops
+//     it and asks the module. Every entry records the generation it was
+//     decided under, so a call in flight across an Update cannot plant a
+//     revoked allow either. The record is bounded by the Updates a Host
+//     keeps since the last Configure (maxReplayUpdates).
 //   - It is bounded in entries and in bytes, per shard, and evicts expired
 //     entries first, then arbitrary ones (map order is randomised, which an
 //     attacker cannot steer).
@@ -67,14 +77,39 @@ const (
 // decisionCache holds allowed Decisions made under one Config generation.
 // It is safe for concurrent use.
 type decisionCache struct {
-	gen    uint64
+	gen    uint64 // of the Config; Decisions of earlier generations are refused
 	seed   maphash.Seed
 	shards [decisionShards]decisionShard
+
+	// revoked maps what the Updates since the Config revoked to the
+	// generation of the Update; nRevoked is its size, read on every hit
+	// without taking the lock.
+	revokedMu sync.RWMutex
+	revoked   map[revokedName]uint64
+	nRevoked  atomic.Int64
+}
+
+// revokedName is a jti, a sid or a subject named by an Update.
+type revokedName struct {
+	kind uint8 // nameJTI, nameSID or nameSubject
+	name string
+}
+
+const (
+	nameJTI uint8 = iota
+	nameSID
+	nameSubject
+)
+
+// decisionEntry is a cached Decision and the generation it was made under.
+type decisionEntry struct {
+	edgeauth.Decision
+	gen uint64
 }
 
 type decisionShard struct {
 	mu         sync.Mutex
-	entries    map[string]*edgeauth.Decision
+	entries    map[string]*decisionEntry
 	bytes      int
 	maxEntries int
 	maxBytes   int
@@ -90,7 +125,7 @@ func newDecisionCache(gen uint64, maxEntries, maxBytes int) *decisionCache {
 	c := &decisionCache{gen: gen, seed: maphash.MakeSeed()}
 	for i := range c.shards {
 		s := &c.shards[i]
-		s.entries = make(map[string]*edgeauth.Decision)
+		s.entries = make(map[string]*decisionEntry)
 		s.maxEntries = max(1, maxEntries/decisionShards)
 		s.maxBytes = max(1, maxBytes/decisionShards)
 	}
@@ -127,13 +162,13 @@ func (c *decisionCache) get(key []byte, now int64) (edgeauth.Decision, bool) {
 	s := c.shard(key)
 	s.mu.Lock()
 	e, ok := s.entries[string(key)] // no allocation for a lookup
-	if ok && now >= e.ExpiresAt {
+	if ok && (now >= e.ExpiresAt || c.stale(e)) {
 		s.remove(string(key), e)
 		ok = false
 	}
 	var d edgeauth.Decision
 	if ok {
-		d = *e
+		d = e.Decision
 	}
 	s.mu.Unlock()
 	if !ok {
@@ -143,14 +178,14 @@ func (c *decisionCache) get(key []byte, now int64) (edgeauth.Decision, bool) {
 	return d, true
 }
 
-// put caches d under key if d is an allowed Decision for a verified token
-// that is still valid at now. The cache keeps its own copy of d.
-func (c *decisionCache) put(key []byte, d *edgeauth.Decision, now int64) {
-	if !d.Allow || d.Subject == "" || d.ExpiresAt <= now {
+// put caches d, decided under generation gen, under key if d is an allowed
+// Decision for a verified token that is still valid at now, and gen is not
+// older than the cache's Config. The cache keeps its own copy of d.
+func (c *decisionCache) put(key []byte, d *edgeauth.Decision, now int64, gen uint64) {
+	if !d.Allow || d.Subject == "" || d.ExpiresAt <= now || gen < c.gen {
 		return
 	}
-	e := new(edgeauth.Decision)
-	*e = *d
+	e := &decisionEntry{Decision: *d, gen: gen}
 	e.Scopes = slices.Clone(d.Scopes)
 	size := decisionSize(key, e)
 	s := c.shard(key)
@@ -184,14 +219,50 @@ func (c *decisionCache) put(key []byte, d *edgeauth.Decision, now int64) {
 	s.bytes += size
 }
 
-func (s *decisionShard) remove(k string, e *edgeauth.Decision) {
+func (s *decisionShard) remove(k string, e *decisionEntry) {
 	delete(s.entries, k)
 	s.bytes -= decisionSize(k, e)
 }
 
+// revoke records, for generation gen, what an Update revoked: entries
+// decided under an earlier generation that name one of these are stale.
+func (c *decisionCache) revoke(gen uint64, u *edgeauth.ConfigUpdate) {
+	c.revokedMu.Lock()
+	defer c.revokedMu.Unlock()
+	if c.revoked == nil {
+		c.revoked = make(map[revokedName]uint64)
+	}
+	for _, r := range u.Revoked {
+		c.revoked[revokedName{nameJTI, r.JTI}] = gen
+	}
+	for _, r := range u.RevokedSessions {
+		c.revoked[revokedName{nameSID, r.SID}] = gen
+	}
+	for sub := range u.SubjectsValidAfter {
+		c.revoked[revokedName{nameSubject, sub}] = gen
+	}
+	c.nRevoked.Store(int64(len(c.revoked)))
+}
+
+// stale reports whether an Update since e was decided revoked its jti, its
+// sid or its subject's earlier tokens.
+func (c *decisionCache) stale(e *decisionEntry) bool {
+	if c.nRevoked.Load() == 0 {
+		return false
+	}
+	c.revokedMu.RLock()
+	defer c.revokedMu.RUnlock()
+	for _, n := range [...]revokedName{{nameJTI, e.JTI}, {nameSID, e.SID}, {nameSubject, e.Subject}} {
+		if g, ok := c.revoked[n]; ok && n.name != "" && g > e.gen {
+			return true
+		}
+	}
+	return false
+}
+
 // decisionSize approximates the bytes an entry holds.
-func decisionSize[S ~string | ~[]byte](key S, d *edgeauth.Decision) int {
-	n := decisionEntryOverhead + len(key) + len(d.Subject) + len(d.JTI) + 16*len(d.Scopes)
+func decisionSize[S ~string | ~[]byte](key S, d *decisionEntry) int {
+	n := decisionEntryOverhead + len(key) + len(d.Subject) + len(d.JTI) + len(d.SID) + len(d.Reason) + 16*len(d.Scopes)
 	for _, s := range d.Scopes {
 		n += len(s)
 	}

@@ -86,7 +86,7 @@ func TestDecisionCacheRules(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			c := newDecisionCache(1, 64, 1<<20)
 			key, _ := appendDecisionKey(nil, authReq("GET", "/users/1/todos", "Bearer t"))
-			c.put(key, tt.d, now)
+			c.put(key, tt.d, now, 1)
 			got, ok := c.get(key, tt.getAt)
 			if ok != tt.cached {
 				t.Fatalf("hit = %t, want %t", ok, tt.cached)
@@ -102,7 +102,7 @@ func TestDecisionCacheCopies(t *testing.T) {
 	c := newDecisionCache(1, 64, 1<<20)
 	key, _ := appendDecisionKey(nil, authReq("GET", "/x", "Bearer t"))
 	d := allowed("users/1", 100)
-	c.put(key, d, 1)
+	c.put(key, d, 1, 1)
 	d.Scopes[0] = "changed by the caller after put"
 	got, _ := c.get(key, 1)
 	got.Scopes[0] = "changed by the caller after get"
@@ -128,7 +128,7 @@ func TestDecisionCacheBounds(t *testing.T) {
 			for i := range 5000 {
 				tok := fmt.Sprintf("Bearer %0*d", tt.tokenBytes, i)
 				key, _ := appendDecisionKey(nil, authReq("GET", "/x", tok))
-				c.put(key, allowed("users/1", 100), 1)
+				c.put(key, allowed("users/1", 100), 1, 1)
 			}
 			entries, bytes := 0, 0
 			for i := range c.shards {
@@ -162,7 +162,7 @@ func TestDecisionCacheConcurrent(t *testing.T) {
 					t.Errorf("worker %d got %q", w, d.Subject)
 					return
 				}
-				c.put(key, allowed(fmt.Sprintf("users/%d", w), 100), 1)
+				c.put(key, allowed(fmt.Sprintf("users/%d", w), 100), 1, 1)
 			}
 		})
 	}
@@ -188,9 +188,9 @@ func realConfigWith(tb testing.TB, edit func(cfg map[string]any)) []byte {
 }
 
 // TestDecisionCacheRealModule checks, against the real module, that a
-// repeated token is answered by the host-side cache, and that every change
-// the issue names — revocation, subjects_valid_after, key retirement — takes
-// effect on the very next call.
+// repeated token is answered by the host-side cache, and that every Config
+// change that withdraws a token — revocation, subjects_valid_after, key
+// retirement — takes effect on the very next call.
 func TestDecisionCacheRealModule(t *testing.T) {
 	ctx := context.Background()
 	tests := []struct {
@@ -247,6 +247,48 @@ func TestDecisionCacheRealModule(t *testing.T) {
 	}
 }
 
+// TestDecisionCachePanicSparesInstances breaks the decision cache so that
+// storing a Decision panics, after the instance that made it went back to
+// the pool. That call must fail closed without a panic escaping, and no
+// instance may be discarded: the one that answered is healthy and may
+// already be serving another call.
+func TestDecisionCachePanicSparesInstances(t *testing.T) {
+	ctx := context.Background()
+	h := newHost(t, loadRealModule(t), Options{PoolSize: 1})
+	if err := h.Configure(ctx, realConfig(t)); err != nil {
+		t.Fatal(err)
+	}
+	c := h.decisions.Load()
+	if c == nil {
+		t.Fatal("no decision cache")
+	}
+	for i := range c.shards {
+		c.shards[i].entries = nil // a lookup still misses; an insertion panics
+	}
+	req := todosOf(1, mint(t, "EdDSA", 1, "cache-panic", time.Hour))
+	d, err := func() (d edgeauth.Decision, err error) {
+		defer func() {
+			if r := recover(); r != nil {
+				t.Fatalf("Authorize panicked: %v", r)
+			}
+		}()
+		return h.Authorize(ctx, req)
+	}()
+	if err == nil || d.Allow || d.Status != 0 {
+		t.Fatalf("Authorize with a failing cache = %+v, %v; want an error and the zero Decision", d, err)
+	}
+	// Checked before anything waits on the pool: a wrongly discarded
+	// instance would leave its replacement blocked on a full pool.
+	if s := h.Stats(); s.Replaced != 0 {
+		t.Fatalf("Replaced = %d after a cache panic, want 0: a healthy instance was discarded", s.Replaced)
+	}
+	// The one instance still answers; a request without a token is not
+	// cached, so it does not reach the broken cache.
+	if d, err := h.Authorize(ctx, todosOf(1, "")); err != nil || d.Status != 401 {
+		t.Fatalf("next call: %+v, %v; want 401 from the same instance", d, err)
+	}
+}
+
 // TestDecisionCacheConfigureRace revokes a token while many callers repeat
 // it: once Configure returns, no call may be allowed, whatever was in
 // flight when it began (an old-generation decision must not reach the new
@@ -262,47 +304,86 @@ func TestDecisionCacheConfigureRace(t *testing.T) {
 	revoked := realConfigWith(t, func(cfg map[string]any) {
 		cfg["revoked"] = []map[string]any{{"jti": jti, "exp": time.Now().Add(time.Hour).Unix()}}
 	})
-	for round := range 5 {
+	for range 5 {
 		if err := h.Configure(ctx, realConfig(t)); err != nil {
 			t.Fatal(err)
 		}
-		var done atomic.Bool
-		var after atomic.Int64 // calls that began after Configure returned
-		var wg sync.WaitGroup
-		for range 4 {
-			wg.Go(func() {
-				for !done.Load() {
-					revokedNow := after.Load() > 0
-					d, err := h.Authorize(ctx, req)
-					if err != nil {
-						t.Error(err)
-						return
-					}
-					if revokedNow && d.Allow {
-						t.Errorf("round %d: a revoked token was allowed after Configure returned", round)
-						return
-					}
+		raceRevocation(t, h, req, func() error { return h.Configure(ctx, revoked) })
+	}
+}
+
+// raceRevocation has 4 callers repeat req (allowed at first) while revoke
+// runs: no call that begins after revoke returns may be allowed, whatever
+// was in flight when it began. It revokes once every caller is busy, and
+// stops once they have made calls after it.
+func raceRevocation(t *testing.T, h *Host, req *edgeauth.Request, revoke func() error) {
+	t.Helper()
+	const callers, enough = 4, 32
+	var revoked atomic.Bool
+	var before, after atomic.Int64
+	warm, done, stop := make(chan struct{}), make(chan struct{}), make(chan struct{})
+	var warmOnce, doneOnce sync.Once
+	var wg sync.WaitGroup
+	for range callers {
+		wg.Go(func() {
+			for {
+				select {
+				case <-stop:
+					return
+				default:
 				}
-			})
-		}
-		time.Sleep(20 * time.Millisecond)
-		if err := h.Configure(ctx, revoked); err != nil {
-			t.Fatal(err)
-		}
-		after.Add(1)
-		time.Sleep(20 * time.Millisecond)
-		done.Store(true)
-		wg.Wait()
+				late := revoked.Load()
+				d, err := h.Authorize(context.Background(), req)
+				switch {
+				case err != nil:
+					t.Error(err)
+					return
+				case late && d.Allow:
+					t.Error("a revoked token was allowed after the revocation returned")
+					return
+				case !late && before.Add(1) == enough:
+					warmOnce.Do(func() { close(warm) })
+				case late && after.Add(1) == enough:
+					doneOnce.Do(func() { close(done) })
+				}
+			}
+		})
+	}
+	finished := make(chan struct{})
+	go func() { wg.Wait(); close(finished) }()
+	defer func() { close(stop); <-finished }()
+	select {
+	case <-warm:
+	case <-finished:
+		return // a caller failed
+	}
+	if err := revoke(); err != nil {
+		t.Error(err)
+		return
+	}
+	revoked.Store(true)
+	select {
+	case <-done:
+	case <-finished:
 	}
 }
 
 // BenchmarkDecisionCacheHit is the host's cost of a repeated token on a
-// route: key, lookup, copy.
+// route: key, lookup, copy; with Updates since the Config, also the check
+// of what they revoked.
 func BenchmarkDecisionCacheHit(b *testing.B) {
+	b.Run("no updates", func(b *testing.B) { benchDecisionCacheHit(b, 0) })
+	b.Run("4096 revoked sessions", func(b *testing.B) { benchDecisionCacheHit(b, 4096) })
+}
+
+func benchDecisionCacheHit(b *testing.B, revoked int) {
 	c := newDecisionCache(1, DefaultDecisionCacheEntries, DefaultDecisionCacheBytes)
+	for i := range revoked {
+		c.revoke(uint64(2+i), &edgeauth.ConfigUpdate{RevokedSessions: []edgeauth.SessionRevocation{{SID: fmt.Sprint("s", i)}}})
+	}
 	req := authReq("GET", "/users/1/todos", "Bearer "+strings.Repeat("t", 300))
 	key, _ := appendDecisionKey(nil, req)
-	c.put(key, allowed("users/1", 1<<40), 1)
+	c.put(key, allowed("users/1", 1<<40), 1, 1)
 	b.ReportAllocs()
 	for b.Loop() {
 		var buf [512]byte

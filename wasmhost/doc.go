@@ -25,7 +25,13 @@
 // to it when it is next taken from the pool, so no request waits for the whole
 // pool and every Authorize call that starts after Configure returns is
 // decided under the new Config. Before the first accepted Config the module
-// denies every request (401).
+// denies every request (401). Each call that applies a Config has its own
+// budget (Options.ConfigureTimeout), apart from the per-request deadline.
+//
+// Update applies an incremental change (revocations, cutoffs) with the same
+// guarantee, at the cost of the change rather than of the whole Config, if
+// the module exports edgeauth_update; ErrUpdateUnsupported tells the caller
+// to fall back to Configure.
 //
 // # Swapping modules (hot reload)
 //

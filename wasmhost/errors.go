@@ -16,6 +16,11 @@ var (
 	// ErrConfigRejected: the module refused a Config; the error text carries
 	// the module's reason. The previous Config stays in force.
 	ErrConfigRejected = errors.New("config rejected by the module")
+	// ErrUpdateUnsupported: Update cannot apply this change incrementally —
+	// the module does not export edgeauth_update, or the Updates since the
+	// last Configure have reached the replay bound — and nothing changed.
+	// Apply the change with Configure and the whole Config instead.
+	ErrUpdateUnsupported = errors.New("wasmhost: update unsupported")
 	// ErrClosed: the Host is closed or closing.
 	ErrClosed = errors.New("wasmhost: host closed")
 	// ErrTimeout: a call ran past Options.CallTimeout and was stopped.

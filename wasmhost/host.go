@@ -23,6 +23,9 @@ type Host struct {
 	mc    wazero.ModuleConfig
 	opts  Options
 	bound abi.Bound // how a call that runs away is stopped
+	// configureBound is bound for the calls that apply a Config or an
+	// Update, which may parse megabytes.
+	configureBound abi.Bound
 
 	// pool holds PoolSize slots. A slot is an idle instance, or nil when a
 	// replacement failed to start (the next taker starts one). A slot is
@@ -31,6 +34,11 @@ type Host struct {
 	pool chan *instance
 
 	config atomic.Pointer[config] // nil until a Config is accepted
+	// canUpdate: the module exports edgeauth_update.
+	canUpdate bool
+	// maxReplayUpdates and maxReplayBytes bound the Updates kept since the
+	// last Configure (fields, not constants, so tests can reach them).
+	maxReplayUpdates, maxReplayBytes int
 	// decisions caches allowed Decisions of the Config in force; nil when
 	// disabled or before the first Config. See decisioncache.go.
 	decisions atomic.Pointer[decisionCache]
@@ -60,10 +68,17 @@ type instance struct {
 	req []byte // reused buffer for the Request document
 }
 
-// config is one accepted Config document and its generation (from 1).
+// config is what is in force: an accepted Config document and the Updates
+// accepted since, in order. Each change has a generation (from 1): doc has
+// base, the i-th Update base+i+1, and gen is the latest.
 type config struct {
-	gen uint64
-	doc []byte
+	gen, base uint64
+	doc       []byte
+	// updates shares its backing array with the configs before it that
+	// have the same doc: Update appends, so keeping the list costs O(1)
+	// per Update, and an older config only ever reads its own prefix.
+	updates     [][]byte
+	updateBytes int
 }
 
 // staleGen marks an instance whose Config is unknown (it just refused one):
@@ -77,7 +92,8 @@ const closingBit = 1 << 62
 // It fails, wrapping ErrNotABIv1, for a module that lacks an ABI v1 export or
 // reports another version; ctx bounds compilation and start-up. The Host
 // starts with no Config: until Configure succeeds every request is denied.
-// Compiling takes ~2 s, ~80 ms from a warm CacheDir; each instance ~10 ms.
+// Compiling is New's slowest step (Options.CacheDir spares it on a restart);
+// starting each instance of the pool comes next.
 func New(ctx context.Context, module []byte, opts Options) (*Host, error) {
 	opts, err := opts.resolved()
 	if err != nil {
@@ -88,10 +104,15 @@ func New(ctx context.Context, module []byte, opts Options) (*Host, error) {
 		return nil, fmt.Errorf("wasmhost: compile module: %w", err)
 	}
 	bound := abi.Bound{Timeout: opts.CallTimeout}
+	configure := abi.Bound{Timeout: opts.ConfigureTimeout}
+	if bound.Timeout <= 0 {
+		configure.Timeout = 0 // no deadlines at all: the runtime could not honour it
+	}
 	if metered {
 		// The module stops itself; wazero's own interruption, a check at
 		// every loop header that exits to Go, would cost more than the work.
 		bound = abi.Bound{Fuel: opts.CallFuel}
+		configure = abi.Bound{Fuel: opts.ConfigureFuel}
 	}
 	rc := wazero.NewRuntimeConfig().
 		WithMemoryLimitPages(opts.MemoryLimitMB * 16). // 64 KiB pages
@@ -122,6 +143,8 @@ func New(ctx context.Context, module []byte, opts Options) (*Host, error) {
 		drained:   make(chan struct{}),
 		dead:      make(chan struct{}),
 	}
+	h.configureBound = configure
+	h.maxReplayUpdates, h.maxReplayBytes = maxReplayUpdates, maxReplayBytes
 	if err := h.load(ctx, module); err != nil {
 		h.teardown()
 		return nil, err
@@ -142,6 +165,7 @@ func (h *Host) load(ctx context.Context, module []byte) error {
 	if err := abi.Check(cm); err != nil {
 		return fmt.Errorf("wasmhost: %w", err)
 	}
+	_, h.canUpdate = cm.ExportedFunctions()[abi.FnUpdate]
 	for range h.opts.PoolSize {
 		inst, err := h.start(ctx)
 		if err != nil {
@@ -154,7 +178,7 @@ func (h *Host) load(ctx context.Context, module []byte) error {
 
 // start instantiates one instance and gives it the Config in force.
 func (h *Host) start(ctx context.Context) (*instance, error) {
-	ai, err := abi.Instantiate(ctx, h.rt, h.cm, h.mc, h.bound)
+	ai, err := abi.Instantiate(ctx, h.rt, h.cm, h.mc, h.bound, h.configureBound)
 	if err != nil {
 		return nil, err
 	}
@@ -168,9 +192,29 @@ func (h *Host) start(ctx context.Context) (*instance, error) {
 	return inst, nil
 }
 
-// apply brings inst up to the Config cur, which the module accepted before.
+// apply brings inst up to cur, whose Config and Updates the module accepted
+// before: only the Updates it lacks when it already has cur's Config (so
+// catching up on an Update costs the Update, not the Config), else the
+// Config and every Update since.
 func (inst *instance) apply(cur *config) error {
-	ok, reason, err := inst.Configure(cur.doc)
+	if inst.gen < cur.base || inst.gen > cur.gen { // staleGen included
+		if err := reapplied(inst.Configure(cur.doc)); err != nil {
+			return err
+		}
+		inst.gen = cur.base
+	}
+	for _, u := range cur.updates[inst.gen-cur.base:] {
+		if err := reapplied(inst.Update(u)); err != nil {
+			return err
+		}
+		inst.gen++
+	}
+	return nil
+}
+
+// reapplied turns the result of re-applying a document that the module
+// accepted before into an error.
+func reapplied(ok bool, reason string, err error) error {
 	if err != nil {
 		return err
 	}
@@ -179,7 +223,6 @@ func (inst *instance) apply(cur *config) error {
 		// is not deterministic, and this instance must not serve.
 		return fmt.Errorf("%w on re-apply: %s", ErrConfigRejected, reason)
 	}
-	inst.gen = cur.gen
 	return nil
 }
 

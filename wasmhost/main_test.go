@@ -17,15 +17,18 @@ import (
 // Test modules, built once per test process by TestMain; see
 // internal/testmodules for what each does.
 var (
+	// fakeModule is metered, as make wasm builds the real module: bounded
+	// by fuel, which counts work, so a loaded machine cannot make a test
+	// call overrun the way it can overrun a wall-clock deadline.
 	fakeModule []byte
-	// meteredFakeModule is fakeModule through package meter, as make wasm
-	// builds the real module: bounded by fuel, not by a deadline.
-	meteredFakeModule []byte
+	// unmeteredFakeModule is the same module without fuel, for the tests
+	// of the deadline that bounds such modules.
+	unmeteredFakeModule []byte
 	// cacheDir is shared by every test Host so that each module compiles
 	// once. It persists across runs (wazero keys entries by module hash,
 	// wazero version, CPU features and the deadline setting, so a stale
 	// entry cannot be used): a rerun, notably under -race where compiling
-	// is ~15x slower, skips compiling altogether.
+	// is far slower, skips compiling altogether.
 	cacheDir = filepath.Join(os.TempDir(), "wasmhost-test-wazero-cache")
 )
 
@@ -45,8 +48,8 @@ func run(m *testing.M) int {
 		fmt.Fprintln(os.Stderr, err)
 		return 1
 	}
-	fakeModule = mods["fake"]
-	if meteredFakeModule, err = meter.Instrument(fakeModule, meter.DefaultExport); err != nil {
+	unmeteredFakeModule = mods["fake"]
+	if fakeModule, err = meter.Instrument(unmeteredFakeModule, meter.DefaultExport); err != nil {
 		fmt.Fprintln(os.Stderr, err)
 		return 1
 	}

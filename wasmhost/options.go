@@ -10,18 +10,13 @@ import (
 // Options tune a Host. The zero value is a sound production setting.
 type Options struct {
 	// PoolSize is the number of instances, hence of concurrent calls.
-	// 0 means runtime.GOMAXPROCS(0), which measurement supports: on 2 CPUs
-	// under 32 concurrent callers, 1 instance gave half the throughput of 2,
-	// and 4 no more than 2; 8 stretched the longest call from 4.6 ms to
-	// 0.76 s, since a caller descheduled mid-call keeps its instance, and
-	// pushed some calls past the 1 s deadline. The origin end to end
-	// agrees (tests/bench/BENCHMARKS.md: EdDSA cache misses at concurrency
-	// 32 on 2 CPUs, every request a full check): 1,100 req/s with 1
-	// instance, 2,002 with 2, 1,983 with 4 and 1,932 with 8, at the same
-	// CPU per request (~0.88 ms) from 2 on. More instances shorten p99 a
-	// little (36 ms with 2, 24 ms with 8) but each adds up to ~7.5 MiB and
-	// queues more calls behind descheduled ones (in one noisy run with 8, a
-	// call overran its deadline and answered a 503).
+	// 0 means runtime.GOMAXPROCS(0): a call is CPU-bound, so instances
+	// beyond the CPUs cannot run more calls at once. They only cost memory
+	// (each instance keeps its own heap) and lengthen the tail, because a
+	// caller descheduled mid-call keeps its instance and the calls queued
+	// behind it can overrun their deadline; fewer instances than CPUs leave
+	// CPUs idle. The "Pool sizing" rows of tests/bench/BENCHMARKS.md
+	// (BenchmarkPoolSize here, and the origin end to end) measure this.
 	// Repeated tokens never reach the pool (the decision cache).
 	PoolSize int
 	// MemoryLimitMB caps each instance's linear memory; a module that needs
@@ -29,17 +24,18 @@ type Options struct {
 	// The cap reserves nothing: an instance uses what its heap needs.
 	// 0 means DefaultMemoryLimitMB; at most 4096.
 	MemoryLimitMB uint32
-	// CallTimeout bounds every call into the module; a call past it is
+	// CallTimeout bounds every call into a module that is not metered (a
+	// metered one is bounded by CallFuel instead); a call past it is
 	// stopped and its instance replaced. 0 means DefaultCallTimeout.
 	//
-	// Negative disables the deadline. That is much faster, because the only
-	// way wazero can stop running wasm is a check at every loop back-edge
-	// that exits to Go (WithCloseOnContextDone). Measured on the real
-	// module, serial: 16 µs vs 4.4 µs for a request without a token, 80 vs
-	// 13 µs for a cached EdDSA token, 219 vs 51 µs for a full HS256 check,
-	// 2.6 vs 1.3 ms for ES256. But without it a module that loops forever
-	// holds its instance, its caller's goroutine and a CPU for ever, so
-	// disable it only for a module you trust not to loop.
+	// Negative disables the deadline. That makes every call faster, much
+	// faster for cheap ones, because wazero stops a call on a deadline by a
+	// check at every loop back-edge that exits to Go
+	// (WithCloseOnContextDone), so the deadline's cost grows with the work
+	// done in wasm (tests/bench/BENCHMARKS.md, "call deadline on / off").
+	// But without it a module that loops forever holds its instance, its
+	// caller's goroutine and a CPU for ever, so disable it only for a module
+	// you trust not to loop.
 	CallTimeout time.Duration
 	// CallFuel bounds every call into a metered module (one built through
 	// wasmhost/meter, as `make wasm` builds edgeauth.wasm): the loop
@@ -48,8 +44,23 @@ type Options struct {
 	// is a few instructions per iteration where wazero's deadline is an exit
 	// to Go. 0 means DefaultCallFuel.
 	CallFuel uint64
+	// ConfigureTimeout bounds each call that applies a Config or an Update
+	// (edgeauth_configure, edgeauth_update), apart from CallTimeout: a
+	// Config with 100,000 revocation entries takes a second or more to
+	// apply, a check milliseconds, and a per-request deadline long enough
+	// for the first would not protect the second. A call past it is
+	// stopped, its instance replaced, and the Config in force stays.
+	// 0 means DefaultConfigureTimeout; negative means none. Like
+	// CallTimeout it needs the per-call deadline, so it has no effect when
+	// CallTimeout is negative, nor for a metered module (ConfigureFuel).
+	ConfigureTimeout time.Duration
+	// ConfigureFuel is ConfigureTimeout for a metered module: the loop
+	// iterations one call that applies a Config or an Update may run.
+	// 0 means DefaultConfigureFuel.
+	ConfigureFuel uint64
 	// CacheDir holds wazero's compilation cache, so that a restart or a
-	// reload of the same module skips the ~2 s compile. "" means no cache.
+	// reload of the same module skips compiling it, which is by far the
+	// slowest step of New. "" means no cache.
 	CacheDir string
 	// Logger receives instance replacements and config changes. nil means
 	// discard.
@@ -66,23 +77,34 @@ type Options struct {
 
 const (
 	// DefaultMemoryLimitMB is the memory cap per instance when
-	// Options.MemoryLimitMB is 0. The real module starts at 3.75 MiB and,
-	// measured over thousands of checks with its token cache full, grew to
-	// 6.5–7.5 MiB (10.75 MiB before the module lowered its GC percent to
-	// 50; Go's heap grows in 4 MiB arenas on wasm, with GC headroom).
-	// 32 MiB leaves room for a large Config while still stopping a runaway
-	// module long before it hurts the machine.
+	// Options.MemoryLimitMB is 0. The real module's memory stays a small
+	// fraction of it even with its token cache full (the module lowers its
+	// GC percent to keep its heap small; "Memory per instance" in
+	// tests/bench/BENCHMARKS.md), so this leaves room for a large Config
+	// while still stopping a runaway module long before it hurts the
+	// machine.
 	DefaultMemoryLimitMB = 32
 	// DefaultCallTimeout is the call deadline when Options.CallTimeout is 0.
-	// A real check takes under 3 ms; the margin absorbs CPU starvation under
-	// overload, since the deadline is wall-clock time and a timeout costs an
-	// instance (~6 ms to replace).
+	// It is orders of magnitude above what a real check takes: the deadline
+	// is wall-clock time, so the margin absorbs CPU starvation under
+	// overload, and a timeout costs more than the one call, since its
+	// instance is closed and replaced.
 	DefaultCallTimeout = time.Second
 	// DefaultCallFuel is the fuel per call when Options.CallFuel is 0. It is
 	// set far above what the largest real call uses (a Config with many
 	// revocations), measured by wasmhost's fuel benchmark, and low enough
 	// that a loop that never ends is stopped within about a second.
 	DefaultCallFuel = 1 << 28
+	// DefaultConfigureTimeout is the budget of one Configure or Update call
+	// into an instance when Options.ConfigureTimeout is 0: generous, since
+	// it only has to stop a module that never finishes.
+	DefaultConfigureTimeout = 30 * time.Second
+	// DefaultConfigureFuel is the fuel of one Configure or Update call when
+	// Options.ConfigureFuel is 0: 32 times DefaultCallFuel, far above what
+	// a Config with 100,000 revocation entries uses (wasmhost's fuel
+	// benchmark), and a loop that never ends is still stopped within
+	// seconds.
+	DefaultConfigureFuel = 1 << 33
 	// maxMemoryLimitMB is wasm32's whole address space.
 	maxMemoryLimitMB = 4096
 )
@@ -111,8 +133,14 @@ func (o Options) resolved() (Options, error) {
 	if o.CallFuel == 0 {
 		o.CallFuel = DefaultCallFuel
 	}
+	if o.ConfigureFuel == 0 {
+		o.ConfigureFuel = DefaultConfigureFuel
+	}
 	if o.CallTimeout == 0 {
 		o.CallTimeout = DefaultCallTimeout
+	}
+	if o.ConfigureTimeout == 0 {
+		o.ConfigureTimeout = DefaultConfigureTimeout
 	}
 	if o.Logger == nil {
 		o.Logger = slog.New(slog.DiscardHandler)

@@ -84,12 +84,18 @@ func realConfig(tb testing.TB) []byte {
 // ES256 or HS256), issued now and expiring after ttl.
 func mint(tb testing.TB, alg string, user int, jti string, ttl time.Duration) string {
 	tb.Helper()
-	k := getRealKeys()
-	kid := map[string]string{"EdDSA": "ed", "ES256": "es", "HS256": "hs"}[alg]
 	now := time.Now().Unix()
-	header := fmt.Sprintf(`{"alg":%q,"typ":"at+jwt","kid":%q}`, alg, kid)
 	claims := fmt.Sprintf(`{"iss":%q,"aud":%q,"sub":"users/%d","iat":%d,"exp":%d,"jti":%q,"scope":"todos:read todos:write"}`,
 		realIssuer, realAudience, user, now-10, now+int64(ttl/time.Second), jti)
+	return sign(tb, alg, claims)
+}
+
+// sign signs claims (JSON) with the test key of alg.
+func sign(tb testing.TB, alg, claims string) string {
+	tb.Helper()
+	k := getRealKeys()
+	kid := map[string]string{"EdDSA": "ed", "ES256": "es", "HS256": "hs"}[alg]
+	header := fmt.Sprintf(`{"alg":%q,"typ":"at+jwt","kid":%q}`, alg, kid)
 	input := b64([]byte(header)) + "." + b64([]byte(claims))
 	var sig []byte
 	switch alg {
@@ -141,14 +147,16 @@ func TestRealModule(t *testing.T) {
 		req    *edgeauth.Request
 		status int
 		errc   string
+		reason string // the module's reason member, as wasmhost passes it on
 	}{
-		{"EdDSA owner", todosOf(1, mint(t, "EdDSA", 1, "a", time.Hour)), 200, ""},
-		{"ES256 owner", todosOf(2, mint(t, "ES256", 2, "b", time.Hour)), 200, ""},
-		{"HS256 owner", todosOf(3, mint(t, "HS256", 3, "c", time.Hour)), 200, ""},
-		{"expired (real clock)", todosOf(1, mint(t, "EdDSA", 1, "d", -time.Hour)), 401, edgeauth.ErrInvalidToken},
-		{"stranger", todosOf(2, mint(t, "EdDSA", 1, "e", time.Hour)), 404, edgeauth.ErrNotFound},
-		{"no token", todosOf(1, ""), 401, ""},
-		{"tampered", todosOf(1, mint(t, "EdDSA", 1, "f", time.Hour)+"A"), 401, edgeauth.ErrInvalidToken},
+		{"EdDSA owner", todosOf(1, mint(t, "EdDSA", 1, "a", time.Hour)), 200, "", edgeauth.ReasonValidToken},
+		{"ES256 owner", todosOf(2, mint(t, "ES256", 2, "b", time.Hour)), 200, "", edgeauth.ReasonValidToken},
+		{"HS256 owner", todosOf(3, mint(t, "HS256", 3, "c", time.Hour)), 200, "", edgeauth.ReasonValidToken},
+		{"expired (real clock)", todosOf(1, mint(t, "EdDSA", 1, "d", -time.Hour)), 401, edgeauth.CodeInvalidToken, edgeauth.ReasonExpired},
+		{"stranger", todosOf(2, mint(t, "EdDSA", 1, "e", time.Hour)), 404, edgeauth.CodeNotFound, edgeauth.ReasonNotFound},
+		{"no token", todosOf(1, ""), 401, "", edgeauth.ReasonMissing},
+		// One more base64url character: a 65-byte signature.
+		{"tampered", todosOf(1, mint(t, "EdDSA", 1, "f", time.Hour)+"A"), 401, edgeauth.CodeInvalidToken, edgeauth.ReasonBadSignature},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -156,8 +164,8 @@ func TestRealModule(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			if d.Status != tt.status || d.Error != tt.errc || d.Allow != (tt.status == 200) {
-				t.Fatalf("decision = %+v, want status %d error %q", d, tt.status, tt.errc)
+			if d.Status != tt.status || d.Error != tt.errc || d.Allow != (tt.status == 200) || d.Reason != tt.reason {
+				t.Fatalf("decision = %+v, want status %d error %q reason %q", d, tt.status, tt.errc, tt.reason)
 			}
 			if d.Allow && d.Subject != strings.TrimSuffix(strings.TrimPrefix(tt.req.Path, "/"), "/todos") {
 				t.Errorf("subject %q for path %s", d.Subject, tt.req.Path)

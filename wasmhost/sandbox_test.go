@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/craftingapis/todos/wasmhost/internal/testmodules"
+	"github.com/craftingapis/todos/wasmhost/meter"
 )
 
 // The snoop module (internal/testmodules/snoop) is built on first use: only
@@ -33,7 +34,11 @@ func snoop(t *testing.T) []byte {
 		}
 		defer os.RemoveAll(dir)
 		mods, err := testmodules.Build(dir, "snoop")
-		snoopModule, snoopErr = mods["snoop"], err
+		if err != nil {
+			snoopErr = err
+			return
+		}
+		snoopModule, snoopErr = meter.Instrument(mods["snoop"], meter.DefaultExport)
 	})
 	if snoopErr != nil {
 		t.Fatal(snoopErr)
@@ -154,20 +159,21 @@ func TestSandboxGivesNothing(t *testing.T) {
 }
 
 // TestSandboxUnderAttackLoad: 8 goroutines send requests that trap, loop
-// past the deadline or exhaust memory, while 4 send good ones. Every good
-// call must succeed with its own answer; every poison call must fail with
-// ErrTrap or ErrTimeout within its deadline plus scheduling slack; the
-// pool must come back whole; and the replaced instances are as shut in as
-// the first (the snoop module probes once the attack is over).
+// until their fuel runs out or exhaust memory, while 4 send good ones.
+// Every good call must succeed with its own answer; every poison call must
+// fail with ErrTrap or ErrTimeout and cost its instance; the pool must come
+// back whole. The bound is fuel, which counts work, so the test holds on a
+// machine however loaded; how long the slowest poison call took is logged,
+// not judged.
 func TestSandboxUnderAttackLoad(t *testing.T) {
 	const (
-		attackers    = 8
-		goodWorkers  = 4
-		perAttacker  = 6
-		perGood      = 40
-		callDeadline = 300 * time.Millisecond
+		attackers   = 8
+		goodWorkers = 4
+		perAttacker = 6
+		perGood     = 40
+		callFuel    = 1 << 22
 	)
-	h := newFakeHost(t, Options{PoolSize: 3, CallTimeout: callDeadline, MemoryLimitMB: 16}, "iss")
+	h := newFakeHost(t, Options{PoolSize: 3, CallFuel: callFuel, MemoryLimitMB: 16}, "iss")
 	poison := []string{"/trap", "/loop", "/oom"}
 	var (
 		wg       sync.WaitGroup
@@ -218,12 +224,6 @@ func TestSandboxUnderAttackLoad(t *testing.T) {
 	waitRefilled(h)
 	if got := good.Load(); got != goodWorkers*perGood {
 		t.Errorf("%d good calls succeeded, want %d", got, goodWorkers*perGood)
-	}
-	// A poison call queues for an instance before its own deadline starts,
-	// so only the call itself is bounded; 5 s covers queueing behind the
-	// other attackers on 2 CPUs with a wide margin.
-	if s := time.Duration(slowest.Load()); s > 5*time.Second {
-		t.Errorf("slowest poison call took %v", s)
 	}
 	s := h.Stats()
 	if s.Replaced != uint64(poisoned.Load()) || s.Busy != 0 || len(h.pool) != 3 {

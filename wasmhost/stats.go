@@ -10,15 +10,23 @@ type Stats struct {
 	// cache without entering the module, since New.
 	CacheHits uint64
 	Replaced  uint64 // instances closed after an error (trap, timeout, ABI violation) and replaced
+	// ReplayUpdates and ReplayBytes count the Updates accepted since the
+	// last Configure, which every new instance replays after the Config.
+	ReplayUpdates int
+	ReplayBytes   int
 }
 
 // Stats returns the Host's counters.
 func (h *Host) Stats() Stats {
-	return Stats{
+	s := Stats{
 		PoolSize:  h.opts.PoolSize,
 		Busy:      int(h.busy.Load()),
 		Calls:     h.calls.Load(),
 		CacheHits: h.hits.Load(),
 		Replaced:  h.replaced.Load(),
 	}
+	if cur := h.config.Load(); cur != nil {
+		s.ReplayUpdates, s.ReplayBytes = len(cur.updates), cur.updateBytes
+	}
+	return s
 }

@@ -4,6 +4,8 @@
 //
 //   const auth = await EdgeAuth.create(wasmModule);
 //   auth.configure(configJSON);          // -> {ok: true} | {ok: false, error}
+//   auth.update(updateJSON);             // revocations since: same result
+//                                        // (+ unsupported: true -> configure)
 //   const d = auth.authorize({method, path, headers: {authorization: [h]}});
 //   if (!d.allow) ... d.status, d.www_authenticate ...
 //
@@ -14,7 +16,8 @@
 //
 // Failing closed: a module that traps (or exits) mid-call is discarded, the
 // call answers a denial with status 500, and the next call starts a fresh
-// instance and re-applies the last accepted config before it runs. A bad
+// instance and re-applies the last accepted config, and every update
+// accepted since, before it runs. A bad
 // output (out of bounds, not JSON, no boolean `allow`) is a denial too.
 
 import { createWasi, WASI_IMPORTS, WasiExit } from "./wasi.mjs";
@@ -56,11 +59,18 @@ const REQUIRED_EXPORTS = [
 ];
 
 const INITIAL_INPUT = 4096;
+// Bounds of the updates kept since the last configure, which a fresh
+// instance replays (the same as the Go host's): past them update() answers
+// unsupported, and a configure with the whole config compacts them.
+const MAX_REPLAY_UPDATES = 4096;
+const MAX_REPLAY_BYTES = 4 << 20;
 // Fuel (see ABI.md, "Runaway calls"): loop iterations one call may run in a
 // module that exports edgeauth_fuel. Far above any real call; a loop that
 // never ends traps within about a second.
 const DEFAULT_CALL_FUEL = 1n << 28n;
 const START_FUEL = 1n << 32n;
+// Applying a Config or an Update may parse megabytes: a bound of its own.
+const DEFAULT_CONFIGURE_FUEL = 1n << 33n;
 const encoder = new TextEncoder();
 const decoder = new TextDecoder("utf-8", { fatal: true });
 
@@ -105,6 +115,9 @@ export class EdgeAuth {
   #input = 0; // guest input buffer from edgeauth_alloc, reused across calls
   #inputCap = 0;
   #config = null; // last accepted config JSON, re-applied on a new instance
+  #updates = []; // update JSON texts accepted since #config, replayed after it
+  #updateBytes = 0;
+  #canUpdate = false;
   #starts = 0;
 
   /**
@@ -116,7 +129,8 @@ export class EdgeAuth {
    *   (milliseconds, default Date.now), `random` (fills a Uint8Array, default
    *   crypto.getRandomValues), `output` (guest stdout/stderr sink), and
    *   `fuel` (BigInt loop iterations per call for a metered module; default
-   *   2^28).
+   *   2^28) and `configureFuel` (the same for configure and update, which
+   *   may parse megabytes; default 2^33).
    * @returns {Promise<EdgeAuth>}
    * @throws {EdgeAuthError} NOT_ABI_V1, UNSUPPORTED_IMPORT or TRAPPED.
    */
@@ -124,6 +138,7 @@ export class EdgeAuth {
     const module = wasmModule instanceof WebAssembly.Module ? wasmModule : await WebAssembly.compile(wasmModule);
     checkModule(module);
     const auth = new EdgeAuth(module, options);
+    auth.#canUpdate = WebAssembly.Module.exports(module).some((e) => e.name === "edgeauth_update" && e.kind === "function");
     auth.#start();
     return auth;
   }
@@ -139,6 +154,16 @@ export class EdgeAuth {
     return this.#starts;
   }
 
+  /** Whether the module exports edgeauth_update (see update). */
+  get canUpdate() {
+    return this.#canUpdate;
+  }
+
+  /** The size of the instance's linear memory in bytes (0 between a trap and the next call). */
+  get memoryBytes() {
+    return this.#instance?.memory.buffer.byteLength ?? 0;
+  }
+
   /**
    * Installs a Config (ABI v1). A rejected config leaves the previous one in
    * force; before any is accepted every request is denied with 401.
@@ -148,14 +173,50 @@ export class EdgeAuth {
    */
   configure(config) {
     const json = typeof config === "string" ? config : JSON.stringify(config);
+    const result = this.#change("edgeauth_configure", json);
+    if (result.ok) {
+      this.#config = json;
+      this.#updates = [];
+      this.#updateBytes = 0;
+    }
+    return result;
+  }
+
+  /**
+   * Merges an Update (ABI v1: revocations to add, cutoffs to move later)
+   * into the config in force, at the cost of the update rather than of the
+   * whole config. A rejected update changes nothing. When the module lacks
+   * edgeauth_update, or the updates since the last configure reached their
+   * bound, it answers `{ok: false, unsupported: true, error}` and changes
+   * nothing: apply the change with configure and the whole config instead.
+   *
+   * @param {string | object} update JSON text or an object to serialise.
+   * @returns {{ok: boolean, error?: string, unsupported?: boolean}}
+   */
+  update(update) {
+    const json = typeof update === "string" ? update : JSON.stringify(update);
+    if (!this.#canUpdate) return { ok: false, unsupported: true, error: "the module does not export edgeauth_update" };
+    if (this.#updates.length >= MAX_REPLAY_UPDATES || this.#updateBytes + json.length > MAX_REPLAY_BYTES) {
+      return { ok: false, unsupported: true, error: "too many updates since the last configure: configure to compact them" };
+    }
+    const result = this.#change("edgeauth_update", json);
+    if (result.ok) {
+      this.#updates.push(json);
+      this.#updateBytes += json.length;
+    }
+    return result;
+  }
+
+  // Calls edgeauth_configure or edgeauth_update and reads their result
+  // document; a module failure is a refusal.
+  #change(fn, json) {
     let result;
     try {
-      result = JSON.parse(this.#call("edgeauth_configure", json));
+      result = JSON.parse(this.#call(fn, json));
     } catch (err) {
-      return { ok: false, error: err instanceof EdgeAuthError ? err.message : "configure answered no JSON" };
+      return { ok: false, error: err instanceof EdgeAuthError ? err.message : `${fn} answered no JSON` };
     }
     if (typeof result?.ok !== "boolean") return { ok: false, error: "module answered no ok field" };
-    if (result.ok) this.#config = json;
     return result;
   }
 
@@ -166,7 +227,10 @@ export class EdgeAuth {
    *
    * @param {{method: string, path: string, headers?: Record<string, string[]>, now?: number} | string} request
    *   the Request, or its JSON text (passed to the module byte for byte).
-   * @returns {object} the ABI v1 Decision.
+   * @returns {object} the ABI v1 Decision, every member as the module sent
+   *   it: only allow and status are checked, so members a host does not use
+   *   (such as `reason`, which other ABI v1 modules may not send) pass
+   *   through untouched.
    */
   authorize(request) {
     let d;
@@ -225,16 +289,16 @@ export class EdgeAuth {
     this.#input = 0;
     this.#inputCap = 0;
     if (this.#config !== null) {
-      let r;
-      try {
-        r = JSON.parse(this.#call("edgeauth_configure", this.#config));
-      } catch {
-        r = null;
-      }
-      if (r?.ok !== true) {
-        this.#instance = null;
-        throw new EdgeAuthError(ErrorCode.BAD_OUTPUT, "a fresh instance refused the last accepted config");
-      }
+      this.#reapply("edgeauth_configure", this.#config, "config");
+      for (const u of this.#updates) this.#reapply("edgeauth_update", u, "update");
+    }
+  }
+
+  // Gives a fresh instance a document that an earlier one accepted.
+  #reapply(fn, json, what) {
+    if (this.#change(fn, json).ok !== true) {
+      this.#instance = null;
+      throw new EdgeAuthError(ErrorCode.BAD_OUTPUT, `a fresh instance refused the last accepted ${what}`);
     }
   }
 
@@ -245,8 +309,13 @@ export class EdgeAuth {
     if (this.#instance === null) this.#start();
     const { exports: ex, memory, fuel } = this.#instance;
     try {
+      const setFuel = () => {
+        if (fuel === null) return;
+        fuel.value = fn === "edgeauth_authorize" ? (this.#options.fuel ?? DEFAULT_CALL_FUEL) : (this.#options.configureFuel ?? DEFAULT_CONFIGURE_FUEL);
+      };
+      setFuel(); // a large input's allocation runs in the module too
       const ptr = this.#write(json);
-      if (fuel !== null) fuel.value = this.#options.fuel ?? DEFAULT_CALL_FUEL;
+      setFuel();
       const packed = BigInt.asUintN(64, ex[fn](ptr.ptr, ptr.len));
       const outPtr = Number(packed >> 32n);
       const outLen = Number(packed & 0xffffffffn);

@@ -69,6 +69,52 @@ describe("configure", () => {
   });
 });
 
+describe("update", () => {
+  const configOf = (auth) => auth.authorize({ method: "GET", path: "/config" }).subject;
+  test("a module without edgeauth_update answers unsupported and changes nothing", async () => {
+    const auth = await EdgeAuth.create(fakeABIModule());
+    assert.equal(auth.canUpdate, false);
+    const r = auth.update({ revoked: [] });
+    assert.equal(r.ok, false);
+    assert.equal(r.unsupported, true);
+  });
+  test("an accepted update reaches the module; a rejected one changes nothing", async () => {
+    const auth = await configured();
+    assert.equal(auth.canUpdate, true);
+    assert.deepEqual(auth.update('{"n":1}'), { ok: true });
+    const r = auth.update({ reject: true });
+    assert.equal(r.ok, false);
+    assert.equal(r.unsupported, undefined);
+    assert.equal(configOf(auth), '{"issuer":"https://issuer.test"}+{"n":1}');
+  });
+  test("a fresh instance gets the config and every update since, in order", async () => {
+    const auth = await configured();
+    auth.update('{"n":1}');
+    auth.update({ n: 2 });
+    auth.update({ reject: true });
+    assert.equal(auth.authorize({ method: "GET", path: "/trap" }).status, 500);
+    assert.equal(configOf(auth), '{"issuer":"https://issuer.test"}+{"n":1}+{"n":2}');
+    assert.equal(auth.starts, 2);
+  });
+  test("configure drops the updates before it", async () => {
+    const auth = await configured();
+    auth.update({ n: 1 });
+    assert.deepEqual(auth.configure({ issuer: "second" }), { ok: true });
+    auth.authorize({ method: "GET", path: "/trap" });
+    assert.equal(configOf(auth), '{"issuer":"second"}');
+  });
+  test("past the replay bound it answers unsupported until a configure", async () => {
+    const auth = await configured();
+    const big = JSON.stringify({ pad: "x".repeat(1 << 20) });
+    let r;
+    for (let i = 0; i < 5 && (r = auth.update(big)).ok; i++);
+    assert.equal(r.ok, false);
+    assert.equal(r.unsupported, true);
+    auth.configure({ issuer: "again" });
+    assert.deepEqual(auth.update({ n: 1 }), { ok: true });
+  });
+});
+
 describe("authorize", () => {
   test("allows and denies by the module's decision", async () => {
     const auth = await configured();
@@ -77,6 +123,11 @@ describe("authorize", () => {
     assert.equal(d.allow, false);
     assert.equal(d.status, 401);
     assert.equal(d.error, "invalid_token");
+  });
+  test("members the adapter does not check, such as reason, pass through", async () => {
+    const out = '{"allow":false,"status":401,"error":"invalid_token","reason":"expired","later":{"x":[1]}}';
+    const auth = await EdgeAuth.create(fakeABIModule({ output: out }));
+    assert.deepEqual(auth.authorize(good), JSON.parse(out));
   });
   test("the request reaches the module intact, whatever its size and script", async () => {
     const auth = await configured();

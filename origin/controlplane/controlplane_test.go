@@ -243,7 +243,7 @@ func TestDocuments(t *testing.T) {
 		if len(cfg.Keys.Keys) != 1 || cfg.Keys.Keys[0] != active.JWK() || cfg.Keys.Keys[0].K != "" {
 			t.Errorf("%s keys = %+v, want the active public key", name, cfg.Keys.Keys)
 		}
-		if !slices.Equal(cfg.Public, origin.PublicRoutes) || len(cfg.Routes) != len(origin.RouteRules) || cfg.Default != origin.DefaultRoute {
+		if public, routes := origin.PublishedRoutes(); !slices.Equal(cfg.Public, public) || len(cfg.Routes) != len(routes) || cfg.Default != origin.DefaultRoute {
 			t.Errorf("%s routes: public %v, rules %d, default %q", name, cfg.Public, len(cfg.Routes), cfg.Default)
 		}
 	}
@@ -468,7 +468,8 @@ func TestPollPicksUpOtherProcessIncrementally(t *testing.T) {
 		t.Fatalf("poll: %d configures, sid-1 in force %v", c-configures, f.sink.revokes("sid-1"))
 	}
 	pw := "another password"
-	if _, err := sqlstore.NewUserService(other.Store, nil).UpdateUser(ctx, u.ID, origin.UserUpdate{Password: &pw}); err != nil {
+	cur := "password1"
+	if _, err := sqlstore.NewUserService(other.Store, nil).UpdateUser(ctx, u.ID, origin.UserUpdate{Password: &pw, CurrentPassword: &cur}); err != nil {
 		t.Fatal(err)
 	}
 	if err := f.cp.Poll(ctx); err != nil {

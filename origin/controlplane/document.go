@@ -60,6 +60,7 @@ func (c *ControlPlane) config(s snapshot) ([]byte, error) {
 	slices.Sort(algs)
 	slices.SortFunc(s.legacy, func(a, b edgeauth.Revocation) int { return cmp.Compare(a.JTI, b.JTI) })
 	slices.SortFunc(s.sessions, func(a, b edgeauth.SessionRevocation) int { return cmp.Compare(a.SID, b.SID) })
+	public, routes := origin.PublishedRoutes()
 	cfg := edgeauth.Config{
 		Issuer:             c.opts.Issuer,
 		Audiences:          c.opts.Audiences,
@@ -70,8 +71,8 @@ func (c *ControlPlane) config(s snapshot) ([]byte, error) {
 		Keys:               edgeauth.JWKS{Keys: keys},
 		Revoked:            s.legacy,
 		SubjectsValidAfter: s.cutoffs,
-		Public:             origin.PublicRoutes,
-		Routes:             origin.RouteRules,
+		Public:             public,
+		Routes:             routes,
 		Default:            origin.DefaultRoute,
 	}
 	if len(s.sessions) > 0 { // omitted when empty: an older module rejects the member

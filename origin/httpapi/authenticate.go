@@ -9,10 +9,12 @@ import (
 // authenticate: POST /authenticate {email, password, scope?} -> 200 token.
 // Wrong email and wrong password are one answer (401 with a challenge, the
 // same body); a scope beyond the default is 400 invalid_scope. Both come
-// from the service's error codes through writeError.
+// from the service's error codes through writeError. A client that sends a
+// device cookie of the account is limited as that device, not with the
+// strangers sharing the account's limit; a successful login sets a new one.
 func (s *server) authenticate(w http.ResponseWriter, r *http.Request) {
 	var c origin.Credentials
-	if !s.decodeJSON(w, r, &c) || !s.admitAttempt(w, r, c.Email) {
+	if !s.decodeJSON(w, r, &c) || !s.admitAttempt(w, r, c.Email, s.deviceOf(r, c.Email)) {
 		return
 	}
 	tok, err := s.auth.Authenticate(r.Context(), c)
@@ -20,6 +22,7 @@ func (s *server) authenticate(w http.ResponseWriter, r *http.Request) {
 		s.writeError(w, r, err)
 		return
 	}
+	s.setDeviceCookie(w, r, c.Email)
 	w.Header().Set("Pragma", "no-cache") // RFC 6749 section 5.1, for HTTP/1.0 caches
 	s.writeJSON(w, r, http.StatusOK, tok)
 }
@@ -32,7 +35,7 @@ func (s *server) authenticate(w http.ResponseWriter, r *http.Request) {
 // its session (the service logs it, metrics count it).
 func (s *server) refresh(w http.ResponseWriter, r *http.Request) {
 	var in origin.RefreshRequest
-	if !s.decodeJSON(w, r, &in) || !s.admitAttempt(w, r, "") {
+	if !s.decodeJSON(w, r, &in) || !s.admitAttempt(w, r, "", "") {
 		return
 	}
 	tok, err := s.auth.Refresh(r.Context(), in.RefreshToken)

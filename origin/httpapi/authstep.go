@@ -49,6 +49,12 @@ func (s *server) authStep(next http.Handler) http.Handler {
 			return
 		}
 		if !d.Allow {
+			// A served path asked with another method is 405 whoever asks,
+			// with a token or not: the method is wrong before anything else.
+			if s.wrongMethod(r) {
+				s.methodNotAllowed(w, r)
+				return
+			}
 			s.deny(w, r, d)
 			return
 		}
@@ -85,12 +91,12 @@ func (s *server) deny(w http.ResponseWriter, r *http.Request, d edgeauth.Decisio
 	case d.Status == http.StatusUnauthorized: // no credentials: RFC 6750 gives no error code
 		detail = "a valid bearer token is required"
 	default:
-		detail = http.StatusText(d.Status)
+		detail = StatusTitle(d.Status)
 	}
 	var h map[string]string
 	switch {
 	case d.WWWAuthenticate != "":
-		h = map[string]string{"WWW-Authenticate": d.WWWAuthenticate}
+		h = map[string]string{"WWW-Authenticate": s.withResourceMetadata(d.WWWAuthenticate)}
 	case d.Status == http.StatusUnauthorized: // RFC 9110 requires a challenge
 		h = s.challenge(d.Error, "")
 	}

@@ -27,11 +27,11 @@ func TestAuthStep(t *testing.T) {
 		detailHasNot string
 	}{
 		{name: "public route without a token", method: "GET", path: "/healthz", status: 200},
-		{name: "protected without a token", method: "GET", path: "/users/1", status: 401, code: edgeauth.ErrInvalidRequest,
+		{name: "protected without a token", method: "GET", path: "/users/1", status: 401, code: edgeauth.CodeInvalidRequest,
 			wwwAuth: `Bearer realm="test"`, detailHas: "no bearer token"},
 		{name: "invalid token", method: "GET", path: "/users/1", auth: []string{"Bearer forged.token.value"}, status: 401,
-			code: edgeauth.ErrInvalidToken, wwwAuth: `Bearer realm="test", error="invalid_token"`, detailHasNot: "forged"},
-		{name: "two authorization headers", method: "GET", path: "/users/1", auth: []string{"Bearer alice", "Bearer alice"}, status: 401, code: edgeauth.ErrInvalidToken},
+			code: edgeauth.CodeInvalidToken, wwwAuth: `Bearer realm="test", error="invalid_token"`, detailHasNot: "forged"},
+		{name: "two authorization headers", method: "GET", path: "/users/1", auth: []string{"Bearer alice", "Bearer alice"}, status: 401, code: edgeauth.CodeInvalidToken},
 		{name: "owner reads own profile", method: "GET", path: "/users/1", auth: []string{"Bearer alice"}, status: 200},
 		{name: "stranger reads another profile: guard 404", method: "GET", path: "/users/1", auth: []string{"Bearer bob"}, status: 404, code: origin.ENOTFOUND},
 		{name: "stranger deletes another profile: guard 404", method: "DELETE", path: "/users/1", auth: []string{"Bearer bob"}, status: 404, code: origin.ENOTFOUND},
@@ -39,16 +39,16 @@ func TestAuthStep(t *testing.T) {
 		{name: "non-numeric id: guard 404", method: "GET", path: "/users/abc", auth: []string{"Bearer alice"}, status: 404, code: origin.ENOTFOUND},
 		{name: "leading zero id: guard 404", method: "GET", path: "/users/01", auth: []string{"Bearer alice"}, status: 404, code: origin.ENOTFOUND},
 		{name: "missing scope: guard 403", method: "GET", path: "/users/1", auth: []string{"Bearer readonly"}, status: 403,
-			code: edgeauth.ErrInsufficientScope, wwwAuth: `Bearer realm="test", error="insufficient_scope", scope="users:read"`},
+			code: edgeauth.CodeInsufficientScope, wwwAuth: `Bearer realm="test", error="insufficient_scope", scope="users:read"`},
 		{name: "scope present", method: "GET", path: "/users/1/todos", auth: []string{"Bearer readonly"}, status: 200},
 		{name: "module denies 404 for a stranger", method: "GET", path: "/users/1",
 			module: func(*edgeauth.Request) (edgeauth.Decision, error) {
-				return edgeauth.Decision{Status: 404, Error: edgeauth.ErrNotFound, ErrorDescription: "no such resource"}, nil
-			}, status: 404, code: edgeauth.ErrNotFound},
+				return edgeauth.Decision{Status: 404, Error: edgeauth.CodeNotFound, ErrorDescription: "no such resource"}, nil
+			}, status: 404, code: edgeauth.CodeNotFound},
 		{name: "module 401 without a challenge gets one", method: "GET", path: "/users/1",
 			module: func(*edgeauth.Request) (edgeauth.Decision, error) {
-				return edgeauth.Decision{Status: 401, Error: edgeauth.ErrInvalidToken}, nil
-			}, status: 401, code: edgeauth.ErrInvalidToken, wwwAuth: `Bearer realm="test", error="invalid_token"`},
+				return edgeauth.Decision{Status: 401, Error: edgeauth.CodeInvalidToken}, nil
+			}, status: 401, code: edgeauth.CodeInvalidToken, wwwAuth: `Bearer realm="test", error="invalid_token"`},
 		{name: "module error fails closed", method: "GET", path: "/healthz",
 			module: func(*edgeauth.Request) (edgeauth.Decision, error) {
 				return edgeauth.Decision{Allow: true}, errors.New("wasm trap: out of bounds")
@@ -60,7 +60,7 @@ func TestAuthStep(t *testing.T) {
 			module: func(*edgeauth.Request) (edgeauth.Decision, error) {
 				return edgeauth.Decision{Allow: true, Status: 200}, nil
 			},
-			status: 401, code: edgeauth.ErrInvalidToken, wwwAuth: `Bearer realm="test"`},
+			status: 401, code: edgeauth.CodeInvalidToken, wwwAuth: `Bearer realm="test"`},
 		{name: "unknown route with a token", method: "GET", path: "/admin", auth: []string{"Bearer alice"}, status: 404},
 	}
 	for _, tc := range tests {

@@ -30,9 +30,11 @@ var (
 // decodeJSON reads r's body into dst (a pointer to a struct) strictly: the
 // Content-Type must be application/json (a cross-site form post cannot then
 // forge a request, and a client's mistake is named, not guessed); the body
-// must be one JSON object in valid UTF-8 with no unknown, duplicate or
-// case-variant duplicate members, no trailing data, no deeper nesting than
-// MaxJSONDepth, and no more than the body limit. On failure it writes the
+// must be one JSON object in valid UTF-8 (no lone surrogate escapes either)
+// whose member names are exactly those of dst (case-sensitively: a name
+// that differs from a known one only by case or Unicode folding is refused,
+// never folded onto it), with no duplicate members, no trailing data, no
+// deeper nesting than MaxJSONDepth, and no more than the body limit. On failure it writes the
 // problem answer (400, 413 or 415, the detail naming the member or byte at
 // fault) and returns false.
 func (s *server) decodeJSON(w http.ResponseWriter, r *http.Request, dst any) bool {
@@ -88,7 +90,10 @@ func decodeStrict(body []byte, dst any) error {
 	if !utf8.Valid(body) {
 		return fmt.Errorf("%w: the request body is not valid UTF-8", errBadJSON)
 	}
-	if err := checkShape(body); err != nil {
+	if err := checkEscapes(body); err != nil {
+		return err
+	}
+	if err := checkShape(body, memberNames(dst)); err != nil {
 		return err
 	}
 	dec := json.NewDecoder(bytes.NewReader(body))
@@ -102,10 +107,13 @@ func decodeStrict(body []byte, dst any) error {
 // checkShape walks body's tokens once: it rejects malformed JSON, trailing
 // data, nesting deeper than MaxJSONDepth and duplicate member names (which
 // encoding/json would silently resolve to the last one, so that two parsers
-// could read one body differently). Names are compared case-insensitively
-// because encoding/json matches them to fields that way. The caller has
+// could read one body differently). When known is not nil, every member of
+// the outer object must be exactly one of its names: encoding/json matches
+// names to fields case-insensitively and with Unicode folding ("paſſword"
+// sets Password), so a variant is refused here before it could reach a
+// field, whether or not the exact name is also present. The caller has
 // checked that body starts with '{'.
-func checkShape(body []byte) error {
+func checkShape(body []byte, known []string) error {
 	dec := json.NewDecoder(bytes.NewReader(body))
 	dec.UseNumber()
 	type frame struct {
@@ -113,6 +121,9 @@ func checkShape(body []byte) error {
 		expect bool            // in an object: the next token is a member name
 	}
 	var stack []*frame
+	// A wrong name is reported once the body is known to be well-formed,
+	// so that malformed JSON is described as such.
+	var nameErr error
 	for {
 		tok, err := dec.Token()
 		if err != nil {
@@ -124,11 +135,13 @@ func checkShape(body []byte) error {
 		}
 		if top != nil && top.names != nil && top.expect {
 			if name, ok := tok.(string); ok {
-				key := strings.ToLower(name)
-				if top.names[key] {
+				if len(stack) == 1 && known != nil && nameErr == nil {
+					nameErr = checkMemberName(name, known)
+				}
+				if top.names[name] {
 					return fmt.Errorf("%w: member %q appears more than once", errBadJSON, name)
 				}
-				top.names[key] = true
+				top.names[name] = true
 				top.expect = false
 				continue
 			}
@@ -151,7 +164,7 @@ func checkShape(body []byte) error {
 				if _, err := dec.Token(); err != io.EOF {
 					return fmt.Errorf("%w: trailing data after the JSON object", errBadJSON)
 				}
-				return nil
+				return nameErr
 			}
 			top = stack[len(stack)-1]
 		}
@@ -159,6 +172,110 @@ func checkShape(body []byte) error {
 			top.expect = true // a member's value ended: a name or '}' comes next
 		}
 	}
+}
+
+// checkMemberName refuses a member name that is not exactly one of known.
+func checkMemberName(name string, known []string) error {
+	for _, k := range known {
+		if name == k {
+			return nil
+		}
+	}
+	for _, k := range known {
+		// strings.EqualFold is simple Unicode case folding: the relation
+		// encoding/json matches names by (ſ ~ s, K ~ k).
+		if strings.EqualFold(name, k) {
+			return fmt.Errorf("%w: member %q is not %q: member names are case-sensitive", errBadJSON, name, k)
+		}
+	}
+	return fmt.Errorf("%w: unknown member %q", errBadJSON, name)
+}
+
+// memberNames returns the JSON member names of the struct dst points to,
+// or nil when dst is not a pointer to a struct (then names are not checked).
+func memberNames(dst any) []string {
+	t := reflect.TypeOf(dst)
+	if t == nil || t.Kind() != reflect.Pointer || t.Elem().Kind() != reflect.Struct {
+		return nil
+	}
+	t = t.Elem()
+	names := make([]string, 0, t.NumField())
+	for i := range t.NumField() {
+		f := t.Field(i)
+		name, _, _ := strings.Cut(f.Tag.Get("json"), ",")
+		if !f.IsExported() || name == "-" {
+			continue
+		}
+		if name == "" {
+			name = f.Name
+		}
+		names = append(names, name)
+	}
+	return names
+}
+
+// checkEscapes refuses a \u escape of a UTF-16 surrogate that is not one
+// half of a pair ("\ud800" alone): encoding/json quietly decodes it to
+// U+FFFD, so the value stored would not be the value sent. body is valid
+// UTF-8; malformed JSON is left for checkShape to describe.
+func checkEscapes(body []byte) error {
+	inString := false
+	for i := 0; i < len(body); i++ {
+		c := body[i]
+		if !inString {
+			inString = c == '"'
+			continue
+		}
+		switch c {
+		case '"':
+			inString = false
+		case '\\':
+			if i+1 >= len(body) {
+				return nil
+			}
+			if body[i+1] != 'u' {
+				i++ // a one-character escape, perhaps \" or \\
+				continue
+			}
+			r, ok := hex4(body, i+2)
+			if !ok {
+				return nil
+			}
+			i += 5
+			switch {
+			case r >= 0xdc00 && r <= 0xdfff:
+				return fmt.Errorf("%w: a string holds a lone UTF-16 surrogate escape at byte %d", errBadJSON, i-5)
+			case r >= 0xd800 && r <= 0xdbff:
+				lo, ok := hex4(body, i+3)
+				if i+2 >= len(body) || body[i+1] != '\\' || body[i+2] != 'u' || !ok || lo < 0xdc00 || lo > 0xdfff {
+					return fmt.Errorf("%w: a string holds a lone UTF-16 surrogate escape at byte %d", errBadJSON, i-5)
+				}
+				i += 6
+			}
+		}
+	}
+	return nil
+}
+
+// hex4 reads four hex digits at body[at:].
+func hex4(body []byte, at int) (rune, bool) {
+	if at+4 > len(body) {
+		return 0, false
+	}
+	var r rune
+	for _, c := range body[at : at+4] {
+		switch {
+		case c >= '0' && c <= '9':
+			r = r<<4 | rune(c-'0')
+		case c >= 'a' && c <= 'f':
+			r = r<<4 | rune(c-'a'+10)
+		case c >= 'A' && c <= 'F':
+			r = r<<4 | rune(c-'A'+10)
+		default:
+			return 0, false
+		}
+	}
+	return r, true
 }
 
 // describeJSONError turns a decoding error into a client-safe error that

@@ -38,7 +38,7 @@ func realAuthServer(tb testing.TB, cost int) http.Handler {
 	}
 	issuer, err := tokens.NewIssuer(tokens.IssuerOptions{
 		Issuer: "https://origin.test", Audiences: []string{"todos"}, Lifetime: time.Hour, BcryptCost: cost,
-		Credentials: users, Keys: keys, Subjects: db, Sessions: sqlstore.NewSessionService(db.Store, nil),
+		Credentials: users, Keys: keys, Sessions: sqlstore.NewSessionService(db.Store, nil),
 	})
 	if err != nil {
 		tb.Fatal(err)

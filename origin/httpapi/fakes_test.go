@@ -23,7 +23,8 @@ type fakeUsers struct {
 	byID      map[int64]*origin.User
 	err       error // returned by every method when set
 	panicWith any
-	kept      []string // KeepSession of every password change
+	passwords map[int64]string // by id, as created or last changed
+	kept      []string         // KeepSession of every password change
 }
 
 func newFakeUsers() *fakeUsers { return &fakeUsers{byID: map[int64]*origin.User{}} }
@@ -56,6 +57,10 @@ func (f *fakeUsers) CreateUser(_ context.Context, in origin.NewUser) (*origin.Us
 	f.next++
 	u := &origin.User{ID: f.next, Email: email, Name: name, CreatedAt: t0, UpdatedAt: t0}
 	f.byID[u.ID] = u
+	if f.passwords == nil {
+		f.passwords = map[int64]string{}
+	}
+	f.passwords[u.ID] = in.Password
 	return u, nil
 }
 
@@ -83,6 +88,16 @@ func (f *fakeUsers) UpdateUser(_ context.Context, id int64, upd origin.UserUpdat
 		if err := origin.ValidatePassword(*upd.Password); err != nil {
 			return nil, err
 		}
+		if upd.CurrentPassword == nil {
+			return nil, origin.Errorf(origin.EINVALID, "current_password is required to change the password")
+		}
+		if want, ok := f.passwords[id]; ok && *upd.CurrentPassword != want {
+			return nil, origin.Errorf(origin.ECURRENTPASSWORD, "current_password is not the account's password")
+		}
+		if f.passwords == nil {
+			f.passwords = map[int64]string{}
+		}
+		f.passwords[id] = *upd.Password
 		f.kept = append(f.kept, upd.KeepSession)
 	}
 	if upd.Name != nil {

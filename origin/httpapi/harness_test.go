@@ -57,27 +57,30 @@ var fakeTokens = map[string]edgeauth.Decision{
 // token allowed, no token or an unknown one refused. It checks neither scope
 // nor owner, so the route guard's defense in depth is what the tests see.
 func fakeModule(req *edgeauth.Request) (edgeauth.Decision, error) {
-	for _, p := range origin.PublicRoutes {
+	public, _ := origin.PublishedRoutes()
+	for _, p := range public {
 		if p.Method == req.Method && p.Path == req.Path {
 			return edgeauth.Decision{Allow: true, Status: 200}, nil
 		}
 	}
 	vals := req.Headers["authorization"]
 	if len(vals) == 0 {
-		return edgeauth.Decision{Status: 401, Error: edgeauth.ErrInvalidRequest,
+		return edgeauth.Decision{Status: 401, Error: edgeauth.CodeInvalidRequest,
 			ErrorDescription: "no bearer token", WWWAuthenticate: `Bearer realm="test"`}, nil
 	}
 	if d, ok := fakeTokens[strings.TrimPrefix(vals[0], "Bearer ")]; ok && len(vals) == 1 {
 		return d, nil
 	}
-	return edgeauth.Decision{Status: 401, Error: edgeauth.ErrInvalidToken,
+	return edgeauth.Decision{Status: 401, Error: edgeauth.CodeInvalidToken,
 		ErrorDescription: "the token is not valid", WWWAuthenticate: `Bearer realm="test", error="invalid_token"`}, nil
 }
 
 // testEdgeToken is the harness's edge config token.
 const testEdgeToken = "edge-config-token-of-the-harness-0123456789"
 
-func newHarness(t testing.TB, security bool) *harness {
+// newHarness builds the API over fakes; each edit changes the Options
+// before New.
+func newHarness(t testing.TB, security bool, edits ...func(*Options)) *harness {
 	t.Helper()
 	users := newFakeUsers()
 	hs := &harness{
@@ -101,6 +104,9 @@ func newHarness(t testing.TB, security bool) *harness {
 	}
 	if security {
 		o.Authorizer = hs.authz
+	}
+	for _, edit := range edits {
+		edit(&o)
 	}
 	hs.h = mustNew(t, o)
 	return hs
@@ -155,8 +161,11 @@ func mustProblem(t *testing.T, rec *httptest.ResponseRecorder, status int, code 
 	if err := dec.Decode(&p); err != nil {
 		t.Fatalf("problem body: %v", err)
 	}
-	if p.Type != "about:blank" || p.Status != status || p.Title != http.StatusText(status) || p.Detail == "" {
+	if p.Type != "about:blank" || p.Status != status || p.Title != StatusTitle(status) || p.Detail == "" {
 		t.Fatalf("problem = %+v: want type about:blank, status %d, its title and a detail", p, status)
+	}
+	if status == http.StatusNotFound && p.Detail != NotFoundDetail {
+		t.Fatalf("404 detail %q, want the one detail %q", p.Detail, NotFoundDetail)
 	}
 	if code != "" && p.Error != code {
 		t.Fatalf("problem error = %q, want %q (detail %q)", p.Error, code, p.Detail)

@@ -136,7 +136,7 @@ func (s *server) accessLog(next http.Handler) http.Handler {
 			slog.String("method", r.Method),
 			slog.String("route", route),
 			slog.Int("status", status),
-			slog.Duration("duration", took),
+			slog.Float64("duration_ms", float64(took.Microseconds())/1000),
 			slog.Int64("bytes", rec.bytes),
 			slog.String("request_id", info.id),
 			slog.String("subject", info.subject),
@@ -178,9 +178,10 @@ func (s *server) recoverPanics(next http.Handler) http.Handler {
 				// The answer has begun; all we can do is cut it short.
 				panic(http.ErrAbortHandler)
 			}
-			// Drop whatever the handler had set (a Location, say) but the ID.
+			// Drop whatever the handler had set (a Location, say) but the ID
+			// and the CORS headers (without them a page cannot read the 500).
 			for k := range w.Header() {
-				if k != http.CanonicalHeaderKey(RequestIDHeader) {
+				if k != http.CanonicalHeaderKey(RequestIDHeader) && !corsHeader(k) {
 					w.Header().Del(k)
 				}
 			}

@@ -84,10 +84,13 @@ func TestAccessLog(t *testing.T) {
 		if l["msg"] != "request" || l["route"] != w.route || l["status"] != w.status || l["subject"] != w.subject {
 			t.Errorf("line %d = %v, want route %s status %v subject %q", i, l, w.route, w.status, w.subject)
 		}
-		for _, k := range []string{"method", "duration", "bytes", "request_id"} {
+		for _, k := range []string{"method", "duration_ms", "bytes", "request_id"} {
 			if _, ok := l[k]; !ok {
 				t.Errorf("line %d lacks %q", i, k)
 			}
+		}
+		if ms, ok := l["duration_ms"].(float64); !ok || ms < 0 || ms > 60_000 {
+			t.Errorf("line %d: duration_ms %v is not milliseconds", i, l["duration_ms"])
 		}
 	}
 	for _, secret := range []string{"Bearer", password, cursor, "not-a-valid-token-xyz", "a@example.com"} {

@@ -39,6 +39,8 @@ func statusOf(code string) int {
 		return http.StatusBadRequest
 	case origin.EUNAUTHORIZED:
 		return http.StatusUnauthorized
+	case origin.ECURRENTPASSWORD:
+		return http.StatusForbidden
 	case origin.ENOTFOUND:
 		return http.StatusNotFound
 	case origin.ECONFLICT:
@@ -86,7 +88,12 @@ func (s *server) writeError(w http.ResponseWriter, r *http.Request, err error) {
 // after filling in what every problem carries (Type, Title, RequestID).
 func (s *server) writeProblem(w http.ResponseWriter, r *http.Request, p Problem, headers map[string]string) {
 	p.Type = "about:blank"
-	p.Title = http.StatusText(p.Status)
+	p.Title = StatusTitle(p.Status)
+	if p.Status == http.StatusNotFound {
+		// One detail for every 404, whoever answers (router, auth step,
+		// store): missing, not yours and unknown read alike, no oracle.
+		p.Detail = NotFoundDetail
+	}
 	p.RequestID = RequestIDFromContext(r.Context())
 	body, err := json.Marshal(p)
 	if err != nil { // cannot happen: only strings and an int
@@ -131,4 +138,22 @@ var newline = []byte{'\n'}
 func writeNoContent(w http.ResponseWriter) {
 	w.Header().Set("Cache-Control", "no-store")
 	w.WriteHeader(http.StatusNoContent)
+}
+
+// NotFoundDetail is the detail of every 404, the words of the auth step's
+// own not_found denial (edgeauth), so the origin and the edge say the same.
+const NotFoundDetail = "not found"
+
+// StatusTitle is a problem's title: the status's reason phrase as RFC 9110
+// names it, where Go's http.StatusText still has an older one.
+func StatusTitle(status int) string {
+	switch status {
+	case http.StatusRequestEntityTooLarge:
+		return "Content Too Large" // RFC 9110 section 15.5.14
+	case http.StatusRequestedRangeNotSatisfiable:
+		return "Range Not Satisfiable" // RFC 9110 section 15.5.17
+	case http.StatusUnprocessableEntity:
+		return "Unprocessable Content" // RFC 9110 section 15.5.21
+	}
+	return http.StatusText(status)
 }

@@ -36,7 +36,7 @@ func TestErrorMapping(t *testing.T) {
 		{"invalid", origin.Errorf(origin.EINVALID, "email is bad"), 400, origin.EINVALID, "email is bad", false, "", false},
 		{"invalid scope", origin.Errorf(origin.EINVALIDSCOPE, "too much scope"), 400, "invalid_scope", "too much scope", false, "", false},
 		{"unauthorized", origin.Errorf(origin.EUNAUTHORIZED, "wrong email or password"), 401, origin.EUNAUTHORIZED, "wrong email or password", true, "", false},
-		{"not found", origin.Errorf(origin.ENOTFOUND, "nope"), 404, origin.ENOTFOUND, "nope", false, "", false},
+		{"not found", origin.Errorf(origin.ENOTFOUND, "todo nope"), 404, origin.ENOTFOUND, NotFoundDetail, false, "", false},
 		{"conflict", origin.Errorf(origin.ECONFLICT, "taken"), 409, origin.ECONFLICT, "taken", false, "", false},
 		{"too large", origin.Errorf(origin.ETOOLARGE, "big"), 413, origin.ETOOLARGE, "big", false, "", false},
 		{"rate limited", rateLimited{1500 * time.Millisecond}, 429, origin.ERATELIMIT, "retry later", false, "2", false},
@@ -90,5 +90,19 @@ func TestStatusOfCoversEveryCode(t *testing.T) {
 	}
 	if http.StatusText(statusOf(origin.ERATELIMIT)) != "Too Many Requests" {
 		t.Error("ERATELIMIT is not 429")
+	}
+}
+
+func TestStatusTitle(t *testing.T) {
+	for status, want := range map[int]string{
+		413: "Content Too Large",
+		416: "Range Not Satisfiable",
+		422: "Unprocessable Content",
+		404: "Not Found",
+		429: "Too Many Requests",
+	} {
+		if got := StatusTitle(status); got != want {
+			t.Errorf("StatusTitle(%d) = %q, want %q", status, got, want)
+		}
 	}
 }

@@ -1,6 +1,7 @@
 package httpapi
 
 import (
+	"errors"
 	"fmt"
 	"net/http"
 	"slices"
@@ -26,8 +27,13 @@ func (s *server) handlers() map[string]http.HandlerFunc {
 		routeKey("POST", "/authenticate/refresh"):        s.refresh,
 		routeKey("GET", "/.well-known/jwks.json"):        s.jwks,
 		routeKey("GET", "/.well-known/edgeauth.json"):    s.edgeConfig,
+		routeKey("GET", AuthorizationServerMetadataPath): s.authorizationServer,
+		routeKey("GET", ProtectedResourceMetadataPath):   s.protectedResource,
 		routeKey("GET", "/healthz"):                      s.healthz,
+		routeKey("GET", readyzPath):                      s.readyz,
 		routeKey("GET", "/openapi.json"):                 s.openAPI,
+		routeKey("GET", docsPath):                        s.docsPage,
+		routeKey("GET", docsPath+"/{file}"):              s.docsAsset,
 		routeKey("DELETE", "/authenticate"):              s.logout,
 		routeKey("GET", "/users/{id}"):                   s.getUser,
 		routeKey("PATCH", "/users/{id}"):                 s.updateUser,
@@ -52,9 +58,7 @@ func (s *server) handlers() map[string]http.HandlerFunc {
 func (s *server) router() (*mux.Router, error) {
 	r := mux.NewRouter().UseEncodedPath().SkipClean(true)
 	r.NotFoundHandler = http.HandlerFunc(s.notFound)
-	r.MethodNotAllowedHandler = http.HandlerFunc(func(w http.ResponseWriter, req *http.Request) {
-		s.methodNotAllowed(w, req, r)
-	})
+	r.MethodNotAllowedHandler = http.HandlerFunc(s.methodNotAllowed)
 	// Runs only on a match: records the route template for the access log.
 	r.Use(func(next http.Handler) http.Handler {
 		return http.HandlerFunc(func(w http.ResponseWriter, req *http.Request) {
@@ -79,10 +83,10 @@ func (s *server) router() (*mux.Router, error) {
 		return h
 	}
 	for _, p := range origin.PublicRoutes {
-		r.Handle(p.Path, take(p.Method, p.Path)).Methods(p.Method)
+		r.Handle(p.Path, take(p.Method, p.Path)).Methods(withHead(p.Method)...)
 	}
 	for _, rule := range origin.RouteRules {
-		r.Handle(rule.Path, s.guard(rule, take(rule.Method, rule.Path))).Methods(rule.Method)
+		r.Handle(rule.Path, s.guard(rule, take(rule.Method, rule.Path))).Methods(withHead(rule.Method)...)
 	}
 	if len(missing) != 0 {
 		return nil, fmt.Errorf("httpapi: no handler for the routes %q", missing)
@@ -106,7 +110,7 @@ func (s *server) guard(rule edgeauth.Route, next http.Handler) http.Handler {
 		p := PrincipalFromContext(r.Context())
 		if p == nil {
 			s.writeProblem(w, r, Problem{
-				Status: http.StatusUnauthorized, Error: edgeauth.ErrInvalidToken,
+				Status: http.StatusUnauthorized, Error: edgeauth.CodeInvalidToken,
 				Detail: "a valid bearer token is required",
 			}, s.challenge("", ""))
 			return
@@ -114,9 +118,9 @@ func (s *server) guard(rule edgeauth.Route, next http.Handler) http.Handler {
 		for _, want := range rule.Scopes {
 			if !slices.Contains(p.Scopes, want) {
 				s.writeProblem(w, r, Problem{
-					Status: http.StatusForbidden, Error: edgeauth.ErrInsufficientScope,
+					Status: http.StatusForbidden, Error: edgeauth.CodeInsufficientScope,
 					Detail: "the token lacks the scope " + strconv.Quote(want),
-				}, s.challenge(edgeauth.ErrInsufficientScope, want))
+				}, s.challenge(edgeauth.CodeInsufficientScope, want))
 				return
 			}
 		}
@@ -138,28 +142,62 @@ func (s *server) challenge(errCode, scope string) map[string]string {
 	if scope != "" {
 		v += ", scope=" + strconv.Quote(scope)
 	}
-	return map[string]string{"WWW-Authenticate": v}
+	return map[string]string{"WWW-Authenticate": s.withResourceMetadata(v)}
 }
 
 func (s *server) notFound(w http.ResponseWriter, r *http.Request) {
-	s.writeProblem(w, r, Problem{Status: http.StatusNotFound, Error: origin.ENOTFOUND, Detail: "no such resource"}, nil)
+	s.writeProblem(w, r, Problem{Status: http.StatusNotFound, Error: origin.ENOTFOUND, Detail: NotFoundDetail}, nil)
 }
 
-// methodNotAllowed answers 405 with the Allow header RFC 9110 requires,
-// found by asking the router which methods the path does match.
-func (s *server) methodNotAllowed(w http.ResponseWriter, r *http.Request, rt *mux.Router) {
+// withHead is method, and HEAD with GET: HEAD is served wherever GET is
+// (RFC 9110 section 9.3.2), by the GET handler; net/http sends no body.
+// The auth step decides HEAD exactly as GET (origin.PublishedRoutes).
+func withHead(method string) []string {
+	if method == http.MethodGet {
+		return []string{http.MethodGet, http.MethodHead}
+	}
+	return []string{method}
+}
+
+// allowedMethods returns the methods served at r's path, as Allow lists
+// them (OPTIONS last: every served path answers it), or nil when no route
+// has the path.
+func (s *server) allowedMethods(r *http.Request) []string {
 	var allow []string
-	for _, m := range []string{"GET", "POST", "PATCH", "DELETE"} {
-		probe := r.Clone(r.Context())
+	for _, m := range []string{"GET", "HEAD", "POST", "PUT", "PATCH", "DELETE"} {
+		probe := r.WithContext(r.Context()) // a shallow copy the router only reads
 		probe.Method = m
 		var match mux.RouteMatch
-		if rt.Match(probe, &match) && match.MatchErr == nil {
+		if s.mux.Match(probe, &match) && match.MatchErr == nil {
 			allow = append(allow, m)
 		}
 	}
-	h := map[string]string{}
 	if len(allow) > 0 {
-		h["Allow"] = strings.Join(allow, ", ")
+		allow = append(allow, http.MethodOptions)
+	}
+	return allow
+}
+
+// wrongMethod reports whether r's path is served, but not for r's method.
+func (s *server) wrongMethod(r *http.Request) bool {
+	var match mux.RouteMatch
+	s.mux.Match(r, &match) // true on a mismatch too: the router has a MethodNotAllowedHandler
+	return errors.Is(match.MatchErr, mux.ErrMethodMismatch)
+}
+
+// methodNotAllowed answers a served path asked with another method: OPTIONS
+// gets 204 with Allow (RFC 9110 section 9.3.7), anything else 405 with the
+// Allow header RFC 9110 requires.
+func (s *server) methodNotAllowed(w http.ResponseWriter, r *http.Request) {
+	allow := strings.Join(s.allowedMethods(r), ", ")
+	if r.Method == http.MethodOptions && allow != "" {
+		w.Header().Set("Allow", allow)
+		writeNoContent(w)
+		return
+	}
+	h := map[string]string{}
+	if allow != "" {
+		h["Allow"] = allow
 	}
 	s.writeProblem(w, r, Problem{
 		Status: http.StatusMethodNotAllowed, Error: "method_not_allowed",

@@ -10,7 +10,7 @@
 //
 // Request flow, outermost first:
 //
-//	request ID -> access log -> panic recovery -> auth step -> router -> route guard -> handler
+//	request ID -> access log -> CORS -> panic recovery -> auth step -> router -> route guard -> handler
 //
 // Server timeouts, TLS and listening are the caller's business (origin/cmd/origin).
 package httpapi
@@ -54,6 +54,17 @@ type Options struct {
 	// Realm is the realm of the WWW-Authenticate challenges the handlers make
 	// themselves (the auth step's challenges come from the module's config).
 	Realm string
+	// Readiness are the dependencies GET /readyz checks besides the auth
+	// step (readyz.go): the database, in a server.
+	Readiness []ReadinessCheck
+	// CORSOrigins are the origins (scheme://host[:port], as browsers send
+	// them in Origin) whose browser apps may call the API; empty sends no
+	// CORS header at all (cors.go).
+	CORSOrigins []string
+	// Issuer is the API's base URL (scheme://host[:port]) and its tokens'
+	// iss: the discovery documents (discovery.go) are built from it and
+	// every bearer challenge points at them. Empty publishes none.
+	Issuer string
 	// Logger receives the access log and every 5xx cause; nil discards.
 	Logger *slog.Logger
 	// MaxBodyBytes caps request bodies (413 beyond); 0 means DefaultMaxBodyBytes.
@@ -69,6 +80,10 @@ type Options struct {
 	// ClientAddr names the client of a request for Limiter; nil means the
 	// IP of RemoteAddr (see ratelimit.ClientAddr for trusting a proxy).
 	ClientAddr func(*http.Request) string
+	// DeviceCookies, when set with Limiter, gives every successful login a
+	// device cookie; a login that sends it back is limited as a known
+	// device of the account, exempt from the limit strangers share.
+	DeviceCookies DeviceCookies
 	// EdgeConfigToken is the credential an edge presents (Authorization:
 	// Bearer) to get the full edge config, revocations and subject cutoffs
 	// included. Without it, or when it is empty, GET
@@ -93,7 +108,12 @@ type server struct {
 	mux        *mux.Router // set by New; the access log asks it for route templates
 	observer   RequestObserver
 	limits     attemptLimits
-	edgeToken  []byte // EdgeConfigToken; nil when unset
+	discovery  discovery
+	docs       map[string]*docAsset // "" is the page, else a file of docsAssets
+	// corsOrigins are the origins whose browser apps may call the API (cors.go).
+	corsOrigins map[string]bool
+	readiness   []ReadinessCheck
+	edgeToken   []byte // EdgeConfigToken; nil when unset
 }
 
 // ErrMissingDependency: New was not given a required service (or was given
@@ -123,7 +143,16 @@ func New(o Options) (http.Handler, error) {
 		maxBody:    o.MaxBodyBytes,
 		now:        o.Now,
 		observer:   o.Observer,
-		limits:     attemptLimits{limiter: o.Limiter, clientAddr: o.ClientAddr},
+		limits:     attemptLimits{limiter: o.Limiter, clientAddr: o.ClientAddr, devices: o.DeviceCookies},
+		discovery:  newDiscovery(o.Issuer),
+		docs:       newDocAssets(),
+		readiness:  o.Readiness,
+	}
+	for _, o := range o.CORSOrigins {
+		if s.corsOrigins == nil {
+			s.corsOrigins = map[string]bool{}
+		}
+		s.corsOrigins[o] = true
 	}
 	if o.EdgeConfigToken != "" {
 		s.edgeToken = []byte(o.EdgeConfigToken)
@@ -150,6 +179,7 @@ func New(o Options) (http.Handler, error) {
 		h = s.authStep(h)
 	}
 	h = s.recoverPanics(h)
+	h = s.cors(h)
 	h = s.accessLog(h)
 	h = requestID(h)
 	return h, nil

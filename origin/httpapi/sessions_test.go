@@ -111,7 +111,7 @@ func TestSessionEnd(t *testing.T) {
 func TestPasswordChangeKeepsCallersSession(t *testing.T) {
 	hs := newHarness(t, true)
 	hs.seed()
-	mustJSON(t, hs.do("PATCH", "/users/1", `{"password":"a new password"}`, "Authorization", "Bearer alice"), 200, nil)
+	mustJSON(t, hs.do("PATCH", "/users/1", `{"password":"a new password","current_password":"correct horse"}`, "Authorization", "Bearer alice"), 200, nil)
 	if !slices.Equal(hs.users.kept, []string{"sid-alice"}) {
 		t.Fatalf("KeepSession = %v, want [sid-alice]", hs.users.kept)
 	}

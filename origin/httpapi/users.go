@@ -11,7 +11,7 @@ import (
 // Validation (email form, password 8..72 bytes, name) is the service's.
 func (s *server) createUser(w http.ResponseWriter, r *http.Request) {
 	var in origin.NewUser
-	if !s.decodeJSON(w, r, &in) || !s.admitAttempt(w, r, in.Email) {
+	if !s.decodeJSON(w, r, &in) || !s.admitAttempt(w, r, in.Email, "") {
 		return
 	}
 	u, err := s.users.CreateUser(r.Context(), in)
@@ -37,11 +37,15 @@ func (s *server) getUser(w http.ResponseWriter, r *http.Request) {
 	s.writeJSON(w, r, http.StatusOK, u)
 }
 
-// updateUser: PATCH /users/{id} {name?, password?} -> 200 user. A password
-// change ends every other session of the user (not the caller's: the
-// device that changed the password stays signed in); the service tells the
-// control plane (origin.Notifier) before it returns, so their tokens are
-// refused from the very next request.
+// updateUser: PATCH /users/{id} {name?, password?, current_password?} ->
+// 200 user. A password change needs current_password (400 when missing, 403
+// invalid_current_password when wrong) and is a credential attempt on the
+// account like a login: the attempt limiter admits it before any bcrypt
+// work, so a stolen token buys neither unlimited guesses at the current
+// password nor unlimited hashing. It ends every other session of the user
+// (not the caller's: the device that changed the password stays signed
+// in); the service tells the control plane (origin.Notifier) before it
+// returns, so their tokens are refused from the very next request.
 func (s *server) updateUser(w http.ResponseWriter, r *http.Request) {
 	id, ok := s.pathID(w, r, "id")
 	if !ok {
@@ -50,6 +54,16 @@ func (s *server) updateUser(w http.ResponseWriter, r *http.Request) {
 	var upd origin.UserUpdate
 	if !s.decodeJSON(w, r, &upd) {
 		return
+	}
+	if upd.Password != nil {
+		u, err := s.users.FindUserByID(r.Context(), id)
+		if err != nil {
+			s.writeError(w, r, err)
+			return
+		}
+		if !s.admitAttempt(w, r, u.Email, "") {
+			return
+		}
 	}
 	if p := PrincipalFromContext(r.Context()); p != nil {
 		upd.KeepSession = p.SessionID

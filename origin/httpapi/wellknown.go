@@ -84,6 +84,11 @@ func (s *server) unavailable(w http.ResponseWriter, r *http.Request) {
 // writeDocument serves a pre-rendered JSON document with its ETag, or 304
 // when the client's If-None-Match already names it.
 func writeDocument(w http.ResponseWriter, r *http.Request, body []byte, etag, cacheControl string) {
+	writeAsset(w, r, body, etag, cacheControl, "application/json")
+}
+
+// writeAsset is writeDocument for any media type.
+func writeAsset(w http.ResponseWriter, r *http.Request, body []byte, etag, cacheControl, contentType string) {
 	h := w.Header()
 	h.Set("Cache-Control", cacheControl)
 	h.Set("X-Content-Type-Options", "nosniff")
@@ -94,7 +99,7 @@ func writeDocument(w http.ResponseWriter, r *http.Request, body []byte, etag, ca
 			return
 		}
 	}
-	h.Set("Content-Type", "application/json")
+	h.Set("Content-Type", contentType)
 	h.Set("Content-Length", strconv.Itoa(len(body)))
 	w.WriteHeader(http.StatusOK)
 	_, _ = w.Write(body)

@@ -79,7 +79,7 @@ func (f fakeAuthorizer) Authorize(context.Context, *edgeauth.Request) (edgeauth.
 }
 
 func TestAuthorizerCountsOutcomes(t *testing.T) {
-	expired := edgeauth.Decision{Status: 401, Error: edgeauth.ErrInvalidToken, ErrorDescription: "the token has expired"}
+	expired := edgeauth.Decision{Status: 401, Error: edgeauth.CodeInvalidToken, ErrorDescription: "the token has expired"}
 	tests := []struct {
 		name            string
 		d               edgeauth.Decision
@@ -90,7 +90,7 @@ func TestAuthorizerCountsOutcomes(t *testing.T) {
 		{"token", edgeauth.Decision{Allow: true, Status: 200, Subject: "users/1"}, nil, OutcomeAllow, edgeauth.ReasonValidToken},
 		{"expired", expired, nil, OutcomeDeny, edgeauth.ReasonExpired},
 		{"missing", edgeauth.Decision{Status: 401}, nil, OutcomeDeny, edgeauth.ReasonMissing},
-		{"owner mismatch", edgeauth.Decision{Status: 404, Error: edgeauth.ErrNotFound, ErrorDescription: "not found"}, nil, OutcomeDeny, edgeauth.ReasonNotFound},
+		{"owner mismatch", edgeauth.Decision{Status: 404, Error: edgeauth.CodeNotFound, ErrorDescription: "not found"}, nil, OutcomeDeny, edgeauth.ReasonNotFound},
 		{"foreign denial", edgeauth.Decision{Status: 401, ErrorDescription: "nope"}, nil, OutcomeDeny, edgeauth.ReasonOther},
 		{"timeout", edgeauth.Decision{}, fmt.Errorf("wasmhost: authorize: %w", wasmhost.ErrTimeout), OutcomeError, ErrorTimeout},
 		{"trap", edgeauth.Decision{}, fmt.Errorf("x: %w", wasmhost.ErrTrap), OutcomeError, ErrorTrap},
@@ -189,7 +189,6 @@ func TestSinkCountsUpdatesAndRotations(t *testing.T) {
 		})
 	}
 }
-
 
 func TestSinkCountsDeltas(t *testing.T) {
 	m := New()

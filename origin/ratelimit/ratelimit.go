@@ -1,31 +1,46 @@
 // Package ratelimit slows down password guessing and account probing on
-// the origin's credential endpoints (POST /authenticate, POST /users).
+// the origin's credential endpoints (POST /authenticate, POST /users, and a
+// password change on PATCH /users/{id}).
 //
-// Every attempt draws one token from three token buckets
+// A client is named by its IPv4 address or its IPv6 /64 (see ClientAddr);
+// an IPv6 client is also counted in its /48, because one /48 holds 65,536
+// /64s. Every attempt draws one token from each bucket that applies
 // (golang.org/x/time/rate), all or none:
 //
-//   - per client address, across accounts: one address cannot spray
-//     guesses over many accounts;
-//   - per (account, client address): one address cannot guess one
-//     account's password quickly;
-//   - per account, across addresses: a looser ceiling on distributed
-//     guessing against one account.
+//   - per client, across accounts (and per /48, at NetworkShare times the
+//     budget): one sender cannot spray guesses over many accounts;
+//   - per (account, client) (and per (account, /48), at PairNetworkShare
+//     times the budget): one sender cannot guess one account's password
+//     quickly;
+//   - per account, across clients, for clients without a device cookie of
+//     the account: a ceiling on distributed guessing against one account;
+//   - per device cookie, for a client that sends a valid device cookie of
+//     the account (OWASP's "Slow Down Online Guessing Attacks with Device
+//     Cookies"): the owner's own device is exempt from the account-wide
+//     ceiling that strangers share, so no stranger can lock it out, and a
+//     stolen cookie buys no more than one sender's budget.
 //
-// Why the account is keyed with the client: a bucket keyed by the account
-// alone is a lock-out switch — anyone who knows a victim's email could keep
-// it empty and lock the victim out. Here a stranger only empties their own
-// (account, client) bucket; the victim, from another address, still has a
-// full one. The account-wide ceiling is the only bucket an attacker shares
-// with the victim, so it is loose and refills fast (by default one
-// attempt per second, 60 at once): draining it takes a sustained
-// distributed attack, and even then the victim waits about a second
-// (Retry-After) rather than being locked out.
+// A refused attempt still costs the sender a token of its own cross-account
+// buckets (client and /48), when they hold one: a sender who polls to catch
+// the account-wide bucket the moment it refills spends its own budget doing
+// so. It never costs the shared account bucket.
 //
-// Memory is bounded: each bucket set holds at most MaxKeys keys. A new key
-// evicts the least recently used bucket only if that bucket is full again
-// (it has been idle long enough to refill, so forgetting it loses nothing);
-// otherwise the new key is refused until it would be. So flooding the map
-// with fresh keys can never reset a bucket an attacker has drained.
+// The account-wide bucket is the only one strangers share with an owner on
+// a new device. An attack from n senders, each held to the per-(account,
+// client) rate r and burst b, against the account rate R, can consume at
+// most n·(b + r·t) tokens in t while R·t are supplied; so when n·r < R a new
+// device retrying after each Retry-After is admitted within
+// n·b / (R − n·r). With DefaultConfig that is 100 seconds against twelve
+// senders (enough to keep the shared bucket of earlier, looser defaults
+// empty), and there is a bound for up to 29; beyond that only known devices
+// are guaranteed.
+//
+// Memory is bounded: each of the six bucket sets holds at most MaxKeys
+// keys. A new key evicts the least recently used bucket only if that
+// bucket is full again (it has been idle long enough to refill, so
+// forgetting it loses nothing); otherwise the new key is refused until it
+// would be. So flooding the map with fresh keys can never reset a bucket an
+// attacker has drained.
 package ratelimit
 
 import (
@@ -33,35 +48,50 @@ import (
 	"errors"
 	"fmt"
 	"math"
+	"net/netip"
 	"sync"
 	"time"
 
 	"golang.org/x/time/rate"
 )
 
-// Config sets the three buckets. A rate is attempts per minute (sustained),
-// a burst the attempts allowed at once after idling. The JSON names are
-// the keys of the origin's rateLimit config section, which embeds Config.
+// Config sets the buckets. A rate is attempts per minute (sustained), a
+// burst the attempts allowed at once after idling. The JSON names are the
+// keys of the origin's rateLimit config section, which embeds Config.
 type Config struct {
-	ClientPerMinute        float64 `json:"clientPerMinute"`
-	ClientBurst            int     `json:"clientBurst"`
+	ClientPerMinute float64 `json:"clientPerMinute"`
+	ClientBurst     int     `json:"clientBurst"`
+	// AccountClient* limit one account from one client; a device cookie's
+	// own bucket has the same budget.
 	AccountClientPerMinute float64 `json:"accountClientPerMinute"`
 	AccountClientBurst     int     `json:"accountClientBurst"`
-	AccountPerMinute       float64 `json:"accountPerMinute"`
-	AccountBurst           int     `json:"accountBurst"`
-	// MaxKeys bounds each bucket set (clients, pairs, accounts).
+	// Account* limit one account from every client without its device
+	// cookie.
+	AccountPerMinute float64 `json:"accountPerMinute"`
+	AccountBurst     int     `json:"accountBurst"`
+	// MaxKeys bounds each bucket set (clients, /48s, pairs, (account, /48)
+	// pairs, accounts, devices).
 	MaxKeys int `json:"maxKeys"`
 }
 
+// Shares of an IPv6 /48's buckets, in budgets of one client: a /48 may hold
+// several subscribers (ISPs hand out /56s and /60s from one), so it gets
+// more than one /64, but only a few senders' worth.
+const (
+	NetworkShare     = 4 // per /48, across accounts
+	PairNetworkShare = 2 // per (account, /48)
+)
+
 // DefaultConfig is a sound production setting: 30 attempts a minute per
-// address (burst 30), 6 a minute per account from one address (burst 10),
-// 60 a minute per account overall (burst 60), 100 000 keys per set (~20 MB
-// at worst).
+// client (burst 30), 4 a minute per account from one client or device
+// (burst 10), 120 a minute per account from clients without its device
+// cookie (burst 60), 100 000 keys per set (six sets; SECURITY.md gives the
+// memory this bounds, reached only under a flood of fresh keys).
 func DefaultConfig() Config {
 	return Config{
 		ClientPerMinute: 30, ClientBurst: 30,
-		AccountClientPerMinute: 6, AccountClientBurst: 10,
-		AccountPerMinute: 60, AccountBurst: 60,
+		AccountClientPerMinute: 4, AccountClientBurst: 10,
+		AccountPerMinute: 120, AccountBurst: 60,
 		MaxKeys: 100_000,
 	}
 }
@@ -71,8 +101,11 @@ var ErrInvalidConfig = errors.New("ratelimit: invalid config")
 
 // Limiter admits or refuses attempts. It is safe for concurrent use.
 type Limiter struct {
-	mu                    sync.Mutex
-	client, pair, account *buckets
+	mu sync.Mutex
+	// client and network: per client and per IPv6 /48, across accounts;
+	// pair and pairNetwork: per account and client or /48; account: per
+	// account, clients without a device cookie; device: per device cookie.
+	client, network, pair, pairNetwork, account, device *buckets
 }
 
 // New returns a Limiter for c.
@@ -87,49 +120,82 @@ func New(c Config) (*Limiter, error) {
 	}
 	perMin := func(v float64) rate.Limit { return rate.Limit(v / 60) }
 	return &Limiter{
-		client:  newBuckets(perMin(c.ClientPerMinute), c.ClientBurst, c.MaxKeys),
-		pair:    newBuckets(perMin(c.AccountClientPerMinute), c.AccountClientBurst, c.MaxKeys),
-		account: newBuckets(perMin(c.AccountPerMinute), c.AccountBurst, c.MaxKeys),
+		client:      newBuckets(perMin(c.ClientPerMinute), c.ClientBurst, c.MaxKeys),
+		network:     newBuckets(perMin(NetworkShare*c.ClientPerMinute), NetworkShare*c.ClientBurst, c.MaxKeys),
+		pair:        newBuckets(perMin(c.AccountClientPerMinute), c.AccountClientBurst, c.MaxKeys),
+		pairNetwork: newBuckets(perMin(PairNetworkShare*c.AccountClientPerMinute), PairNetworkShare*c.AccountClientBurst, c.MaxKeys),
+		account:     newBuckets(perMin(c.AccountPerMinute), c.AccountBurst, c.MaxKeys),
+		device:      newBuckets(perMin(c.AccountClientPerMinute), c.AccountClientBurst, c.MaxKeys),
 	}, nil
 }
 
 // Allow admits one attempt on account (a normalised email; "" when the
-// request names none) from client (an address). When refused it returns
-// how long until the attempt would be admitted: the longest wait of the
-// buckets that refuse. Tokens are taken from all buckets or none, so a
-// refused attempt costs nothing.
-func (l *Limiter) Allow(account, client string, now time.Time) (ok bool, retryAfter time.Duration) {
+// request names none) from client (a ClientAddr name). device is the id of
+// a valid device cookie of account that the client sent, or "": with one,
+// the device's bucket replaces the account-wide one. When refused it
+// returns how long until the attempt would be admitted: the longest wait of
+// the buckets that refuse. Tokens are taken from all buckets or none, except
+// that a refused attempt still takes one from the sender's own
+// cross-account buckets (client and /48) when they hold one.
+func (l *Limiter) Allow(account, client, device string, now time.Time) (ok bool, retryAfter time.Duration) {
 	l.mu.Lock()
 	defer l.mu.Unlock()
-	var lims []*rate.Limiter
-	check := func(b *buckets, key string) {
+	var take, own []*rate.Limiter
+	refused := false
+	check := func(b *buckets, key string, sender bool) {
 		lim, wait := b.get(key, now)
 		if lim == nil {
-			retryAfter = max(retryAfter, wait)
+			retryAfter, refused = max(retryAfter, wait), true
 			return
+		}
+		if sender {
+			own = append(own, lim)
 		}
 		if t := lim.TokensAt(now); t < 1 {
-			retryAfter = max(retryAfter, waitFor(lim, t))
+			retryAfter, refused = max(retryAfter, waitFor(lim, t)), true
 			return
 		}
-		lims = append(lims, lim)
+		take = append(take, lim)
 	}
-	check(l.client, client)
-	want := 1
+	network, inNetwork := network48(client)
+	check(l.client, client, true)
+	if inNetwork {
+		check(l.network, network, true)
+	}
 	if account != "" {
-		want = 3
 		// A NUL cannot occur in an address or a valid email, so the pair
-		// key is unambiguous.
-		check(l.pair, account+"\x00"+client)
-		check(l.account, account)
+		// keys are unambiguous.
+		check(l.pair, account+"\x00"+client, false)
+		if inNetwork {
+			check(l.pairNetwork, account+"\x00"+network, false)
+		}
+		if device != "" {
+			check(l.device, account+"\x00"+device, false)
+		} else {
+			check(l.account, account, false)
+		}
 	}
-	if len(lims) != want {
+	if refused {
+		for _, lim := range own {
+			if lim.TokensAt(now) >= 1 {
+				lim.AllowN(now, 1)
+			}
+		}
 		return false, max(retryAfter, time.Second)
 	}
-	for _, lim := range lims {
+	for _, lim := range take {
 		lim.AllowN(now, 1)
 	}
 	return true, 0
+}
+
+// network48 returns the /48 of an IPv6 client named by its /64.
+func network48(client string) (string, bool) {
+	p, err := netip.ParsePrefix(client)
+	if err != nil || !p.Addr().Is6() || p.Bits() != 64 {
+		return "", false
+	}
+	return netip.PrefixFrom(p.Addr(), 48).Masked().String(), true
 }
 
 // waitFor is the time until lim, holding tokens < 1, holds one.
@@ -179,10 +245,18 @@ func (b *buckets) get(key string, now time.Time) (*rate.Limiter, time.Duration) 
 	return lim, 0
 }
 
-// Len reports how many buckets each set holds (client, pair, account), for
-// tests and metrics.
-func (l *Limiter) Len() (clients, pairs, accounts int) {
+// Sizes is how many buckets each set holds.
+type Sizes struct {
+	Clients, Networks, Pairs, PairNetworks, Accounts, Devices int
+}
+
+// Len reports how many buckets each set holds, for tests and metrics.
+func (l *Limiter) Len() Sizes {
 	l.mu.Lock()
 	defer l.mu.Unlock()
-	return l.client.lru.Len(), l.pair.lru.Len(), l.account.lru.Len()
+	return Sizes{
+		Clients: l.client.lru.Len(), Networks: l.network.lru.Len(),
+		Pairs: l.pair.lru.Len(), PairNetworks: l.pairNetwork.lru.Len(),
+		Accounts: l.account.lru.Len(), Devices: l.device.lru.Len(),
+	}
 }

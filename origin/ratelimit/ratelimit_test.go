@@ -51,18 +51,18 @@ func TestNewRejectsBadConfig(t *testing.T) {
 func TestPairBucketRefusesWithRetryAfter(t *testing.T) {
 	l := mustNew(t, small())
 	for i := range 2 {
-		if ok, _ := l.Allow("a@x.test", "198.51.100.1", t0); !ok {
+		if ok, _ := l.Allow("a@x.test", "198.51.100.1", "", t0); !ok {
 			t.Fatalf("attempt %d refused inside the burst", i)
 		}
 	}
-	ok, wait := l.Allow("a@x.test", "198.51.100.1", t0)
+	ok, wait := l.Allow("a@x.test", "198.51.100.1", "", t0)
 	if ok || wait != 10*time.Second {
 		t.Fatalf("third attempt: ok=%v wait=%v, want refused for 10s", ok, wait)
 	}
-	if ok, _ := l.Allow("a@x.test", "198.51.100.1", t0.Add(9*time.Second)); ok {
+	if ok, _ := l.Allow("a@x.test", "198.51.100.1", "", t0.Add(9*time.Second)); ok {
 		t.Error("admitted before the bucket refilled")
 	}
-	if ok, _ := l.Allow("a@x.test", "198.51.100.1", t0.Add(10*time.Second)); !ok {
+	if ok, _ := l.Allow("a@x.test", "198.51.100.1", "", t0.Add(10*time.Second)); !ok {
 		t.Error("refused after the bucket refilled")
 	}
 }
@@ -72,12 +72,12 @@ func TestPairBucketRefusesWithRetryAfter(t *testing.T) {
 func TestNoVictimLockout(t *testing.T) {
 	l := mustNew(t, small())
 	for range 10 {
-		l.Allow("victim@x.test", "203.0.113.66", t0)
+		l.Allow("victim@x.test", "203.0.113.66", "", t0)
 	}
-	if ok, _ := l.Allow("victim@x.test", "203.0.113.66", t0); ok {
+	if ok, _ := l.Allow("victim@x.test", "203.0.113.66", "", t0); ok {
 		t.Fatal("the attacker was not limited")
 	}
-	if ok, wait := l.Allow("victim@x.test", "198.51.100.7", t0); !ok {
+	if ok, wait := l.Allow("victim@x.test", "198.51.100.7", "", t0); !ok {
 		t.Fatalf("the victim is locked out for %v", wait)
 	}
 }
@@ -88,18 +88,18 @@ func TestAccountCeiling(t *testing.T) {
 	l := mustNew(t, small())
 	admitted := 0
 	for i := range 20 {
-		if ok, _ := l.Allow("victim@x.test", fmt.Sprintf("203.0.113.%d", i), t0); ok {
+		if ok, _ := l.Allow("victim@x.test", fmt.Sprintf("203.0.113.%d", i), "", t0); ok {
 			admitted++
 		}
 	}
 	if admitted != 4 {
 		t.Fatalf("%d distributed attempts admitted, want the account burst 4", admitted)
 	}
-	ok, wait := l.Allow("victim@x.test", "198.51.100.7", t0)
+	ok, wait := l.Allow("victim@x.test", "198.51.100.7", "", t0)
 	if ok || wait != time.Second {
 		t.Fatalf("victim during the attack: ok=%v wait=%v, want a 1s wait", ok, wait)
 	}
-	if ok, _ := l.Allow("victim@x.test", "198.51.100.7", t0.Add(time.Second)); !ok {
+	if ok, _ := l.Allow("victim@x.test", "198.51.100.7", "", t0.Add(time.Second)); !ok {
 		t.Error("victim still refused a second later")
 	}
 }
@@ -107,29 +107,38 @@ func TestAccountCeiling(t *testing.T) {
 func TestClientBucketSpansAccounts(t *testing.T) {
 	l := mustNew(t, small())
 	for i := range 5 {
-		if ok, _ := l.Allow(fmt.Sprintf("u%d@x.test", i), "203.0.113.9", t0); !ok {
+		if ok, _ := l.Allow(fmt.Sprintf("u%d@x.test", i), "203.0.113.9", "", t0); !ok {
 			t.Fatalf("attempt %d refused", i)
 		}
 	}
-	if ok, _ := l.Allow("u9@x.test", "203.0.113.9", t0); ok {
+	if ok, _ := l.Allow("u9@x.test", "203.0.113.9", "", t0); ok {
 		t.Error("spraying accounts from one address is not limited")
 	}
-	if ok, _ := l.Allow("", "203.0.113.9", t0); ok {
+	if ok, _ := l.Allow("", "203.0.113.9", "", t0); ok {
 		t.Error("an attempt without an account escapes the client bucket")
 	}
 }
 
-// A refused attempt takes no token from the buckets that would admit it.
-func TestAllOrNothing(t *testing.T) {
+// A refused attempt takes no token from the buckets that would admit it,
+// except the sender's own cross-account one: polling costs the poller.
+func TestRefusedAttemptCostsOnlyTheSender(t *testing.T) {
 	l := mustNew(t, small())
-	l.Allow("a@x.test", "203.0.113.1", t0)
-	l.Allow("a@x.test", "203.0.113.1", t0) // pair bucket now empty
-	for range 10 {
-		l.Allow("a@x.test", "203.0.113.1", t0) // refused: must not drain the client bucket
+	l.Allow("a@x.test", "203.0.113.1", "", t0)
+	l.Allow("a@x.test", "203.0.113.1", "", t0) // pair bucket now empty
+	for range 3 {
+		if ok, _ := l.Allow("a@x.test", "203.0.113.1", "", t0); ok {
+			t.Fatal("admitted past the pair bucket")
+		}
 	}
-	for i := range 3 {
-		if ok, _ := l.Allow(fmt.Sprintf("b%d@x.test", i), "203.0.113.1", t0); !ok {
-			t.Fatalf("refused attempts drained the client bucket (attempt %d)", i)
+	// The client bucket (burst 5) paid for the 2 admitted and the 3
+	// refused attempts: nothing is left for another account.
+	if ok, _ := l.Allow("b@x.test", "203.0.113.1", "", t0); ok {
+		t.Fatal("refused attempts cost the sender nothing")
+	}
+	// The account-wide bucket (burst 4) paid only for the admitted two.
+	for i := range 2 {
+		if ok, _ := l.Allow("a@x.test", fmt.Sprintf("198.51.100.%d", i), "", t0); !ok {
+			t.Fatalf("refused attempts drained the shared account bucket (attempt %d)", i)
 		}
 	}
 }
@@ -142,21 +151,21 @@ func TestEvictionKeepsDrainedBuckets(t *testing.T) {
 	c.ClientBurst, c.ClientPerMinute = 1, 6 // refill in 10 s
 	l := mustNew(t, c)
 	for i := range 3 {
-		if ok, _ := l.Allow("", fmt.Sprintf("203.0.113.%d", i), t0); !ok {
+		if ok, _ := l.Allow("", fmt.Sprintf("203.0.113.%d", i), "", t0); !ok {
 			t.Fatal("refused a fresh address")
 		}
 	}
-	ok, wait := l.Allow("", "203.0.113.200", t0)
+	ok, wait := l.Allow("", "203.0.113.200", "", t0)
 	if ok || wait != 10*time.Second {
 		t.Fatalf("new key with a full set of drained buckets: ok=%v wait=%v", ok, wait)
 	}
-	if ok, _ := l.Allow("", "203.0.113.0", t0.Add(5*time.Second)); ok {
+	if ok, _ := l.Allow("", "203.0.113.0", "", t0.Add(5*time.Second)); ok {
 		t.Fatal("a drained bucket was reset")
 	}
-	if ok, _ := l.Allow("", "203.0.113.200", t0.Add(10*time.Second)); !ok {
+	if ok, _ := l.Allow("", "203.0.113.200", "", t0.Add(10*time.Second)); !ok {
 		t.Fatal("a refilled bucket was not evicted for a new key")
 	}
-	if cl, _, _ := l.Len(); cl != 3 {
+	if cl := l.Len().Clients; cl != 3 {
 		t.Errorf("%d client buckets, want the bound 3", cl)
 	}
 }
@@ -225,6 +234,6 @@ func BenchmarkAllow(b *testing.B) {
 	i := 0
 	for b.Loop() {
 		i++
-		l.Allow(fmt.Sprintf("u%d@x.test", i%1000), fmt.Sprintf("203.0.%d.%d", i%250, i%7), now)
+		l.Allow(fmt.Sprintf("u%d@x.test", i%1000), fmt.Sprintf("203.0.%d.%d", i%250, i%7), "", now)
 	}
 }

@@ -19,6 +19,7 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"io/fs"
 	"os"
 	"path/filepath"
 	"strings"
@@ -29,7 +30,6 @@ import (
 	"github.com/craftingapis/todos/origin"
 	"github.com/craftingapis/todos/origin/migrations"
 	"github.com/craftingapis/todos/origin/sqlstore"
-	"github.com/craftingapis/todos/origin/tokens"
 )
 
 // busyTimeout is how long a statement waits for a lock held by another
@@ -47,17 +47,13 @@ type Options = sqlstore.Options
 
 // DB is an open SQLite database. It is safe for concurrent use. Build the
 // services on its Store with sqlstore.NewUserService, NewTodoService and
-// NewKeyService; the DB itself implements origin.EdgeStore and
-// tokens.SubjectStore.
+// NewKeyService; the DB itself implements origin.EdgeStore.
 type DB struct {
 	*sqlstore.Store
 	r *sql.DB // the readers, which Store owns; for tests
 }
 
-var (
-	_ origin.EdgeStore    = (*DB)(nil)
-	_ tokens.SubjectStore = (*DB)(nil)
-)
+var _ origin.EdgeStore = (*DB)(nil)
 
 // dialect is SQLite's: '?' placeholders, IMMEDIATE transactions for every
 // write (they need no locks of their own), rowid as insertion order, BINARY
@@ -77,10 +73,8 @@ func Open(ctx context.Context, path string, opts Options) (*DB, error) {
 	if path == "" || path == ":memory:" || strings.HasPrefix(path, "file:") {
 		return nil, ErrNoPath
 	}
-	if dir := filepath.Dir(path); dir != "" {
-		if err := os.MkdirAll(dir, 0o750); err != nil {
-			return nil, fmt.Errorf("sqlite: create folder: %w", err)
-		}
+	if err := privateFiles(path); err != nil {
+		return nil, err
 	}
 	w, err := sql.Open("sqlite3", dsn(path, busyTimeout, false))
 	if err != nil {
@@ -110,13 +104,49 @@ func Open(ctx context.Context, path string, opts Options) (*DB, error) {
 	return &DB{Store: s, r: r}, nil
 }
 
+// privateFiles makes the database private to the origin's user before
+// SQLite opens it: a folder it creates is 0700, the database file 0600
+// (created empty if missing; SQLite gives the -wal and -shm files the mode
+// of the database file), and an existing database file, -wal or -shm that
+// others may read or write is narrowed to 0600. The file holds password
+// hashes and, without a master key, the signing keys.
+func privateFiles(path string) error {
+	if dir := filepath.Dir(path); dir != "" {
+		if err := os.MkdirAll(dir, 0o700); err != nil {
+			return fmt.Errorf("sqlite: create folder: %w", err)
+		}
+	}
+	f, err := os.OpenFile(path, os.O_RDWR|os.O_CREATE|os.O_EXCL, 0o600)
+	if err == nil {
+		return f.Close()
+	} else if !errors.Is(err, fs.ErrExist) {
+		return fmt.Errorf("sqlite: create database file: %w", err)
+	}
+	for _, p := range []string{path, path + "-wal", path + "-shm"} {
+		fi, err := os.Stat(p)
+		if errors.Is(err, fs.ErrNotExist) {
+			continue
+		} else if err != nil {
+			return fmt.Errorf("sqlite: %w", err)
+		}
+		if fi.Mode().Perm()&0o077 != 0 {
+			if err := os.Chmod(p, fi.Mode().Perm()&0o700); err != nil {
+				return fmt.Errorf("sqlite: make %s private: %w", p, err)
+			}
+		}
+	}
+	return nil
+}
+
 // dsn builds a file: URI. The path is escaped so that '?', '#' or '%' in a
 // folder name cannot inject URI parameters.
 // The writer sets WAL (persistent in the file) and IMMEDIATE transactions;
 // readers are query-only, a guard against a write slipping past the writer.
 func dsn(path string, busy time.Duration, reader bool) string {
 	esc := strings.NewReplacer("%", "%25", "?", "%3f", "#", "%23").Replace(path)
-	params := "_journal_mode=WAL&_txlock=immediate"
+	// secure_delete: content deleted or overwritten (a key sealed or
+	// destroyed in place) is zeroed in the file, not left in a free page.
+	params := "_journal_mode=WAL&_txlock=immediate&_secure_delete=on"
 	if reader {
 		params = "_query_only=1"
 	}

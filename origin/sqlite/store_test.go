@@ -117,7 +117,7 @@ func TestOpensDatabaseOfFirstRelease(t *testing.T) {
 		t.Fatalf("opening a first-release database: %v", err)
 	}
 	defer db.Close()
-	if _, _, err := sqlstore.NewUserService(db.Store, nil).FindCredentials(ctx, "kept@example.com"); err != nil {
+	if _, err := sqlstore.NewUserService(db.Store, nil).FindCredentials(ctx, "kept@example.com"); err != nil {
 		t.Fatalf("data lost: %v", err)
 	}
 }

@@ -32,6 +32,10 @@ type Dialect struct {
 	// read-then-write sequences that must not interleave across replicas;
 	// SQLite's IMMEDIATE transactions already run one at a time.
 	Lock func(ctx context.Context, tx *sql.Tx, s Section) error
+	// ForUpdate follows a SELECT in a transaction to lock the rows it reads
+	// until the transaction ends: " FOR UPDATE" for PostgreSQL; "" for
+	// SQLite, whose IMMEDIATE transactions already hold the write lock.
+	ForUpdate string
 	// IsUniqueViolation reports a UNIQUE or PRIMARY KEY conflict;
 	// IsForeignKeyViolation a FOREIGN KEY one.
 	IsUniqueViolation     func(err error) bool
@@ -44,10 +48,6 @@ type Dialect struct {
 	// whatever the database's collation: "" for SQLite (BINARY is its
 	// default), ` COLLATE "C"` for PostgreSQL.
 	ByteOrder string
-	// ForUpdate follows a SELECT inside a transaction to lock the rows it
-	// reads until commit: " FOR UPDATE" for PostgreSQL; "" for SQLite,
-	// whose IMMEDIATE transactions already exclude every other writer.
-	ForUpdate string
 }
 
 // Section names a critical section for Dialect.Lock.

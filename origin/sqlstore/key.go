@@ -61,8 +61,12 @@ func (s *KeyService) insertKey(ctx context.Context, tx *sql.Tx, k *tokens.KeyPai
 }
 
 // activeKeyInfo is what a new active key looks like to its caller.
-func activeKeyInfo(kid, alg string, now time.Time) *origin.SigningKey {
-	return &origin.SigningKey{Kid: kid, Alg: alg, State: origin.KeyActive, CreatedAt: time.Unix(now.Unix(), 0).UTC()}
+func (s *KeyService) activeKeyInfo(kid, alg string, now time.Time) *origin.SigningKey {
+	private := origin.KeyPlain
+	if s.db.opts.Sealer.Encrypting() {
+		private = origin.KeySealed
+	}
+	return &origin.SigningKey{Kid: kid, Alg: alg, State: origin.KeyActive, CreatedAt: time.Unix(now.Unix(), 0).UTC(), Private: private}
 }
 
 // EnsureActiveKey creates an active key of alg unless one exists, and
@@ -101,7 +105,7 @@ func (s *KeyService) EnsureActiveKey(ctx context.Context, alg string) (*origin.S
 			return err
 		}
 		created = true
-		info = activeKeyInfo(pair.Kid, alg, now)
+		info = s.activeKeyInfo(pair.Kid, alg, now)
 		return nil
 	})
 	if err != nil {
@@ -113,13 +117,18 @@ func (s *KeyService) EnsureActiveKey(ctx context.Context, alg string) (*origin.S
 	return info, created, err
 }
 
-const keyInfoColumns = `kid, alg, state, created_at, retire_at`
+const keyInfoColumns = `kid, alg, state, created_at, retire_at,
+	CASE WHEN length(private_key) = 0 THEN 'destroyed' WHEN private_enc = 'aes-256-gcm' THEN 'sealed' ELSE 'plain' END`
+
+// noPrivate is the stored form of a destroyed private part: empty, not
+// NULL (the column is NOT NULL).
+var noPrivate = []byte{}
 
 func scanKeyInfo(row interface{ Scan(...any) error }) (*origin.SigningKey, error) {
 	var k origin.SigningKey
 	var created int64
 	var retire sql.NullInt64
-	if err := row.Scan(&k.Kid, &k.Alg, &k.State, &created, &retire); err != nil {
+	if err := row.Scan(&k.Kid, &k.Alg, &k.State, &created, &retire, &k.Private); err != nil {
 		return nil, err
 	}
 	k.CreatedAt = time.Unix(created, 0).UTC()
@@ -199,6 +208,8 @@ func (s *KeyService) ListKeys(ctx context.Context) ([]*origin.SigningKey, error)
 // RotateKey makes a new key of alg active. The old active key becomes
 // retiring with retire_at = now + RetireAfter (the longest token lifetime
 // plus leeway): it keeps verifying until every token it signed has expired.
+// It never signs again, so its private part is destroyed at once, unless it
+// is an HS256 secret, which is also what verifies (destroyed on retirement).
 // Concurrent rotations (two operators, two processes) queue one after the
 // other, and both succeed.
 func (s *KeyService) RotateKey(ctx context.Context, alg string) (*origin.SigningKey, error) {
@@ -214,8 +225,10 @@ func (s *KeyService) RotateKey(ctx context.Context, alg string) (*origin.Signing
 		if err := s.db.lock(ctx, tx, SectionKeys); err != nil {
 			return err
 		}
-		if _, err := tx.ExecContext(ctx, s.db.q(`UPDATE signing_keys SET state = 'retiring', retire_at = ? WHERE state = 'active'`),
-			now.Add(s.db.opts.RetireAfter).Unix()); err != nil {
+		if _, err := tx.ExecContext(ctx, s.db.q(`UPDATE signing_keys SET state = 'retiring', retire_at = ?,
+				private_key = CASE WHEN alg = 'HS256' THEN private_key ELSE ? END
+			WHERE state = 'active'`),
+			now.Add(s.db.opts.RetireAfter).Unix(), noPrivate); err != nil {
 			return s.db.wrap("demote active key", err)
 		}
 		return s.insertKey(ctx, tx, pair, now)
@@ -223,7 +236,7 @@ func (s *KeyService) RotateKey(ctx context.Context, alg string) (*origin.Signing
 	if err != nil {
 		return nil, err
 	}
-	return activeKeyInfo(pair.Kid, alg, now), s.db.notify(ctx, s.notifier)
+	return s.activeKeyInfo(pair.Kid, alg, now), s.db.notify(ctx, s.notifier)
 }
 
 // RetireKey retires a key at once: its tokens stop verifying. The active
@@ -248,8 +261,8 @@ func (s *KeyService) RetireKey(ctx context.Context, kid string) error {
 		case origin.KeyRetired:
 			return nil
 		}
-		if _, err := tx.ExecContext(ctx, s.db.q(`UPDATE signing_keys SET state = 'retired', retire_at = ? WHERE kid = ?`),
-			s.db.opts.Now().Unix(), kid); err != nil {
+		if _, err := tx.ExecContext(ctx, s.db.q(`UPDATE signing_keys SET state = 'retired', retire_at = ?, private_key = ? WHERE kid = ?`),
+			s.db.opts.Now().Unix(), noPrivate, kid); err != nil {
 			return s.db.wrap("retire key", err)
 		}
 		changed = true
@@ -261,7 +274,65 @@ func (s *KeyService) RetireKey(ctx context.Context, kid string) error {
 	return s.db.notify(ctx, s.notifier)
 }
 
-// retireDue retires the retiring keys whose retire_at has passed. It looks
+// SealKeys implements origin.KeyService: in one transaction under the keys
+// lock, every signing key and secret stored in plain is sealed under the
+// master key. Run at every start with a master key, so that setting one on
+// an existing database seals what it holds. The plaintext that was stored
+// may survive in the database's free pages or journal until overwritten:
+// rotate the keys after sealing them for the first time.
+func (s *KeyService) SealKeys(ctx context.Context) (int, error) {
+	sealer := s.db.opts.Sealer
+	if !sealer.Encrypting() {
+		return 0, tokens.ErrMasterKeyRequired
+	}
+	n := 0
+	err := s.db.inTx(ctx, func(tx *sql.Tx) error {
+		if err := s.db.lock(ctx, tx, SectionKeys); err != nil {
+			return err
+		}
+		n = 0
+		for _, t := range []struct {
+			table, id, value, enc string
+			aad                   func(id string) string // as Seal was called when the row was made
+		}{
+			{"signing_keys", "kid", "private_key", "private_enc", func(kid string) string { return kid }},
+			{"origin_secrets", "name", "secret", "enc", secretAAD},
+		} {
+			rows, err := tx.QueryContext(ctx, `SELECT `+t.id+`, `+t.value+` FROM `+t.table+` WHERE `+t.enc+` = 'none' AND length(`+t.value+`) > 0`)
+			if err != nil {
+				return s.db.wrap("seal keys", err)
+			}
+			plain := map[string][]byte{}
+			for rows.Next() {
+				var id string
+				var v []byte
+				if err := rows.Scan(&id, &v); err != nil {
+					rows.Close()
+					return s.db.wrap("seal keys", err)
+				}
+				plain[id] = v
+			}
+			if err := errors.Join(rows.Err(), rows.Close()); err != nil {
+				return s.db.wrap("seal keys", err)
+			}
+			for id, v := range plain {
+				enc, sealed, err := sealer.Seal(t.aad(id), v)
+				if err != nil {
+					return err
+				}
+				if _, err := tx.ExecContext(ctx, s.db.q(`UPDATE `+t.table+` SET `+t.value+` = ?, `+t.enc+` = ? WHERE `+t.id+` = ?`), sealed, enc, id); err != nil {
+					return s.db.wrap("seal keys", err)
+				}
+				n++
+			}
+		}
+		return nil
+	})
+	return n, err
+}
+
+// retireDue retires the retiring keys whose retire_at has passed, and
+// destroys their private parts. It looks
 // before it writes, so the common case takes no lock. Processes doing it at
 // once are harmless: the second UPDATE finds nothing left to change.
 func (db *Store) retireDue(ctx context.Context, now time.Time) error {
@@ -274,8 +345,8 @@ func (db *Store) retireDue(ctx context.Context, now time.Time) error {
 		return nil
 	}
 	return db.write(ctx, func(q querier) error {
-		if _, err := q.ExecContext(ctx, db.q(`UPDATE signing_keys SET state = 'retired' WHERE state = 'retiring' AND retire_at <= ?`),
-			now.Unix()); err != nil {
+		if _, err := q.ExecContext(ctx, db.q(`UPDATE signing_keys SET state = 'retired', private_key = ? WHERE state = 'retiring' AND retire_at <= ?`),
+			noPrivate, now.Unix()); err != nil {
 			return db.wrap("retire keys", err)
 		}
 		return nil

@@ -53,13 +53,21 @@ func (s *SessionService) CreateSession(ctx context.Context, ns tokens.NewSession
 	var ended int
 	err := s.db.inTx(ctx, func(tx *sql.Tx) error {
 		now := ns.Now.Unix()
-		_, err := tx.ExecContext(ctx, s.db.q(`INSERT INTO sessions
+		// The lock a password change or a deletion of the user takes first:
+		// one that committed before is seen here, one after ends this
+		// session (or, a deletion, removes it).
+		var version int64
+		err := tx.QueryRowContext(ctx, s.db.q(`SELECT credential_version FROM users WHERE id = ?`+s.db.d.ForUpdate), ns.UserID).Scan(&version)
+		if errors.Is(err, sql.ErrNoRows) || (err == nil && version != ns.CredentialVersion) {
+			return tokens.ErrCredentialChanged
+		} else if err != nil {
+			return s.db.wrap("credential version", err)
+		}
+		_, err = tx.ExecContext(ctx, s.db.q(`INSERT INTO sessions
 			(id, user_id, scope, created_at, last_used_at, expires_at, idle_expires_at, access_exp)
 			VALUES (?, ?, ?, ?, ?, ?, ?, ?)`),
 			ns.ID, ns.UserID, ns.Scope, micros(ns.Now), micros(ns.Now), ns.ExpiresAt.Unix(), ns.IdleExpiresAt.Unix(), ns.AccessExp)
-		if s.db.d.IsForeignKeyViolation(err) {
-			return errUserNotFound // deleted since its password was checked
-		} else if err != nil {
+		if err != nil {
 			return s.db.wrap("insert session", err)
 		}
 		if _, err := tx.ExecContext(ctx, s.db.q(`INSERT INTO refresh_tokens (hash, session_id) VALUES (?, ?)`),

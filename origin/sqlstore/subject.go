@@ -33,8 +33,8 @@ func (db *Store) cutSubject(ctx context.Context, tx *sql.Tx, subject string, now
 	return nil
 }
 
-// SubjectValidAfter implements tokens.SubjectStore: the subject's cutoff in
-// unix seconds, 0 when it has none.
+// SubjectValidAfter returns the subject's cutoff in unix seconds, 0 when it
+// has none.
 func (db *Store) SubjectValidAfter(ctx context.Context, subject string) (int64, error) {
 	var v int64
 	err := db.r.QueryRowContext(ctx, db.q(`SELECT valid_after FROM subject_cutoffs WHERE subject = ?`), subject).Scan(&v)

@@ -122,11 +122,15 @@ func (s *TodoService) UpdateTodo(ctx context.Context, userID, todoID int64, upd 
 	completed := upd.Completed != nil && *upd.Completed
 	var t *origin.Todo
 	err = s.db.write(ctx, func(q querier) error {
+		// updated_at moves only when a value does: an update that changes
+		// nothing (PATCH {}) modified nothing. SET expressions read the row as
+		// it was, so the comparisons see the old values.
 		t, err = s.scanTodo(q.QueryRowContext(ctx, s.db.q(`UPDATE todos SET
 				title = CASE WHEN ? THEN ? ELSE title END,
 				completed = CASE WHEN ? THEN ? ELSE completed END,
-				updated_at = ?
+				updated_at = CASE WHEN (? AND title <> ?) OR (? AND completed <> ?) THEN ? ELSE updated_at END
 			WHERE id = ? AND user_id = ? RETURNING `+todoColumns),
+			upd.Title != nil, title, upd.Completed != nil, completed,
 			upd.Title != nil, title, upd.Completed != nil, completed, micros(s.db.opts.Now()), todoID, userID))
 		return err
 	})

@@ -92,25 +92,52 @@ func (s *UserService) FindUserByID(ctx context.Context, id int64) (*origin.User,
 
 // FindCredentials implements tokens.CredentialStore. email must already be
 // normalised.
-func (s *UserService) FindCredentials(ctx context.Context, email string) (int64, []byte, error) {
-	var id int64
-	var hash []byte
-	err := s.db.r.QueryRowContext(ctx, s.db.q(`SELECT id, password_hash FROM users WHERE email = ?`), email).Scan(&id, &hash)
+func (s *UserService) FindCredentials(ctx context.Context, email string) (tokens.Credential, error) {
+	var c tokens.Credential
+	err := s.db.r.QueryRowContext(ctx, s.db.q(`SELECT id, password_hash, credential_version FROM users WHERE email = ?`), email).
+		Scan(&c.UserID, &c.Hash, &c.Version)
 	if errors.Is(err, sql.ErrNoRows) {
-		return 0, nil, errUserNotFound
+		return tokens.Credential{}, errUserNotFound
 	} else if err != nil {
-		return 0, nil, s.db.wrap("credentials", err)
+		return tokens.Credential{}, s.db.wrap("credentials", err)
 	}
-	return id, hash, nil
+	return c, nil
 }
 
-// UpdateUser changes the name and/or the password. A password change ends
-// every session of the user but upd.KeepSession in the same transaction
-// (their refresh tokens stop working, their sids are revoked) and returns
-// only after the auth step has been told.
+// ConfirmCredential implements tokens.CredentialStore. The transaction runs
+// on the writer and locks the user's row (SQLite: the IMMEDIATE transaction
+// holds the database's write lock; PostgreSQL: SELECT ... FOR UPDATE), the
+// lock every password change and deletion takes before it reads the clock
+// for its cutoff; so issue's clock reading is ordered with theirs.
+func (s *UserService) ConfirmCredential(ctx context.Context, id, version int64, issue func(validAfter int64) error) error {
+	return s.db.inTx(ctx, func(tx *sql.Tx) error {
+		var current int64
+		err := tx.QueryRowContext(ctx, s.db.q(`SELECT credential_version FROM users WHERE id = ?`+s.db.d.ForUpdate), id).Scan(&current)
+		if errors.Is(err, sql.ErrNoRows) || (err == nil && current != version) {
+			return tokens.ErrCredentialChanged
+		} else if err != nil {
+			return s.db.wrap("confirm credential", err)
+		}
+		var validAfter int64
+		err = tx.QueryRowContext(ctx, s.db.q(`SELECT valid_after FROM subject_cutoffs WHERE subject = ?`), origin.SubjectOf(id)).Scan(&validAfter)
+		if err != nil && !errors.Is(err, sql.ErrNoRows) {
+			return s.db.wrap("subject cutoff", err)
+		}
+		return issue(validAfter)
+	})
+}
+
+// UpdateUser changes the name and/or the password. A password change needs
+// the current password, checked against the hash of a credential version
+// that the update then requires (so two changes cannot both pass with the
+// same old password); it moves the version, ends every session of the user
+// but upd.KeepSession in the same transaction (their refresh tokens stop
+// working, their sids are revoked) and returns only after the auth step has
+// been told.
 func (s *UserService) UpdateUser(ctx context.Context, id int64, upd origin.UserUpdate) (*origin.User, error) {
 	var name string
 	var hash []byte
+	var version int64
 	var err error
 	if upd.Name != nil {
 		if name, err = origin.NormalizeName(*upd.Name); err != nil {
@@ -121,23 +148,34 @@ func (s *UserService) UpdateUser(ctx context.Context, id int64, upd origin.UserU
 		if err := origin.ValidatePassword(*upd.Password); err != nil {
 			return nil, err
 		}
+		if version, err = s.checkCurrentPassword(ctx, id, upd.CurrentPassword); err != nil {
+			return nil, err
+		}
 		if hash, err = s.hash(*upd.Password); err != nil {
 			return nil, err
 		}
 	}
 	var u *origin.User
 	err = s.db.inTx(ctx, func(tx *sql.Tx) error {
-		now := s.db.opts.Now()
 		u, err = s.scanUser(tx.QueryRowContext(ctx, s.db.q(`UPDATE users SET
 				name = CASE WHEN ? THEN ? ELSE name END,
 				password_hash = CASE WHEN ? THEN ? ELSE password_hash END,
+				credential_version = credential_version + CASE WHEN ? THEN 1 ELSE 0 END,
 				updated_at = ?
-			WHERE id = ? RETURNING `+userColumns),
-			upd.Name != nil, name, hash != nil, hash, micros(now), id))
+			WHERE id = ? AND (? OR credential_version = ?) RETURNING `+userColumns),
+			upd.Name != nil, name, hash != nil, hash, hash != nil, micros(s.db.opts.Now()), id, hash == nil, version))
+		if errors.Is(err, errUserNotFound) && hash != nil {
+			if _, ferr := s.scanUser(tx.QueryRowContext(ctx, s.db.q(`SELECT `+userColumns+` FROM users WHERE id = ?`), id)); ferr == nil {
+				return errCurrentPasswordChanged
+			}
+		}
 		if err != nil || hash == nil {
 			return err
 		}
-		_, err = s.db.endSessions(ctx, tx, now, `user_id = ? AND id <> ?`, id, upd.KeepSession)
+		// The sessions are ended only now that the user's row is locked:
+		// a sign-in storing its session either finished before (and its
+		// session ends here) or sees the new version and is refused.
+		_, err = s.db.endSessions(ctx, tx, s.db.opts.Now(), `user_id = ? AND id <> ?`, id, upd.KeepSession)
 		return err
 	})
 	if err != nil {
@@ -149,6 +187,33 @@ func (s *UserService) UpdateUser(ctx context.Context, id int64, upd origin.UserU
 		}
 	}
 	return u, nil
+}
+
+var (
+	errCurrentPasswordMissing = origin.Errorf(origin.EINVALID, "current_password is required to change the password")
+	errCurrentPasswordWrong   = origin.Errorf(origin.ECURRENTPASSWORD, "current_password is not the account's password")
+	errCurrentPasswordChanged = origin.Errorf(origin.ECURRENTPASSWORD, "the password changed meanwhile; send the new current_password")
+)
+
+// checkCurrentPassword compares current with user id's password hash and
+// returns the credential version it belongs to. A password longer than
+// bcrypt reads is never the account's (it would be compared truncated).
+func (s *UserService) checkCurrentPassword(ctx context.Context, id int64, current *string) (int64, error) {
+	if current == nil {
+		return 0, errCurrentPasswordMissing
+	}
+	var hash []byte
+	var version int64
+	err := s.db.r.QueryRowContext(ctx, s.db.q(`SELECT password_hash, credential_version FROM users WHERE id = ?`), id).Scan(&hash, &version)
+	if errors.Is(err, sql.ErrNoRows) {
+		return 0, errUserNotFound
+	} else if err != nil {
+		return 0, s.db.wrap("credentials", err)
+	}
+	if len(*current) > origin.MaxPasswordLen || bcrypt.CompareHashAndPassword(hash, []byte(*current)) != nil {
+		return 0, errCurrentPasswordWrong
+	}
+	return version, nil
 }
 
 // DeleteUser removes the account and (by cascade) its todos and sessions,
@@ -163,6 +228,7 @@ func (s *UserService) DeleteUser(ctx context.Context, id int64) error {
 		} else if n == 0 {
 			return errUserNotFound
 		}
+		// Read after the row is gone (and locked): see UpdateUser.
 		return s.db.cutSubject(ctx, tx, origin.SubjectOf(id), s.db.opts.Now())
 	})
 	if err != nil {

@@ -111,7 +111,7 @@ func testChangeVersion(t *testing.T, open func(t *testing.T) Store) {
 	u := mustCreateUser(t, s.Users, "u@example.com")
 	signIn(t, s, u.ID, "sid-1")
 	signIn(t, s, u.ID, "sid-2")
-	pw, name := "another pass", "New"
+	pw, cur, name := "another pass", "correct horse", "New"
 	steps := []struct {
 		name            string
 		do              func() error
@@ -132,7 +132,7 @@ func testChangeVersion(t *testing.T, open func(t *testing.T) Store) {
 		{"log out on the other handle", func() error { return other.Sessions.EndSessionByID(ctx, "sid-1") }, false, true},
 		{"log out of an ended session", func() error { return s.Sessions.EndSessionByID(ctx, "sid-1") }, false, false},
 		{"password change", func() error {
-			_, err := s.Users.UpdateUser(ctx, u.ID, origin.UserUpdate{Password: &pw, KeepSession: "sid-3"})
+			_, err := s.Users.UpdateUser(ctx, u.ID, origin.UserUpdate{Password: &pw, CurrentPassword: &cur, KeepSession: "sid-3"})
 			return err
 		}, false, true},
 		{"delete the user", func() error { return s.Users.DeleteUser(ctx, u.ID) }, false, true},

@@ -24,8 +24,9 @@ const (
 	absoluteLimit  = 3 * time.Hour
 )
 
-// signIn stores a session of userID as the issuer does at sign-in; its
-// refresh token is "rt-<sid>".
+// signIn stores a session of userID, whose password never changed
+// (credential version 0), as the issuer does at sign-in; its refresh token
+// is "rt-<sid>".
 func signIn(t *testing.T, s Store, userID int64, sid string) {
 	t.Helper()
 	now := s.Clock.Now()
@@ -369,7 +370,8 @@ func testPasswordChangeEndsOtherSessions(t *testing.T, open func(t *testing.T) S
 	}
 	signIn(t, s, v.ID, "sid-v")
 	pw := "another pass"
-	if _, err := s.Users.UpdateUser(ctx, u.ID, origin.UserUpdate{Password: &pw, KeepSession: "sid-2"}); err != nil {
+	cur := "correct horse"
+	if _, err := s.Users.UpdateUser(ctx, u.ID, origin.UserUpdate{Password: &pw, CurrentPassword: &cur, KeepSession: "sid-2"}); err != nil {
 		t.Fatal(err)
 	}
 	if got := revokedSIDs(t, s); len(got) != 2 || !got["sid-1"] || !got["sid-3"] {
@@ -387,7 +389,7 @@ func testPasswordChangeEndsOtherSessions(t *testing.T, open func(t *testing.T) S
 		t.Fatalf("another user's session: %v", err)
 	}
 	// Without a session to keep (security off), all of them end.
-	if _, err := s.Users.UpdateUser(ctx, u.ID, origin.UserUpdate{Password: &pw}); err != nil {
+	if _, err := s.Users.UpdateUser(ctx, u.ID, origin.UserUpdate{Password: &pw, CurrentPassword: &pw}); err != nil {
 		t.Fatal(err)
 	}
 	if got := listed(t, s, u.ID); len(got) != 0 {

@@ -39,7 +39,10 @@ type KeyStore interface {
 // issuer use it.
 type EdgeStore interface {
 	origin.EdgeStore
-	tokens.SubjectStore
+	// SubjectValidAfter is the subject's cutoff in unix seconds, 0 if none.
+	SubjectValidAfter(ctx context.Context, subject string) (int64, error)
+	// Secret returns the origin's secret called name, made on first use.
+	Secret(ctx context.Context, name string) ([]byte, error)
 	// Revoke records a jti revocation, as earlier releases did at logout.
 	Revoke(ctx context.Context, jti string, exp time.Time) error
 }
@@ -134,6 +137,7 @@ func Run(t *testing.T, newDatabase func(t *testing.T) Opener) {
 		{"UpdateUserNotifierError", testUpdateUserNotifierError},
 		{"UpdateUserNotFound", testUpdateUserNotFound},
 		{"DeleteUser", testDeleteUser},
+		{"LoginRacesCredentialChange", testLoginRacesCredentialChange},
 		{"TodoCRUDAndOwnership", testTodoCRUDAndOwnership},
 		{"TodoTitleRules", testTodoTitleRules},
 		{"ListTodosPaging", testListTodosPaging},
@@ -143,11 +147,14 @@ func Run(t *testing.T, newDatabase func(t *testing.T) Opener) {
 		{"VerifyingKeysHS256", testVerifyingKeysHS256},
 		{"KeyEncryptionAtRest", testKeyEncryptionAtRest},
 		{"PlainKeyReadableWithMasterKey", testPlainKeyReadableWithMasterKey},
+		{"PrivatePartDestroyed", testPrivatePartDestroyed},
+		{"SealExistingKeys", testSealExistingKeys},
 		{"ConcurrentFirstKey", testConcurrentFirstKey},
 		{"ConcurrentRotations", testConcurrentRotations},
 		{"Revocations", testRevocations},
 		{"SubjectsValidAfter", testSubjectsValidAfter},
 		{"ChangeVersion", testChangeVersion},
+		{"SecretsShared", testSecretsShared},
 		{"SessionLifecycle", testSessionLifecycle},
 		{"RefreshLimits", testRefreshLimits},
 		{"RefreshReuseEndsSession", testRefreshReuseEndsSession},

@@ -39,13 +39,20 @@ func testTodoCRUDAndOwnership(t *testing.T, open func(t *testing.T) Store) {
 	if upd.Title != title || upd.Completed || !upd.UpdatedAt.After(upd.CreatedAt) || !upd.CreatedAt.Equal(todo.CreatedAt) {
 		t.Fatalf("updated %+v", upd)
 	}
+	// An update that changes nothing (PATCH {}, or the values it has)
+	// leaves updated_at alone: nothing was modified.
+	clk.Advance(time.Second)
 	keep, err := ts.UpdateTodo(ctx, alice.ID, todo.ID, origin.TodoUpdate{})
-	if err != nil || keep.Title != title || keep.Completed {
-		t.Fatalf("empty update changed fields: %+v, %v", keep, err)
+	if err != nil || keep.Title != title || keep.Completed || !keep.UpdatedAt.Equal(upd.UpdatedAt) {
+		t.Fatalf("empty update changed something: %+v (updated_at was %v), %v", keep, upd.UpdatedAt, err)
+	}
+	same, err := ts.UpdateTodo(ctx, alice.ID, todo.ID, origin.TodoUpdate{Title: &title, Completed: &done})
+	if err != nil || !same.UpdatedAt.Equal(upd.UpdatedAt) {
+		t.Fatalf("an update to the same values bumped updated_at: %+v, %v", same, err)
 	}
 	flip := true
 	flipped, err := ts.UpdateTodo(ctx, alice.ID, todo.ID, origin.TodoUpdate{Completed: &flip})
-	if err != nil || flipped.Title != title || !flipped.Completed {
+	if err != nil || flipped.Title != title || !flipped.Completed || !flipped.UpdatedAt.After(upd.UpdatedAt) {
 		t.Fatalf("completed-only update: %+v, %v", flipped, err)
 	}
 

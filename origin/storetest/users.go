@@ -32,6 +32,12 @@ func testCreateUser(t *testing.T, open func(t *testing.T) Store) {
 		{"non-ASCII name", origin.NewUser{Email: "u8@example.com", Password: "password1", Name: "Zoë 🦊"}, "", "u8@example.com"},
 		{"duplicate email", origin.NewUser{Email: "taken@example.com", Password: "password1", Name: "B"}, origin.ECONFLICT, ""},
 		{"duplicate email in other case", origin.NewUser{Email: "TAKEN@example.com", Password: "password1", Name: "B"}, origin.ECONFLICT, ""},
+		{"duplicate email in fullwidth forms", origin.NewUser{Email: "\uff54\uff41\uff4b\uff45\uff4e@example.com", Password: "password1", Name: "B"}, origin.ECONFLICT, ""},
+		{"IDNA domain stored as punycode", origin.NewUser{Email: "ada@B\u00fccher.de", Password: "password1", Name: "Ada"}, "", "ada@xn--bcher-kva.de"},
+		{"duplicate IDNA domain, decomposed", origin.NewUser{Email: "ada@bu\u0308cher.de", Password: "password1", Name: "B"}, origin.ECONFLICT, ""},
+		{"duplicate IDNA domain, punycode", origin.NewUser{Email: "ada@xn--bcher-kva.de", Password: "password1", Name: "B"}, origin.ECONFLICT, ""},
+		{"bidi override in name", origin.NewUser{Email: "bidi@example.com", Password: "password1", Name: "a\u202eb"}, origin.EINVALID, ""},
+		{"zero-width space in name", origin.NewUser{Email: "zw@example.com", Password: "password1", Name: "a\u200bb"}, origin.EINVALID, ""},
 		{"password too short", origin.NewUser{Email: "s@example.com", Password: "1234567", Name: "x"}, origin.EINVALID, ""},
 		{"password of 73 bytes is not truncated", origin.NewUser{Email: "l@example.com", Password: strings.Repeat("a", 73), Name: "x"}, origin.EINVALID, ""},
 		{"display name", origin.NewUser{Email: "Bob <bob2@example.com>", Password: "password1", Name: "x"}, origin.EINVALID, ""},
@@ -56,11 +62,11 @@ func testCreateUser(t *testing.T, open func(t *testing.T) Store) {
 			if err != nil || *got != *u {
 				t.Fatalf("FindUserByID = %+v, %v; want %+v", got, err, u)
 			}
-			id, hash, err := us.FindCredentials(ctx, tt.wantEmail)
-			if err != nil || id != u.ID {
-				t.Fatalf("FindCredentials = %d, %v", id, err)
+			cred, err := us.FindCredentials(ctx, tt.wantEmail)
+			if err != nil || cred.UserID != u.ID {
+				t.Fatalf("FindCredentials = %+v, %v", cred, err)
 			}
-			if bcrypt.CompareHashAndPassword(hash, []byte(tt.in.Password)) != nil {
+			if bcrypt.CompareHashAndPassword(cred.Hash, []byte(tt.in.Password)) != nil {
 				t.Fatal("stored hash does not match the password")
 			}
 		})
@@ -73,7 +79,7 @@ func testFindUserNotFound(t *testing.T, open func(t *testing.T) Store) {
 		_, err := us.FindUserByID(context.Background(), id)
 		wantCode(t, err, origin.ENOTFOUND)
 	}
-	_, _, err := us.FindCredentials(context.Background(), "nobody@example.com")
+	_, err := us.FindCredentials(context.Background(), "nobody@example.com")
 	wantCode(t, err, origin.ENOTFOUND)
 }
 
@@ -88,11 +94,15 @@ func testUpdateUser(t *testing.T, open func(t *testing.T) Store) {
 		wantEnded bool // the user's other session
 	}{
 		{"name only", origin.UserUpdate{Name: str(" New ")}, "", "New", false},
-		{"password only", origin.UserUpdate{Password: str("another pass")}, "", "Test", true},
-		{"both", origin.UserUpdate{Name: str("Both"), Password: str("another pass")}, "", "Both", true},
+		{"password only", origin.UserUpdate{Password: str("another pass"), CurrentPassword: str("correct horse")}, "", "Test", true},
+		{"both", origin.UserUpdate{Name: str("Both"), Password: str("another pass"), CurrentPassword: str("correct horse")}, "", "Both", true},
 		{"nothing", origin.UserUpdate{}, "", "Test", false},
-		{"bad password", origin.UserUpdate{Password: str("short")}, origin.EINVALID, "", false},
+		{"bad password", origin.UserUpdate{Password: str("short"), CurrentPassword: str("correct horse")}, origin.EINVALID, "", false},
 		{"bad name", origin.UserUpdate{Name: str("")}, origin.EINVALID, "", false},
+		{"password without the current one", origin.UserUpdate{Password: str("another pass")}, origin.EINVALID, "", false},
+		{"password with a wrong current one", origin.UserUpdate{Password: str("another pass"), CurrentPassword: str("wrong horse")}, origin.ECURRENTPASSWORD, "", false},
+		{"password with the current one truncated", origin.UserUpdate{Password: str("another pass"), CurrentPassword: str("correct hors")}, origin.ECURRENTPASSWORD, "", false},
+		{"name and password, wrong current one", origin.UserUpdate{Name: str("No"), Password: str("another pass"), CurrentPassword: str("")}, origin.ECURRENTPASSWORD, "", false},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -120,6 +130,14 @@ func testUpdateUser(t *testing.T, open func(t *testing.T) Store) {
 				if n.count() != 0 {
 					t.Fatalf("notified %d times; want none", n.count())
 				}
+				if tt.wantCode != "" {
+					// Nothing changed: neither the name nor the password.
+					after, _ := us.FindUserByID(ctx, u.ID)
+					cred, _ := us.FindCredentials(ctx, "u@example.com")
+					if after.Name != u.Name || bcrypt.CompareHashAndPassword(cred.Hash, []byte("correct horse")) != nil || cred.Version != 0 {
+						t.Fatalf("a refused update changed the account: %+v, version %d", after, cred.Version)
+					}
+				}
 				if tt.wantCode == "" && got.Name != tt.wantName {
 					t.Fatalf("name = %q, want %q", got.Name, tt.wantName)
 				}
@@ -128,9 +146,12 @@ func testUpdateUser(t *testing.T, open func(t *testing.T) Store) {
 			if n.count() != 1 {
 				t.Fatalf("notified %d times, want 1", n.count())
 			}
-			_, hash, _ := us.FindCredentials(ctx, "u@example.com")
-			if bcrypt.CompareHashAndPassword(hash, []byte(*tt.upd.Password)) != nil {
+			cred, _ := us.FindCredentials(ctx, "u@example.com")
+			if bcrypt.CompareHashAndPassword(cred.Hash, []byte(*tt.upd.Password)) != nil {
 				t.Fatal("password not changed")
+			}
+			if cred.Version != 1 {
+				t.Fatalf("credential version = %d after one change, want 1", cred.Version)
 			}
 			if got.Name != tt.wantName {
 				t.Fatalf("name = %q, want %q", got.Name, tt.wantName)
@@ -145,8 +166,8 @@ func testUpdateUserNotifierError(t *testing.T, open func(t *testing.T) Store) {
 	s = s.withNotifier(&countingNotifier{err: boom})
 	u := mustCreateUser(t, s.Users, "u@example.com")
 	signIn(t, s, u.ID, "sid-1")
-	pw := "another pass"
-	if _, err := s.Users.UpdateUser(context.Background(), u.ID, origin.UserUpdate{Password: &pw}); !errors.Is(err, boom) {
+	pw, old := "another pass", "correct horse"
+	if _, err := s.Users.UpdateUser(context.Background(), u.ID, origin.UserUpdate{Password: &pw, CurrentPassword: &old}); !errors.Is(err, boom) {
 		t.Fatalf("err = %v, want the notifier's error", err)
 	}
 	// The change is stored all the same: only the telling failed.
@@ -160,7 +181,7 @@ func testUpdateUserNotFound(t *testing.T, open func(t *testing.T) Store) {
 	name, pw := "x", "another pass"
 	_, err := s.Users.UpdateUser(context.Background(), 42, origin.UserUpdate{Name: &name})
 	wantCode(t, err, origin.ENOTFOUND)
-	_, err = s.Users.UpdateUser(context.Background(), 42, origin.UserUpdate{Password: &pw})
+	_, err = s.Users.UpdateUser(context.Background(), 42, origin.UserUpdate{Password: &pw, CurrentPassword: &pw})
 	wantCode(t, err, origin.ENOTFOUND)
 	if cutoffs, _ := s.Edge.SubjectsValidAfter(context.Background(), 0, math.MaxInt64, time.Unix(0, 0)); len(cutoffs) != 0 {
 		t.Fatalf("a missing user got a cutoff: %v", cutoffs)

@@ -19,6 +19,9 @@ var (
 	// ErrNoActiveKey: there is no active signing key (run serve once, or
 	// `origin keys rotate`).
 	ErrNoActiveKey = errors.New("tokens: no active signing key")
+	// ErrCredentialChanged: the account's password changed, or the account
+	// was deleted, since its credential was read.
+	ErrCredentialChanged = errors.New("tokens: the credential changed since it was read")
 )
 
 // ErrInvalidRefreshToken: a refresh token that is unknown, malformed, or

@@ -30,11 +30,29 @@ const (
 // jtiLen is the number of random bytes in a jti: 128 bits.
 const jtiLen = 16
 
-// CredentialStore finds the password hash of an account.
+// Credential is an account's password hash as one login reads it.
+type Credential struct {
+	UserID int64
+	Hash   []byte // bcrypt
+	// Version moves on every password change of the account.
+	Version int64
+}
+
+// CredentialStore finds the password hash of an account and confirms, as a
+// token is issued, that it has not changed since.
 type CredentialStore interface {
-	// FindCredentials returns the id and bcrypt hash of the user whose
-	// (normalised) email is email; an ENOTFOUND error when there is none.
-	FindCredentials(ctx context.Context, email string) (id int64, hash []byte, err error)
+	// FindCredentials returns the credential of the user whose (normalised)
+	// email is email; an ENOTFOUND error when there is none.
+	FindCredentials(ctx context.Context, email string) (Credential, error)
+	// ConfirmCredential calls issue with the subject's cutoff (unix
+	// seconds, 0 when none) inside one transaction that excludes every
+	// password change and deletion of the user, if the user still exists
+	// and its credential version is still version. Otherwise it returns
+	// ErrCredentialChanged without calling issue. A change that commits
+	// after the transaction cuts off at a later second than anything issue
+	// saw, so whatever issue stamps with the clock it reads inside is either
+	// refused here or ended by the change.
+	ConfirmCredential(ctx context.Context, userID, version int64, issue func(validAfter int64) error) error
 }
 
 // KeyStore supplies the key new tokens are signed with.
@@ -43,14 +61,7 @@ type KeyStore interface {
 	ActiveKey(ctx context.Context) (*KeyPair, error)
 }
 
-// SubjectStore holds per-subject cutoffs.
-type SubjectStore interface {
-	// SubjectValidAfter returns the subject's cutoff in unix seconds (0 when
-	// none): tokens with an earlier iat are refused by the auth step.
-	SubjectValidAfter(ctx context.Context, subject string) (int64, error)
-}
-
-// IssuerOptions configures an Issuer. Issuer, Audiences and the four stores
+// IssuerOptions configures an Issuer. Issuer, Audiences and the three stores
 // are required.
 type IssuerOptions struct {
 	Issuer    string   // the iss claim
@@ -65,7 +76,6 @@ type IssuerOptions struct {
 	BcryptCost  int
 	Credentials CredentialStore
 	Keys        KeyStore
-	Subjects    SubjectStore
 	Sessions    SessionStore
 	// Notifier, when set, is refreshed before the first token signed with a
 	// newly active key, so the auth step already knows it.
@@ -104,8 +114,8 @@ func NewIssuer(opts IssuerOptions) (*Issuer, error) {
 	if opts.Issuer == "" || len(opts.Audiences) == 0 {
 		return nil, errors.New("tokens: issuer and at least one audience are required")
 	}
-	if opts.Credentials == nil || opts.Keys == nil || opts.Subjects == nil || opts.Sessions == nil {
-		return nil, errors.New("tokens: credential, key, subject and session stores are required")
+	if opts.Credentials == nil || opts.Keys == nil || opts.Sessions == nil {
+		return nil, errors.New("tokens: credential, key and session stores are required")
 	}
 	if opts.Lifetime == 0 {
 		opts.Lifetime = DefaultLifetime
@@ -165,20 +175,26 @@ func (i *Issuer) Authenticate(ctx context.Context, c origin.Credentials) (*origi
 	if err != nil {
 		return nil, err
 	}
-	id, hash, err := i.lookup(ctx, c.Email)
+	cred, err := i.lookup(ctx, c.Email)
 	if err != nil {
 		return nil, err
 	}
-	if hash == nil || len(c.Password) > origin.MaxPasswordLen {
+	if cred.Hash == nil || len(c.Password) > origin.MaxPasswordLen {
 		// Unknown or malformed email, or a password no account can have
 		// (never compare a truncated one): spend the time of a real check.
 		i.spendDummy(c.Password)
 		return nil, errBadCredentials
 	}
-	if bcrypt.CompareHashAndPassword(hash, []byte(c.Password)) != nil {
+	if bcrypt.CompareHashAndPassword(cred.Hash, []byte(c.Password)) != nil {
 		return nil, errBadCredentials
 	}
-	return i.startSession(ctx, id, scope)
+	tok, err := i.startSession(ctx, cred, scope)
+	if errors.Is(err, ErrCredentialChanged) {
+		// The password changed or the account went while bcrypt ran: the
+		// password checked is no longer the account's.
+		return nil, errBadCredentials
+	}
+	return tok, err
 }
 
 // spendDummy runs one bcrypt comparison against the dummy hash. The input is
@@ -194,34 +210,40 @@ func (i *Issuer) spendDummy(password string) {
 
 // lookup returns a nil hash (and no error) for an email that is malformed or
 // unknown, so both take the dummy path.
-func (i *Issuer) lookup(ctx context.Context, email string) (int64, []byte, error) {
+func (i *Issuer) lookup(ctx context.Context, email string) (Credential, error) {
 	e, err := origin.NormalizeEmail(email)
 	if err != nil {
-		return 0, nil, nil
+		return Credential{}, nil
 	}
-	id, hash, err := i.opts.Credentials.FindCredentials(ctx, e)
+	cred, err := i.opts.Credentials.FindCredentials(ctx, e)
 	if origin.ErrorCode(err) == origin.ENOTFOUND {
-		return 0, nil, nil
+		return Credential{}, nil
 	} else if err != nil {
-		return 0, nil, err
+		return Credential{}, err
 	}
-	return id, hash, nil
+	return cred, nil
 }
 
-// startSession starts a session for user id and issues its first access
-// and refresh tokens. A password change or deletion at second T sets the
-// subject's cutoff to T+1, strictly after every token issued so far; a
-// token issued right after the change, still within second T, must work
-// too, yet its iat may not lie in the future (the auth step refuses an iat
-// later than now + leeway, and the leeway may be 0). So it waits for the
-// clock to reach the cutoff: at most a second, once after a change.
-func (i *Issuer) startSession(ctx context.Context, id int64, scope string) (*origin.Token, error) {
-	subject := origin.SubjectOf(id)
+// errCutoffAhead: the subject's cutoff is ahead of the clock (a change in
+// this very second); startSession waits outside the transaction and tries
+// again.
+var errCutoffAhead = errors.New("tokens: subject cutoff ahead of the clock")
+
+// startSession starts a session for the credential's user, if its
+// credential has not changed since it was read (ErrCredentialChanged
+// otherwise), and issues its first access and refresh tokens. The iat is
+// stamped inside ConfirmCredential's transaction, with the cutoff read
+// there (a deletion cuts off every token of the subject), and the session is
+// stored by CreateSession, which checks the credential version again under
+// the lock every password change takes: a change that commits before it
+// refuses the sign-in, one that commits after ends the session.
+//
+// A deletion at second T sets the cutoff to T+1, strictly after every token
+// issued so far; iat may not lie in the future (the auth step refuses an
+// iat later than now + leeway, and the leeway may be 0), so a cutoff ahead
+// of the clock is waited for, outside the transaction: at most a second.
+func (i *Issuer) startSession(ctx context.Context, cred Credential, scope string) (*origin.Token, error) {
 	key, err := i.activeKey(ctx)
-	if err != nil {
-		return nil, err
-	}
-	validAfter, err := i.opts.Subjects.SubjectValidAfter(ctx, subject)
 	if err != nil {
 		return nil, err
 	}
@@ -233,26 +255,43 @@ func (i *Issuer) startSession(ctx context.Context, id int64, scope string) (*ori
 	if err != nil {
 		return nil, err
 	}
-	if err := waitUntil(ctx, i.opts.Now, validAfter); err != nil {
-		return nil, err
+	var now time.Time
+	var iat int64
+	for waited := false; ; waited = true {
+		var ahead int64
+		err := i.opts.Credentials.ConfirmCredential(ctx, cred.UserID, cred.Version, func(validAfter int64) error {
+			now = i.opts.Now()
+			if validAfter > now.Unix() && !waited {
+				ahead = validAfter
+				return errCutoffAhead
+			}
+			iat = max(now.Unix(), validAfter) // equal to now unless the clock is not real (tests)
+			return nil
+		})
+		if errors.Is(err, errCutoffAhead) {
+			if err := waitUntil(ctx, i.opts.Now, ahead); err != nil {
+				return nil, err
+			}
+			continue
+		}
+		if err != nil {
+			return nil, err
+		}
+		break
 	}
-	now := i.opts.Now()
-	iat := max(now.Unix(), validAfter) // equal to now unless the clock is not real (tests)
 	exp := iat + int64(i.opts.Lifetime/time.Second)
 	// RefreshIdle ≤ RefreshAbsolute (NewIssuer), so the first refresh
 	// token lapses before the session's absolute limit.
 	expires := now.Add(i.opts.RefreshAbsolute)
 	idle := now.Add(i.opts.RefreshIdle)
 	err = i.opts.Sessions.CreateSession(ctx, NewSession{
-		ID: sid, UserID: id, Scope: scope, RefreshHash: HashRefreshToken(refresh),
-		Now: now, IdleExpiresAt: idle, ExpiresAt: expires, AccessExp: exp,
+		ID: sid, UserID: cred.UserID, CredentialVersion: cred.Version, Scope: scope,
+		RefreshHash: HashRefreshToken(refresh), Now: now, IdleExpiresAt: idle, ExpiresAt: expires, AccessExp: exp,
 	})
-	if origin.ErrorCode(err) == origin.ENOTFOUND {
-		return nil, errBadCredentials // the account was deleted meanwhile
-	} else if err != nil {
+	if err != nil {
 		return nil, err
 	}
-	return i.sign(key, subject, scope, sid, now.Unix(), iat, exp, refresh, idle)
+	return i.sign(key, origin.SubjectOf(cred.UserID), scope, sid, now.Unix(), iat, exp, refresh, idle)
 }
 
 // Refresh implements origin.AuthService: it rotates the refresh token and

@@ -21,9 +21,13 @@ type fakeStore struct {
 	users      map[string]int64
 	hashes     map[int64][]byte
 	key        *KeyPair
+	versions   map[int64]int64
 	validAfter map[string]int64
 	refreshes  int
 	sessions   fakeSessions
+	// afterFind, when set, runs after FindCredentials has read a
+	// credential: the window in which a password check is under way.
+	afterFind func()
 }
 
 func newFakeStore(t *testing.T, alg string) *fakeStore {
@@ -39,19 +43,53 @@ func newFakeStore(t *testing.T, alg string) *fakeStore {
 	return &fakeStore{
 		users:      map[string]int64{"alice@example.com": 7},
 		hashes:     map[int64][]byte{7: h},
+		versions:   map[int64]int64{7: 0},
 		key:        k,
 		validAfter: map[string]int64{},
 	}
 }
 
-func (f *fakeStore) FindCredentials(_ context.Context, email string) (int64, []byte, error) {
+func (f *fakeStore) FindCredentials(_ context.Context, email string) (Credential, error) {
+	f.mu.Lock()
+	id, ok := f.users[email]
+	c := Credential{UserID: id, Hash: f.hashes[id], Version: f.versions[id]}
+	hook := f.afterFind
+	f.mu.Unlock()
+	if !ok {
+		return Credential{}, origin.Errorf(origin.ENOTFOUND, "user not found")
+	}
+	if hook != nil {
+		hook()
+	}
+	return c, nil
+}
+
+func (f *fakeStore) ConfirmCredential(_ context.Context, id, version int64, issue func(int64) error) error {
 	f.mu.Lock()
 	defer f.mu.Unlock()
-	id, ok := f.users[email]
-	if !ok {
-		return 0, nil, origin.Errorf(origin.ENOTFOUND, "user not found")
+	if v, ok := f.versions[id]; !ok || v != version {
+		return ErrCredentialChanged
 	}
-	return id, f.hashes[id], nil
+	return issue(f.validAfter[origin.SubjectOf(id)])
+}
+
+// changePassword is what a store's password change does: a new hash, the
+// version moved, the cutoff set to the next second.
+func (f *fakeStore) changePassword(id int64, now time.Time) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	f.hashes[id] = []byte("$2a$04$changed")
+	f.versions[id]++
+	f.validAfter[origin.SubjectOf(id)] = now.Unix() + 1
+}
+
+// deleteUser is what a store's deletion does.
+func (f *fakeStore) deleteUser(id int64, now time.Time) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	delete(f.hashes, id)
+	delete(f.versions, id)
+	f.validAfter[origin.SubjectOf(id)] = now.Unix() + 1
 }
 
 func (f *fakeStore) ActiveKey(context.Context) (*KeyPair, error) {
@@ -61,12 +99,6 @@ func (f *fakeStore) ActiveKey(context.Context) (*KeyPair, error) {
 		return nil, ErrNoActiveKey
 	}
 	return f.key, nil
-}
-
-func (f *fakeStore) SubjectValidAfter(_ context.Context, s string) (int64, error) {
-	f.mu.Lock()
-	defer f.mu.Unlock()
-	return f.validAfter[s], nil
 }
 
 func (f *fakeStore) Refresh(context.Context) error {
@@ -83,7 +115,7 @@ func newTestIssuer(t *testing.T, f *fakeStore) *Issuer {
 	i, err := NewIssuer(IssuerOptions{
 		Issuer: "https://origin.test", Audiences: []string{"todos", "edge"},
 		Lifetime: 15 * time.Minute, BcryptCost: bcrypt.MinCost,
-		Credentials: f, Keys: f, Subjects: f, Sessions: &f.sessions, Notifier: f,
+		Credentials: f, Keys: f, Sessions: &f.sessions, Notifier: f,
 		Now: func() time.Time { return testNow },
 	})
 	if err != nil {
@@ -237,6 +269,29 @@ func TestAuthenticateAfterCutoff(t *testing.T) {
 	}
 }
 
+// A password change or deletion committed while a login's bcrypt runs (after
+// its hash was read) makes the login fail: the token it would issue would
+// carry an iat at or after the change's cutoff and outlive the change.
+func TestAuthenticateRacingCredentialChange(t *testing.T) {
+	for _, tc := range []struct {
+		name   string
+		change func(f *fakeStore)
+	}{
+		{"password change", func(f *fakeStore) { f.changePassword(7, testNow.Add(-2*time.Second)) }},
+		{"deletion", func(f *fakeStore) { f.deleteUser(7, testNow.Add(-2*time.Second)) }},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			f := newFakeStore(t, origin.AlgEdDSA)
+			f.afterFind = func() { tc.change(f) }
+			iss := newTestIssuer(t, f)
+			tok, err := iss.Authenticate(context.Background(), origin.Credentials{Email: "alice@example.com", Password: "correct horse"})
+			if origin.ErrorCode(err) != origin.EUNAUTHORIZED {
+				t.Fatalf("login racing a %s: token %v, err %v; want EUNAUTHORIZED", tc.name, tok, err)
+			}
+		})
+	}
+}
+
 func TestNarrowScope(t *testing.T) {
 	tests := []struct {
 		in       string
@@ -301,7 +356,7 @@ func benchmarkFailedLogin(b *testing.B, email string) {
 	f := &fakeStore{users: map[string]int64{"alice@example.com": 7}, hashes: map[int64][]byte{}}
 	f.hashes[7], _ = bcrypt.GenerateFromPassword([]byte("correct horse"), bcrypt.DefaultCost)
 	iss, err := NewIssuer(IssuerOptions{Issuer: "i", Audiences: []string{"a"}, BcryptCost: bcrypt.DefaultCost,
-		Credentials: f, Keys: f, Subjects: f, Sessions: &f.sessions})
+		Credentials: f, Keys: f, Sessions: &f.sessions})
 	if err != nil {
 		b.Fatal(err)
 	}
@@ -318,7 +373,7 @@ func BenchmarkFailedLoginUnknownEmail(b *testing.B) { benchmarkFailedLogin(b, "b
 func BenchmarkFailedLoginUnknownEmailLongPassword(b *testing.B) {
 	f := &fakeStore{users: map[string]int64{}, hashes: map[int64][]byte{}}
 	iss, err := NewIssuer(IssuerOptions{Issuer: "i", Audiences: []string{"a"}, BcryptCost: bcrypt.DefaultCost,
-		Credentials: f, Keys: f, Subjects: f, Sessions: &f.sessions})
+		Credentials: f, Keys: f, Sessions: &f.sessions})
 	if err != nil {
 		b.Fatal(err)
 	}

@@ -52,6 +52,12 @@ func GenerateKey(alg string, random io.Reader) (*KeyPair, error) {
 	if _, err := io.ReadFull(random, kidBytes); err != nil {
 		return nil, fmt.Errorf("tokens: kid: %w", err)
 	}
+	// A kid is typed on command lines (`origin keys retire KID`), where one
+	// starting with '-' would read as a flag: the first byte's top six bits
+	// never make that character (62 in the URL alphabet).
+	if kidBytes[0]>>2 == 62 {
+		kidBytes[0] ^= 0x80
+	}
 	kid := b64.EncodeToString(kidBytes)
 	var private []byte
 	switch alg {

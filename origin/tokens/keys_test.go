@@ -1,10 +1,13 @@
 package tokens
 
 import (
+	"bytes"
 	"crypto/ecdsa"
 	"crypto/ed25519"
 	"crypto/elliptic"
+	"crypto/rand"
 	"errors"
+	"io"
 	"math/big"
 	"testing"
 
@@ -119,5 +122,20 @@ func TestParseKeyPairRejects(t *testing.T) {
 	}
 	if _, err := GenerateKey("none", nil); !errors.Is(err, ErrUnsupportedAlg) {
 		t.Fatalf("GenerateKey(none) = %v", err)
+	}
+}
+
+// TestKidNeverStartsWithDash: a kid whose random bytes would encode to a
+// leading '-' is changed, so that it never reads as a flag on a command line.
+func TestKidNeverStartsWithDash(t *testing.T) {
+	for _, first := range []byte{0xF8, 0xF9, 0xFA, 0xFB} { // 111110xx: '-' in base64url
+		random := io.MultiReader(bytes.NewReader(append([]byte{first}, make([]byte, 15)...)), rand.Reader)
+		k, err := GenerateKey(origin.AlgEdDSA, random)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if k.Kid == "" || k.Kid[0] == '-' {
+			t.Errorf("first byte %#x: kid %q", first, k.Kid)
+		}
 	}
 }

@@ -32,7 +32,12 @@ var refreshTokenChars = b64.EncodedLen(refreshLen)
 // revocation of its sid, which the store makes effective at the auth step
 // before it returns (as origin.SessionService.EndSession does).
 type SessionStore interface {
-	// CreateSession stores a new session with its first refresh token.
+	// CreateSession stores a new session with its first refresh token, if
+	// the user's credential version is still s.CredentialVersion, checked
+	// under the lock every password change and deletion of the user takes;
+	// otherwise it returns ErrCredentialChanged. So a session started with
+	// a password that a change has just replaced is never stored, and one
+	// stored before the change is ended by it.
 	CreateSession(ctx context.Context, s NewSession) error
 	// RotateRefreshToken exchanges the refresh token whose hash is
 	// r.OldHash for r.NewHash in one transaction: the old one is marked
@@ -52,11 +57,14 @@ type SessionStore interface {
 
 // NewSession is a session as the issuer starts it.
 type NewSession struct {
-	ID          string
-	UserID      int64
-	Scope       string
-	RefreshHash []byte
-	Now         time.Time // created_at and last_used_at
+	ID     string
+	UserID int64
+	// CredentialVersion is the version of the credential the sign-in
+	// checked the password against.
+	CredentialVersion int64
+	Scope             string
+	RefreshHash       []byte
+	Now               time.Time // created_at and last_used_at
 	// IdleExpiresAt is when the first refresh token lapses unused;
 	// ExpiresAt the session's absolute limit (IdleExpiresAt ≤ ExpiresAt).
 	IdleExpiresAt, ExpiresAt time.Time

@@ -192,7 +192,7 @@ func TestNewIssuerRefreshLimits(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			_, err := NewIssuer(IssuerOptions{Issuer: "i", Audiences: []string{"a"}, BcryptCost: 4,
-				Credentials: f, Keys: f, Subjects: f, Sessions: &f.sessions,
+				Credentials: f, Keys: f, Sessions: &f.sessions,
 				RefreshIdle: tt.idle, RefreshAbsolute: tt.absolute})
 			if (err == nil) != tt.ok {
 				t.Fatalf("NewIssuer = %v, want ok=%v", err, tt.ok)

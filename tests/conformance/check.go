@@ -13,7 +13,7 @@ import (
 // every mismatch found; none means the vector passed.
 //
 // Each field present in v.Expect is compared exactly: allow, status,
-// subject, jti, expires_at, error and error_description by value; scopes as
+// subject, jti, sid, expires_at, error and error_description by value; scopes as
 // an ordered array, where [] demands a present, empty array; a JSON null
 // demands that the field be absent. www_authenticate is compared exactly, with
 // one allowance: when the vector expects an error code, the header's
@@ -23,7 +23,7 @@ import (
 // Whatever the vector says, every Decision must also keep these invariants:
 // allow is true exactly when status is 200; an allowed Decision carries no
 // error, error_description or www_authenticate; a denied one carries no
-// subject, scopes, jti or expires_at; an error code comes with a non-empty
+// subject, scopes, jti, sid or expires_at; an error code comes with a non-empty
 // error_description; and neither error_description nor www_authenticate
 // contains the request's credential or any long part of it.
 func Check(v *Vector, decision []byte) []string {
@@ -114,7 +114,7 @@ func (c *checker) expectFields(expect map[string]json.RawMessage) {
 			continue
 		}
 		switch name {
-		case "allow", "status", "subject", "jti", "expires_at", "error", "error_description":
+		case "allow", "status", "subject", "jti", "sid", "expires_at", "error", "error_description":
 			if !jsonEqual(want, got) {
 				c.fail("%s: want %s, got %s", name, want, got)
 			}
@@ -208,7 +208,7 @@ func (c *checker) invariants(v *Vector) {
 			}
 		}
 	} else {
-		for _, f := range []string{"subject", "scopes", "jti", "expires_at"} {
+		for _, f := range []string{"subject", "scopes", "jti", "sid", "expires_at"} {
 			if c.present(f) {
 				c.fail("invariant: a denied decision carries %s", f)
 			}

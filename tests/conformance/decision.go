@@ -38,6 +38,9 @@ func DecisionJSON(d edgeauth.Decision) []byte {
 	if d.JTI != "" {
 		field("jti", d.JTI)
 	}
+	if d.SID != "" {
+		field("sid", d.SID)
+	}
 	if d.ExpiresAt != 0 {
 		field("expires_at", d.ExpiresAt)
 	}
@@ -49,6 +52,9 @@ func DecisionJSON(d edgeauth.Decision) []byte {
 	}
 	if d.WWWAuthenticate != "" {
 		field("www_authenticate", d.WWWAuthenticate)
+	}
+	if d.Reason != "" {
+		field("reason", d.Reason)
 	}
 	b.WriteByte('}')
 	return b.Bytes()

@@ -95,7 +95,7 @@ func TestDifferential(t *testing.T) {
 			switch {
 			case d.Allow:
 				native = true
-			case d.Status == 401 && d.Error == edgeauth.ErrInvalidToken:
+			case d.Status == 401 && d.Error == edgeauth.CodeInvalidToken:
 			default:
 				t.Fatalf("not a token-level decision: %+v", d)
 			}

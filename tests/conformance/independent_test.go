@@ -32,6 +32,9 @@ type indepConfig struct {
 	Revoked            []struct {
 		JTI string `json:"jti"`
 	} `json:"revoked"`
+	RevokedSessions []struct {
+		SID string `json:"sid"`
+	} `json:"revoked_sessions"`
 	SubjectsValidAfter map[string]int64 `json:"subjects_valid_after"`
 	Default            string           `json:"default"`
 }
@@ -163,6 +166,12 @@ func checkClaimsIndep(c *indepConfig, payload []byte, now int64) error {
 	if !ok || jti == "" || len(jti) > 128 {
 		return refuse("jti")
 	}
+	sid, hasSID := cl["sid"]
+	if hasSID {
+		if s, ok := sid.(string); !ok || s == "" || len(s) > 128 {
+			return refuse("sid")
+		}
+	}
 	if s, present := cl["scope"]; present {
 		if _, ok := s.(string); !ok {
 			return refuse("scope is not a string")
@@ -196,6 +205,11 @@ func checkClaimsIndep(c *indepConfig, payload []byte, now int64) error {
 	for _, r := range c.Revoked {
 		if r.JTI == jti {
 			return refuse("revoked")
+		}
+	}
+	for _, r := range c.RevokedSessions {
+		if hasSID && r.SID == sid {
+			return refuse("session revoked")
 		}
 	}
 	if cut, ok := c.SubjectsValidAfter[sub]; ok && iat < cut {

@@ -126,6 +126,14 @@ func (r *response) problem(t testing.TB, status int, code string) problem {
 	if code != "" && p.Error != code {
 		t.Fatalf("problem error %q, want %q: %s", p.Error, code, r.body)
 	}
+	// One 404 detail whoever answers (the auth step, the router, the
+	// store), and RFC 9110's titles.
+	if status == http.StatusNotFound && p.Detail != "not found" {
+		t.Fatalf("404 detail %q, want %q", p.Detail, "not found")
+	}
+	if status == http.StatusRequestEntityTooLarge && p.Title != "Content Too Large" {
+		t.Fatalf("413 title %q, want %q", p.Title, "Content Too Large")
+	}
 	return p
 }
 

@@ -1,7 +1,8 @@
 // Package e2e holds the end-to-end tests of the origin: each test group
-// builds nothing itself but starts the real `origin` binary (built once in
-// TestMain) on a fresh SQLite database and a random port, with the real
-// wasm auth step, and talks to it over real HTTP. See origin_test.go for the
+// starts the real `origin` binary (built once in TestMain; the
+// self-contained test builds its own, with the module under test embedded)
+// on a fresh SQLite database and a random port, with the real wasm auth
+// step, and talks to it over real HTTP. See origin_test.go for the
 // process harness and api_test.go onwards for what is covered.
 //
 // Run with `go test ./tests/e2e/` from the repository root after

@@ -34,8 +34,12 @@ func TestRevocation(t *testing.T) {
 	t.Run("password change ends every other session", func(t *testing.T) {
 		u := o.register(t, "pwchange")
 		changer, other := o.signIn(t, u, ""), o.signIn(t, u, "")
-		o.do(t, "PATCH", u.path(), req{token: changer.Token, body: `{"password":"a-brand-new-password"}`}).json(t, 200, nil)
 		o.secret("a-brand-new-password")
+		// The token alone cannot change the password.
+		o.do(t, "PATCH", u.path(), req{token: changer.Token, body: `{"password":"a-brand-new-password"}`}).problem(t, http.StatusBadRequest, "invalid")
+		o.do(t, "PATCH", u.path(), req{token: changer.Token, body: `{"password":"a-brand-new-password","current_password":"not-the-password"}`}).
+			problem(t, http.StatusForbidden, "invalid_current_password")
+		o.do(t, "PATCH", u.path(), req{token: changer.Token, body: fmt.Sprintf(`{"password":"a-brand-new-password","current_password":%q}`, u.password)}).json(t, 200, nil)
 		refused(t, o, u, other.Token)
 		o.do(t, "POST", "/authenticate/refresh", req{body: fmt.Sprintf(`{"refresh_token":%q}`, other.RefreshToken)}).problem(t, 400, "invalid_grant")
 		// The session that made the change stays signed in.

@@ -21,7 +21,7 @@ import { join } from "node:path";
 
 import { countVectors, loadCorpus, recordDir } from "./corpus.mjs";
 
-const OMITEMPTY = ["subject", "scopes", "jti", "expires_at", "error", "error_description", "www_authenticate"];
+const OMITEMPTY = ["subject", "scopes", "jti", "sid", "expires_at", "error", "error_description", "www_authenticate", "reason"];
 
 /** The comparable form of a decision text (null stays null). */
 export function normalise(text) {

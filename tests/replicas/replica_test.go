@@ -61,6 +61,8 @@ func startCluster(t testing.TB, dbURL string, n int) *cluster {
 		"SERVER_HOST=127.0.0.1",
 		"SERVER_PORT=0",
 		"SERVER_ENABLE_SECURITY=true",
+		// One issuer for all: unset, each would name its own listener.
+		"AUTH_ISSUER=http://replicas.test",
 		"AUTH_MODULE="+edgeauthtest.ModulePath(t),
 		"AUTH_CACHE_DIR="+wazeroCache,
 		"AUTH_LEEWAY_SECONDS=0",

@@ -129,8 +129,9 @@ func TestReplicas(t *testing.T) {
 	t.Run("a password change on one ends the other sessions on all", func(t *testing.T) {
 		old := a.login(t, ada)
 		start := time.Now()
+		current := ada.password
 		ada.password = "a-new-password-for-ada"
-		cc.must(t, http.StatusOK, "PATCH", ada.path(""), old, fmt.Sprintf(`{"password":%q}`, ada.password), nil)
+		cc.must(t, http.StatusOK, "PATCH", ada.path(""), old, fmt.Sprintf(`{"password":%q,"current_password":%q}`, ada.password, current), nil)
 		took := c.waitAll(t, "password change", propagationBound, start, func(r *replica) bool {
 			s2, _, e2 := r.do("GET", ada.path(""), tokenB, "")
 			return e2 == nil && s2 == http.StatusUnauthorized

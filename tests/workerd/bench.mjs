@@ -29,7 +29,7 @@ const N = 100; // distinct tokens per algorithm
 const b64 = (x) => Buffer.from(typeof x === "string" ? x : JSON.stringify(x)).toString("base64url");
 
 // A config trusting one fresh key per algorithm, and N distinct tokens each.
-function fixtures() {
+export function fixtures() {
   const ed = generateKeyPairSync("ed25519");
   const ec = generateKeyPairSync("ec", { namedCurve: "P-256" });
   const jwk = (k, kid, alg) => ({ ...k.publicKey.export({ format: "jwk" }), kid, alg });
@@ -52,7 +52,7 @@ function fixtures() {
 const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 const fmt = (ms) => (ms >= 1 ? `${ms.toFixed(2)} ms` : `${(ms * 1000).toFixed(0)} µs`);
 
-async function benchNode(bytes, fx) {
+export async function benchNode(bytes, fx) {
   const out = {};
   let t = performance.now();
   const module = await WebAssembly.compile(bytes);
@@ -61,26 +61,38 @@ async function benchNode(bytes, fx) {
   const auth = await EdgeAuth.create(module);
   out.firstInstance = performance.now() - t;
   if (!auth.configure(fx.config).ok) throw new Error("node: bench config rejected");
+  // CPU time (ms) of the process, beside wall time: on a shared machine
+  // wall time includes waiting for a CPU.
+  const cpu = () => {
+    const u = process.cpuUsage();
+    return (u.user + u.system) / 1000;
+  };
   for (const [alg, reqs] of Object.entries(fx.requests)) {
     const cold = [];
+    const coldCpu = [];
     for (let r = 0; r < 5; r++) {
       auth.configure(fx.config); // a new Config empties the token cache
       t = performance.now();
+      const c = cpu();
       for (const q of reqs) if (!auth.authorize(q).allow) throw new Error(`node: ${alg} token not allowed`);
+      coldCpu.push((cpu() - c) / reqs.length);
       cold.push((performance.now() - t) / reqs.length);
     }
     const cached = [];
+    const cachedCpu = [];
     for (let r = 0; r < 5; r++) {
       t = performance.now();
+      const c = cpu();
       for (let i = 0; i < 1000; i++) auth.authorize(reqs[0]);
+      cachedCpu.push((cpu() - c) / 1000);
       cached.push((performance.now() - t) / 1000);
     }
-    out[alg] = { cold: median(cold), cached: median(cached) };
+    out[alg] = { cold: median(cold), cached: median(cached), coldCpu: median(coldCpu), cachedCpu: median(cachedCpu) };
   }
   return out;
 }
 
-async function benchWorkerd(wasmPath, fx) {
+export async function benchWorkerd(wasmPath, fx) {
   const server = await startConformanceWorker(wasmPath);
   try {
     const post = async (path, body) => {
@@ -160,19 +172,23 @@ async function benchGateStartup(wasmPath, fx) {
   return { first: median(firsts), steady: median(steady) };
 }
 
-const wasmPath = modulePath();
-const bytes = readFileSync(wasmPath);
-const fx = fixtures();
-const node = await benchNode(bytes, fx);
-const workerd = await benchWorkerd(wasmPath, fx);
-const gate = await benchGateStartup(wasmPath, fx);
+// Run as a script; tests/jshosts/bench.mjs and budget.mjs import fixtures,
+// benchNode and benchWorkerd.
+if (import.meta.url === `file://${process.argv[1]}`) {
+  const wasmPath = modulePath();
+  const bytes = readFileSync(wasmPath);
+  const fx = fixtures();
+  const node = await benchNode(bytes, fx);
+  const workerd = await benchWorkerd(wasmPath, fx);
+  const gate = await benchGateStartup(wasmPath, fx);
 
-console.log(`edgeauth module: ${(bytes.length / 1e6).toFixed(2)} MB`);
-console.log("per verify of an allowed request (cold: a new token; cached: the same token again)");
-console.log("  alg     node cold   node cached   workerd cold   workerd cached");
-for (const alg of Object.keys(fx.requests)) {
-  const c = (x) => fmt(x).padStart(12);
-  console.log(`  ${alg.padEnd(6)}${c(node[alg].cold)}${c(node[alg].cached)}  ${c(workerd[alg].cold)}  ${c(workerd[alg].cached)}`);
+  console.log(`edgeauth module: ${(bytes.length / 1e6).toFixed(2)} MB`);
+  console.log("per verify of an allowed request (cold: a new token; cached: the same token again)");
+  console.log("  alg     node cold   node cached   workerd cold   workerd cached");
+  for (const alg of Object.keys(fx.requests)) {
+    const c = (x) => fmt(x).padStart(12);
+    console.log(`  ${alg.padEnd(6)}${c(node[alg].cold)}${c(node[alg].cached)}  ${c(workerd[alg].cold)}  ${c(workerd[alg].cached)}`);
+  }
+  console.log(`node: compile ${fmt(node.compile)}, first instance (instantiate + _initialize) ${fmt(node.firstInstance)}`);
+  console.log(`gate on workerd: first request ${fmt(gate.first)} (config fetch + instance + check), then ${fmt(gate.steady)} per request (median, loopback, via the stub origin)`);
 }
-console.log(`node: compile ${fmt(node.compile)}, first instance (instantiate + _initialize) ${fmt(node.firstInstance)}`);
-console.log(`gate on workerd: first request ${fmt(gate.first)} (config fetch + instance + check), then ${fmt(gate.steady)} per request (median, loopback, via the stub origin)`);

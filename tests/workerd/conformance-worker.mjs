@@ -4,6 +4,7 @@
 // so a runner can keep a configured instance beside a never-configured one.
 //   POST /new         discards the instance (the next call starts afresh)
 //   POST /configure   body = Config JSON    -> {ok, error}
+//   POST /update      body = Update JSON    -> {ok, error, unsupported}
 //   POST /authorize   body = Request JSON   -> the Decision JSON, byte for byte
 //   POST /bench?repeat=K  body = a JSON array of Request JSON texts -> runs
 //                     authorize on each, K times over; answers how many were
@@ -34,7 +35,9 @@ export default {
       const headers = { "content-type": "application/json", "x-instance-started": String(started) };
       switch (url.pathname) {
         case "/configure":
-          return new Response(JSON.stringify(auth.configure(body)), { headers });
+          return new Response(JSON.stringify(auth.configure(body)), { headers: { ...headers, "x-memory-bytes": String(auth.memoryBytes) } });
+        case "/update":
+          return new Response(JSON.stringify(auth.update(body)), { headers: { ...headers, "x-memory-bytes": String(auth.memoryBytes) } });
         case "/authorize":
           return new Response(auth.authorizeJSON(body), { headers });
         case "/bench": {

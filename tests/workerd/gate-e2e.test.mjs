@@ -110,6 +110,13 @@ test("gate end to end", async (t) => {
     const noToken = await call("GET", `/users/${alice.id}/todos`);
     await assertStoppedAtGate(noToken, 401);
     assert.match(noToken.headers.get("www-authenticate"), /^Bearer realm="/);
+    // The challenge names the origin's metadata (its issuer follows its
+    // listener), which the gate forwards as a public route.
+    const metadata = `${origin.url}/.well-known/oauth-protected-resource`;
+    assert.ok(noToken.headers.get("www-authenticate").endsWith(`, resource_metadata="${metadata}"`), noToken.headers.get("www-authenticate"));
+    const pr = await call("GET", "/.well-known/oauth-protected-resource");
+    assert.equal(pr.status, 200);
+    assert.equal(pr.json.resource, origin.url);
     const garbage = await call("GET", `/users/${alice.id}/todos`, { token: "not.a.token" });
     await assertStoppedAtGate(garbage, 401, "invalid_token");
     assert.match(garbage.headers.get("www-authenticate"), /error="invalid_token"/);

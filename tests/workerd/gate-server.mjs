@@ -28,6 +28,7 @@ export function startGate(wasmPath, { origin, ttlSeconds = 10, kidCooldownSecond
         KID_REFRESH_COOLDOWN_SECONDS: "EDGEAUTH_KID_REFRESH_COOLDOWN_SECONDS",
         CONFIG_RETRY_SECONDS: "EDGEAUTH_CONFIG_RETRY_SECONDS",
         EDGE_CONFIG_TOKEN: "EDGEAUTH_CONFIG_TOKEN",
+        CLIENT_IP_SOURCE: "EDGEAUTH_CLIENT_IP_SOURCE",
       },
       loopback: true,
     }),
@@ -38,6 +39,7 @@ export function startGate(wasmPath, { origin, ttlSeconds = 10, kidCooldownSecond
         EDGEAUTH_KID_REFRESH_COOLDOWN_SECONDS: String(kidCooldownSeconds),
         EDGEAUTH_CONFIG_RETRY_SECONDS: String(retrySeconds),
         EDGEAUTH_CONFIG_TOKEN: configToken,
+        EDGEAUTH_CLIENT_IP_SOURCE: "socket",
       },
     },
   );

@@ -10,7 +10,9 @@
 # (EDGEAUTH_ORIGIN, EDGEAUTH_CONFIG_TTL_SECONDS, EDGEAUTH_KID_REFRESH_COOLDOWN_SECONDS,
 # EDGEAUTH_CONFIG_RETRY_SECONDS, and the secret EDGEAUTH_CONFIG_TOKEN, which the
 # Worker sees as EDGE_CONFIG_TOKEN); override the listening address with
-# `--socket-addr http=127.0.0.1:PORT`.
+# `--socket-addr http=127.0.0.1:PORT`. The client's address is the socket's
+# peer (CLIENT_IP_SOURCE "socket"): the http socket must not set a
+# cfBlobHeader, or a client could name its own.
 using Workerd = import "/workerd/workerd.capnp";
 
 const config :Workerd.Config = (
@@ -39,5 +41,6 @@ const gate :Workerd.Worker = (
     (name = "KID_REFRESH_COOLDOWN_SECONDS", fromEnvironment = "EDGEAUTH_KID_REFRESH_COOLDOWN_SECONDS"),
     (name = "CONFIG_RETRY_SECONDS", fromEnvironment = "EDGEAUTH_CONFIG_RETRY_SECONDS"),
     (name = "EDGE_CONFIG_TOKEN", fromEnvironment = "EDGEAUTH_CONFIG_TOKEN"),
+    (name = "CLIENT_IP_SOURCE", text = "socket"),
   ],
 );

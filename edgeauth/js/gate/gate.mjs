@@ -9,10 +9,18 @@
 //     normalised it — the very path it forwards) and the Authorization values.
 //   - A denial is answered here, never forwarded: the module's status, its
 //     WWW-Authenticate, and an RFC 9457 problem+json body like the origin's.
+//     A Bearer challenge gets RFC 9728's resource_metadata, the config's
+//     issuer + /.well-known/oauth-protected-resource, exactly as the origin
+//     adds it to its own challenges (the module's ABI is left as it is).
 //   - An allowed request goes to the origin with X-Auth-Subject and
 //     X-Auth-Scopes set from the verified token, after every X-Auth-* header
 //     the client sent was removed (a client cannot claim an identity). The
 //     Authorization header is forwarded: the origin checks it again.
+//   - It sets X-Forwarded-For to the client's real address (the one the
+//     platform saw, see clientAddress) after removing every header a client
+//     could name an address with (X-Forwarded-For, X-Real-IP, Forwarded,
+//     ...): the origin limits password guessing per client address, and a
+//     client must not choose its own.
 //   - It fails closed: no config yet, a module failure or a bad setting is an
 //     error answer, never a forward.
 //
@@ -22,6 +30,11 @@
 //                                 a logout reaches the gate within it
 //   KID_REFRESH_COOLDOWN_SECONDS  minimum time between unknown-kid refreshes (default 10)
 //   CONFIG_RETRY_SECONDS          wait after a failed config fetch (default 5)
+//   CLIENT_IP_SOURCE              where the client's address comes from: "cf-connecting-ip"
+//                                 (Cloudflare Workers, which set that header and overwrite a
+//                                 client's), "socket" (workerd elsewhere: request.cf.clientIp,
+//                                 the peer of the connection), or "auto" (the default: socket
+//                                 when the runtime gives it, else the header)
 // and one Worker secret (`wrangler secret put EDGE_CONFIG_TOKEN`):
 //   EDGE_CONFIG_TOKEN             the origin's edge.configToken: with it the gate gets the
 //                                 revoked sessions and refuses logged-out tokens itself;
@@ -36,10 +49,29 @@ import { ConfigSource } from "./config-source.mjs";
 /** Path of the config document on the origin. */
 export const CONFIG_PATH = "/.well-known/edgeauth.json";
 
+/** Path of the RFC 9728 protected resource metadata, below the issuer. */
+export const RESOURCE_METADATA_PATH = "/.well-known/oauth-protected-resource";
+
 /** Headers the gate sets on a forwarded request; any X-Auth-* from a client is dropped. */
 export const SUBJECT_HEADER = "x-auth-subject";
 export const SCOPES_HEADER = "x-auth-scopes";
 const STRIPPED_PREFIX = "x-auth-";
+
+/** The header the origin reads the client's address from; the gate sets it. */
+export const FORWARDED_FOR_HEADER = "x-forwarded-for";
+/** Headers a client could name an address with; never forwarded as sent. */
+export const CLIENT_ADDRESS_HEADERS = [
+  "forwarded",
+  "x-forwarded-for",
+  "x-real-ip",
+  "x-client-ip",
+  "true-client-ip",
+  "cf-connecting-ip",
+  "cf-connecting-ipv6",
+  "x-cluster-client-ip",
+  "fastly-client-ip",
+];
+const CLIENT_IP_SOURCES = ["auto", "socket", "cf-connecting-ip"];
 
 const TITLES = {
   400: "Bad Request",
@@ -61,7 +93,7 @@ export class SettingsError extends Error {
 /**
  * Parses the Worker vars (see the header comment).
  * @param {Record<string, unknown>} env
- * @returns {{origin: string, ttlMs: number, kidCooldownMs: number, retryMs: number, configToken: string | null}}
+ * @returns {{origin: string, ttlMs: number, kidCooldownMs: number, retryMs: number, clientIpSource: string, configToken: string | null}}
  */
 export function parseSettings(env) {
   let origin;
@@ -79,6 +111,10 @@ export function parseSettings(env) {
     if (!/^\d+(\.\d+)?$/.test(String(v))) throw new SettingsError(`${name} must be a number of seconds`);
     return Number(v) * 1000;
   };
+  const clientIpSource = env.CLIENT_IP_SOURCE === undefined || env.CLIENT_IP_SOURCE === "" ? "auto" : String(env.CLIENT_IP_SOURCE);
+  if (!CLIENT_IP_SOURCES.includes(clientIpSource)) {
+    throw new SettingsError(`CLIENT_IP_SOURCE must be one of ${CLIENT_IP_SOURCES.join(", ")}`);
+  }
   const token = env.EDGE_CONFIG_TOKEN;
   if (token !== undefined && token !== null && typeof token !== "string") {
     throw new SettingsError("EDGE_CONFIG_TOKEN must be a string");
@@ -91,8 +127,51 @@ export function parseSettings(env) {
     ttlMs: seconds("CONFIG_TTL_SECONDS", 10),
     kidCooldownMs: seconds("KID_REFRESH_COOLDOWN_SECONDS", 10),
     retryMs: seconds("CONFIG_RETRY_SECONDS", 5),
+    clientIpSource,
     configToken: token || null,
   };
+}
+
+/**
+ * The address of the client that sent request, or null when it cannot be
+ * told. "socket": workerd's request.cf.clientIp, the peer of the connection
+ * ("ip:port" or "[ip]:port"), which a client cannot set (unless the socket is
+ * configured with a cfBlobHeader: do not). "cf-connecting-ip": the header
+ * Cloudflare sets on every request to a Worker, replacing any a client sent;
+ * anywhere else a client could send it. "auto": the socket when the runtime
+ * gives it, else the header.
+ * @param {Request & {cf?: {clientIp?: unknown}}} request
+ * @param {string} source
+ * @returns {string | null}
+ */
+export function clientAddress(request, source) {
+  const socket = typeof request.cf?.clientIp === "string" ? request.cf.clientIp : null;
+  let raw = null;
+  if (source === "socket" || (source === "auto" && socket !== null)) {
+    raw = socket === null ? null : stripPort(socket);
+  } else {
+    raw = request.headers.get("cf-connecting-ip");
+  }
+  return raw !== null && isIP(raw) ? raw : null;
+}
+
+/** "1.2.3.4:5" -> "1.2.3.4", "[::1]:5" -> "::1"; a bare address as it is. */
+function stripPort(s) {
+  const v6 = /^\[([^\]]+)\](?::\d+)?$/.exec(s);
+  if (v6) return v6[1];
+  const colons = s.split(":").length - 1;
+  return colons === 1 ? s.slice(0, s.indexOf(":")) : s;
+}
+
+/** A textual IPv4 or IPv6 address (no zone, no port). */
+function isIP(s) {
+  if (/^(25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)(\.(25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)){3}$/.test(s)) return true;
+  if (s.length > 45 || !/^[0-9A-Fa-f:.]+$/.test(s) || !s.includes(":")) return false;
+  try {
+    return new URL(`http://[${s}]/`).hostname.length > 2;
+  } catch {
+    return false;
+  }
 }
 
 /**
@@ -110,6 +189,7 @@ export function createGate({ wasmModule, fetch: fetchFn, now, log } = {}) {
   const outbound = fetchFn ?? ((...a) => fetch(...a));
   const warn = (msg, fields) => log?.warn?.(msg, fields);
   let starting = null; // Promise<{settings, auth, source}>
+  let metadataOf = { cfg: null, url: null }; // the resource_metadata URL of the last config seen
 
   async function start(env) {
     const settings = parseSettings(env);
@@ -160,14 +240,22 @@ export function createGate({ wasmModule, fetch: fetchFn, now, log } = {}) {
       }
     }
     if (!d.allow) {
-      return problem(d.status, { error: d.error, detail: d.error_description, wwwAuthenticate: d.www_authenticate });
+      if (metadataOf.cfg !== cfg) metadataOf = { cfg, url: resourceMetadataURL(cfg.json) };
+      const wwwAuthenticate = withResourceMetadata(d.www_authenticate, metadataOf.url);
+      return problem(d.status, { error: d.error, detail: d.error_description, wwwAuthenticate });
     }
 
+    const client = clientAddress(request, settings.clientIpSource);
+    if (client === null) {
+      warn("edgeauth gate cannot tell the client's address", { source: settings.clientIpSource });
+      return problem(500, { error: "server_error", detail: "the gate cannot tell the client's address" });
+    }
     const headers = new Headers(request.headers);
     for (const name of [...headers.keys()]) {
-      if (name.startsWith(STRIPPED_PREFIX)) headers.delete(name);
+      if (name.startsWith(STRIPPED_PREFIX) || CLIENT_ADDRESS_HEADERS.includes(name)) headers.delete(name);
     }
     headers.delete("host");
+    headers.set(FORWARDED_FOR_HEADER, client);
     if (d.subject) {
       headers.set(SUBJECT_HEADER, d.subject);
       headers.set(SCOPES_HEADER, (d.scopes ?? []).join(" "));
@@ -199,6 +287,39 @@ export function problem(status, { error, detail, wwwAuthenticate, retryAfter } =
   if (wwwAuthenticate) headers["www-authenticate"] = wwwAuthenticate;
   if (retryAfter) headers["retry-after"] = String(retryAfter);
   return new Response(JSON.stringify(body), { status, headers });
+}
+
+/**
+ * The URL of the protected resource metadata for a config document: its
+ * issuer (the API's base URL, scheme://host[:port]) + RESOURCE_METADATA_PATH,
+ * or null when the issuer is not such a URL (nothing is then advertised).
+ * @param {string} configJSON
+ * @returns {string | null}
+ */
+export function resourceMetadataURL(configJSON) {
+  let issuer;
+  try {
+    issuer = JSON.parse(configJSON)?.issuer;
+    if (typeof issuer !== "string") return null;
+    const u = new URL(issuer);
+    // The origin, exactly: no path, query, fragment or credentials, and
+    // nothing that would need escaping inside a quoted-string.
+    if (!/^https?:$/.test(u.protocol) || u.origin !== issuer || /["\\]/.test(issuer)) return null;
+  } catch {
+    return null;
+  }
+  return issuer + RESOURCE_METADATA_PATH;
+}
+
+/**
+ * Adds resource_metadata (RFC 9728 section 5.1) to a Bearer challenge; any
+ * other value, or one that already has it, is returned unchanged.
+ * @param {string | undefined} challenge
+ * @param {string | null} url
+ */
+export function withResourceMetadata(challenge, url) {
+  if (!url || !challenge || !challenge.startsWith("Bearer ") || challenge.includes("resource_metadata=")) return challenge;
+  return `${challenge}, resource_metadata="${url}"`;
 }
 
 /**

@@ -10,12 +10,14 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"net/http"
 	"strings"
 	"time"
 
 	"github.com/craftingapis/todos/edgeauth"
 	"github.com/craftingapis/todos/origin"
 	"github.com/craftingapis/todos/origin/controlplane"
+	"github.com/craftingapis/todos/origin/httpapi"
 )
 
 // errDenied: check-token's request would be refused (exit status 1, after
@@ -31,7 +33,14 @@ type checkTokenResult struct {
 	Decision edgeauth.Decision `json:"decision"`
 	// Reason is edgeauth.Reason of the decision: the label the metrics use.
 	Reason string `json:"reason"`
-	// Explanation says the same in words.
+	// Status is what the server would answer before any handler runs: 200
+	// when the request reaches its handler, else the auth step's denial or
+	// the router's 404 or 405 (204 for OPTIONS), as the server orders them.
+	Status int `json:"status"`
+	// Route is the template of the route that serves the request, "" when
+	// none does.
+	Route string `json:"route,omitempty"`
+	// Explanation says it in words.
 	Explanation string `json:"explanation"`
 }
 
@@ -70,9 +79,16 @@ func runCheckToken(ctx context.Context, args []string, lookupEnv func(string) (s
 	if !strings.HasPrefix(path, "/") {
 		return fmt.Errorf("%w: -path must start with /", errUsage)
 	}
+	rm, err := httpapi.MatchRoute(method, path)
+	if err != nil {
+		return fmt.Errorf("%w: -path: %v", errUsage, err)
+	}
 	if !c.Server.EnableSecurity {
 		fmt.Fprintln(stderr, "security is off (server.enableSecurity=false): the server checks no token and allows every request")
 		return nil
+	}
+	if c.Auth.Issuer == "" && c.Server.Port == 0 {
+		return fmt.Errorf("%w: auth.issuer is unset and server.port is 0, so the server's issuer is the port it chose at start; set auth.issuer (AUTH_ISSUER) to that URL", errUsage)
 	}
 
 	// Only warnings: the command's output is its decision.
@@ -99,7 +115,7 @@ func runCheckToken(ctx context.Context, args []string, lookupEnv func(string) (s
 	defer db.Close()
 	if _, err := controlplane.New(ctx, controlplane.Options{
 		Store: db.Store, Sink: sink,
-		Issuer: c.Auth.Issuer, Audiences: c.Auth.Audiences, Realm: c.Auth.Realm,
+		Issuer: c.issuerFor(c.Server.Port), Audiences: c.Auth.Audiences, Realm: c.Auth.Realm,
 		Leeway:        time.Duration(c.Auth.LeewaySeconds) * time.Second,
 		TokenLifetime: time.Duration(c.Auth.TokenLifetime),
 		Logger:        log,
@@ -116,16 +132,37 @@ func runCheckToken(ctx context.Context, args []string, lookupEnv func(string) (s
 	}
 	var out checkTokenResult
 	out.Request.Method, out.Request.Path = method, path
-	out.Decision, out.Reason, out.Explanation = d, edgeauth.Reason(d), explain(d)
+	out.Decision, out.Reason, out.Route = d, edgeauth.Reason(d), rm.Template
+	out.Status, out.Explanation = serverAnswer(method, path, d, rm)
 	enc := json.NewEncoder(stdout)
 	enc.SetIndent("", "  ")
 	if err := enc.Encode(out); err != nil {
 		return err
 	}
-	if !d.Allow {
+	if out.Status >= 400 {
 		return fmt.Errorf("%w: %s", errDenied, out.Explanation)
 	}
 	return nil
+}
+
+// serverAnswer is what the server answers method path with decision d from
+// the auth step and rm from the router, in the server's order: a served
+// path with a wrong method first (405, or 204 for OPTIONS), then the auth
+// step's denial, then the router's 404 for a path the module let through
+// but nothing serves (an unlisted path only needs a valid token).
+func serverAnswer(method, path string, d edgeauth.Decision, rm httpapi.RouteMatch) (int, string) {
+	allow := strings.Join(rm.Allow, ", ")
+	switch {
+	case rm.Status == http.StatusMethodNotAllowed && method == http.MethodOptions:
+		return http.StatusNoContent, "answered (204) with Allow: " + allow + ", no token needed"
+	case rm.Status == http.StatusMethodNotAllowed:
+		return rm.Status, fmt.Sprintf("denied (405): %s is not served at %s (Allow: %s), whatever the token", method, path, allow)
+	case !d.Allow:
+		return d.Status, explain(d)
+	case rm.Status == http.StatusNotFound:
+		return rm.Status, fmt.Sprintf("denied (404): the auth step lets it through, but no route serves %s %s", method, path)
+	}
+	return http.StatusOK, explain(d)
 }
 
 // readToken reads one token from r: the first line, trimmed, at most 64 KiB.

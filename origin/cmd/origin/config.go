@@ -9,6 +9,7 @@ import (
 	"io"
 	"log/slog"
 	"os"
+	"path/filepath"
 	"slices"
 	"time"
 
@@ -47,6 +48,9 @@ type ServerConfig struct {
 	// after SIGINT/SIGTERM.
 	ShutdownTimeout Duration `json:"shutdownTimeout"`
 	MaxBodyBytes    int64    `json:"maxBodyBytes"`
+	// CORSOrigins are the origins whose browser apps may call the API
+	// (CORS); empty, the default, sends no CORS header (cors.go).
+	CORSOrigins []string `json:"corsOrigins"`
 }
 
 // DatabaseConfig chooses the store: PostgreSQL when URL is set (replicas
@@ -65,14 +69,19 @@ type AuthConfig struct {
 	Audiences     []string `json:"audiences"`
 	Realm         string   `json:"realm"`
 	TokenLifetime Duration `json:"tokenLifetime"`
+	LeewaySeconds int64    `json:"leewaySeconds"`
+	SigningAlg    string   `json:"signingAlg"`
 	// RefreshIdleLifetime is how long a refresh token works unused;
 	// RefreshAbsoluteLifetime how long a session lasts however often it is
 	// refreshed.
 	RefreshIdleLifetime     Duration `json:"refreshIdleLifetime"`
 	RefreshAbsoluteLifetime Duration `json:"refreshAbsoluteLifetime"`
-	LeewaySeconds           int64    `json:"leewaySeconds"`
-	SigningAlg              string   `json:"signingAlg"`
-	Module                  string   `json:"module"`
+	// Module is the ABI v1 module file of the auth step; "" means the
+	// module embedded in the binary (embedded.go).
+	Module string `json:"module"`
+	// ModuleSHA256, when set, pins the module: a module with another
+	// SHA-256 (hex) is never loaded, not at start and not by a reload.
+	ModuleSHA256 string `json:"moduleSHA256"`
 	// Engine runs the auth step: "wasm" (the module under wazero, the
 	// default) or "native" (package edgeauth in-process; see engine.go).
 	Engine   string `json:"engine"`
@@ -80,9 +89,12 @@ type AuthConfig struct {
 	// DecisionCacheEntries bounds the wasm engine's host-side cache of
 	// allowed decisions (a repeated token skips the module); 0 means
 	// wasmhost's default, negative turns it off.
-	DecisionCacheEntries int    `json:"decisionCacheEntries"`
-	CacheDir             string `json:"cacheDir"`
-	BcryptCost           int    `json:"bcryptCost"`
+	DecisionCacheEntries int `json:"decisionCacheEntries"`
+	// CacheDir is wazero's compilation cache. As set, "" means the user
+	// cache folder and "none" no cache; loadConfig resolves it, so that the
+	// effective value is a folder or "" (none).
+	CacheDir   string `json:"cacheDir"`
+	BcryptCost int    `json:"bcryptCost"`
 	// PollInterval is how often the control plane looks for changes made by
 	// other processes (e.g. `origin keys rotate`).
 	PollInterval Duration `json:"pollInterval"`
@@ -115,7 +127,8 @@ func (d *Duration) UnmarshalJSON(b []byte) error {
 }
 
 // defaultConfig needs no file: a secured API on 127.0.0.1:3000 with SQLite
-// at ./data/origin.db.
+// at ./data/origin.db (relative to the working folder), the embedded auth
+// module, and an issuer that follows the listener.
 func defaultConfig() Config {
 	return Config{
 		Server: ServerConfig{
@@ -126,10 +139,10 @@ func defaultConfig() Config {
 		},
 		Database: DatabaseConfig{Path: "./data/origin.db"},
 		Auth: AuthConfig{
-			Issuer: "http://127.0.0.1:3000", Audiences: []string{"todos"}, Realm: "todos",
+			Issuer: "", Audiences: []string{"todos"}, Realm: "todos",
 			TokenLifetime: Duration(tokens.DefaultLifetime), LeewaySeconds: 30, SigningAlg: origin.AlgEdDSA,
 			RefreshIdleLifetime: Duration(tokens.DefaultRefreshIdle), RefreshAbsoluteLifetime: Duration(tokens.DefaultRefreshAbsolute),
-			Module: "build/edgeauth.wasm", Engine: engineWasm, PoolSize: 0, CacheDir: "build/wazero-cache",
+			Module: "", Engine: engineWasm, PoolSize: 0, CacheDir: "",
 			BcryptCost: 12, PollInterval: Duration(time.Second),
 		},
 		Log:       LogConfig{Level: "info"},
@@ -167,9 +180,10 @@ func settings() []setting {
 		{key: "server.idleTimeout", env: "SERVER_IDLE_TIMEOUT", flag: "idle-timeout", help: "keep-alive idle time", set: setDuration(func(c *Config) *Duration { return &c.Server.IdleTimeout })},
 		{key: "server.shutdownTimeout", env: "SERVER_SHUTDOWN_TIMEOUT", flag: "shutdown-timeout", help: "grace period for in-flight requests on shutdown", set: setDuration(func(c *Config) *Duration { return &c.Server.ShutdownTimeout })},
 		{key: "server.maxBodyBytes", env: "SERVER_MAX_BODY_BYTES", flag: "max-body-bytes", help: "request body limit", set: setInt64(func(c *Config) *int64 { return &c.Server.MaxBodyBytes })},
+		{key: "server.corsOrigins", env: "SERVER_CORS_ORIGINS", flag: "cors-origins", help: "origins whose browser apps may call the API, comma-separated (empty: no CORS)", set: setList(func(c *Config) *[]string { return &c.Server.CORSOrigins })},
 		{key: "database.path", env: "DATABASE_PATH", flag: "db", help: "SQLite file (its folder is created)", set: setString(func(c *Config) *string { return &c.Database.Path })},
 		{key: "database.url", env: "DATABASE_URL", flag: "database-url", help: "PostgreSQL URL; when set, used instead of SQLite (replicas share it)", set: setString(func(c *Config) *string { return &c.Database.URL })},
-		{key: "auth.issuer", env: "AUTH_ISSUER", flag: "issuer", help: "iss of issued tokens", set: setString(func(c *Config) *string { return &c.Auth.Issuer })},
+		{key: "auth.issuer", env: "AUTH_ISSUER", flag: "issuer", help: "iss of issued tokens and the API's base URL (empty: http://host:port of the listener)", set: setString(func(c *Config) *string { return &c.Auth.Issuer })},
 		{key: "auth.audiences", env: "AUTH_AUDIENCES", flag: "audiences", help: "aud of issued tokens, comma-separated", set: setList(func(c *Config) *[]string { return &c.Auth.Audiences })},
 		{key: "auth.realm", env: "AUTH_REALM", flag: "realm", help: "realm in WWW-Authenticate", set: setString(func(c *Config) *string { return &c.Auth.Realm })},
 		{key: "auth.tokenLifetime", env: "AUTH_TOKEN_LIFETIME", flag: "token-lifetime", help: "lifetime of issued access tokens", set: setDuration(func(c *Config) *Duration { return &c.Auth.TokenLifetime })},
@@ -177,11 +191,12 @@ func settings() []setting {
 		{key: "auth.refreshAbsoluteLifetime", env: "AUTH_REFRESH_ABSOLUTE_LIFETIME", flag: "refresh-absolute-lifetime", help: "how long a session lasts however often it is refreshed", set: setDuration(func(c *Config) *Duration { return &c.Auth.RefreshAbsoluteLifetime })},
 		{key: "auth.leewaySeconds", env: "AUTH_LEEWAY_SECONDS", flag: "leeway", help: "clock skew allowed by the auth step, seconds", set: setInt64(func(c *Config) *int64 { return &c.Auth.LeewaySeconds })},
 		{key: "auth.signingAlg", env: "AUTH_SIGNING_ALG", flag: "signing-alg", help: "EdDSA, ES256 or HS256 (origin only)", set: setString(func(c *Config) *string { return &c.Auth.SigningAlg })},
-		{key: "auth.module", env: "AUTH_MODULE", flag: "module", help: "ABI v1 wasm module of the auth step", set: setString(func(c *Config) *string { return &c.Auth.Module })},
+		{key: "auth.module", env: "AUTH_MODULE", flag: "module", help: "ABI v1 wasm module of the auth step (empty: the one embedded in the binary)", set: setString(func(c *Config) *string { return &c.Auth.Module })},
+		{key: "auth.moduleSHA256", env: "AUTH_MODULE_SHA256", flag: "module-sha256", help: "pinned SHA-256 (hex) of the auth module: any other module is refused, at start and on reload", set: setString(func(c *Config) *string { return &c.Auth.ModuleSHA256 })},
 		{key: "auth.engine", env: "AUTH_ENGINE", flag: "auth-engine", help: "auth step engine: wasm (sandboxed module) or native (in-process)", set: setString(func(c *Config) *string { return &c.Auth.Engine })},
 		{key: "auth.poolSize", env: "AUTH_POOL_SIZE", flag: "pool-size", help: "module instances (0: one per CPU)", set: setInt(func(c *Config) *int { return &c.Auth.PoolSize })},
 		{key: "auth.decisionCacheEntries", env: "AUTH_DECISION_CACHE_ENTRIES", flag: "decision-cache-entries", help: "host-side cache of allowed decisions (0: default, negative: off)", set: setInt(func(c *Config) *int { return &c.Auth.DecisionCacheEntries })},
-		{key: "auth.cacheDir", env: "AUTH_CACHE_DIR", flag: "cache-dir", help: "wazero compilation cache (empty: none)", set: setString(func(c *Config) *string { return &c.Auth.CacheDir })},
+		{key: "auth.cacheDir", env: "AUTH_CACHE_DIR", flag: "cache-dir", help: "wazero compilation cache (empty: todos-origin/wazero in the user cache folder; none: no cache)", set: setString(func(c *Config) *string { return &c.Auth.CacheDir })},
 		{key: "auth.bcryptCost", env: "AUTH_BCRYPT_COST", flag: "bcrypt-cost", help: "bcrypt cost of password hashes", set: setInt(func(c *Config) *int { return &c.Auth.BcryptCost })},
 		{key: "auth.pollInterval", env: "AUTH_POLL_INTERVAL", flag: "poll-interval", help: "how often changes by other processes are picked up", set: setDuration(func(c *Config) *Duration { return &c.Auth.PollInterval })},
 		{key: "log.level", env: "LOG_LEVEL", flag: "log-level", help: "debug, info, warn or error", set: setString(func(c *Config) *string { return &c.Log.Level })},
@@ -258,7 +273,28 @@ func loadConfig(cf *configFlags, lookupEnv func(string) (string, bool)) (Config,
 			return c, fmt.Errorf("%w: -%s: %v", errConfig, fv.s.flag, err)
 		}
 	}
+	c.Auth.CacheDir = resolveCacheDir(c.Auth.CacheDir, lookupEnv)
 	return c, c.validate()
+}
+
+// resolveCacheDir turns auth.cacheDir as set into the folder to use: ""
+// becomes todos-origin/wazero in the user cache folder ($XDG_CACHE_HOME,
+// else $HOME/.cache), so that the binary caches its compiled module
+// wherever it is started from, and "none" becomes "" (no cache).
+func resolveCacheDir(dir string, lookupEnv func(string) (string, bool)) string {
+	switch dir {
+	case "none":
+		return ""
+	case "":
+		if x, ok := lookupEnv("XDG_CACHE_HOME"); ok && filepath.IsAbs(x) {
+			return filepath.Join(x, "todos-origin", "wazero")
+		}
+		if h, ok := lookupEnv("HOME"); ok && filepath.IsAbs(h) {
+			return filepath.Join(h, ".cache", "todos-origin", "wazero")
+		}
+		return "" // no user cache folder: compile every start
+	}
+	return dir
 }
 
 func readConfigFile(path string, c *Config) error {
@@ -298,8 +334,6 @@ func (c Config) validate() error {
 		return bad("server.maxBodyBytes must be positive")
 	case c.Database.Path == "" && c.Database.URL == "":
 		return bad("database.path is empty")
-	case c.Auth.Issuer == "":
-		return bad("auth.issuer is empty")
 	case len(c.Auth.Audiences) == 0:
 		return bad("auth.audiences is empty")
 	case time.Duration(c.Auth.TokenLifetime) < time.Second || time.Duration(c.Auth.TokenLifetime)%time.Second != 0:
@@ -318,10 +352,18 @@ func (c Config) validate() error {
 		return bad("auth.bcryptCost must be %d..%d", bcrypt.MinCost, bcrypt.MaxCost)
 	case c.Auth.PollInterval <= 0:
 		return bad("auth.pollInterval must be positive")
-	case c.Server.EnableSecurity && c.Auth.Module == "":
-		return bad("auth.module is required when security is on")
+	case !validModuleSHA256(c.Auth.ModuleSHA256):
+		return bad("auth.moduleSHA256 must be a SHA-256 in hex (64 digits)")
 	}
 	if _, err := c.logLevel(); err != nil {
+		return err
+	}
+	if c.Auth.Issuer != "" {
+		if err := validateIssuer(c.Auth.Issuer); err != nil {
+			return err
+		}
+	}
+	if err := validateCORSOrigins(c.Server.CORSOrigins); err != nil {
 		return err
 	}
 	if err := c.validateOps(); err != nil {

@@ -325,6 +325,9 @@ func TestSIGHUPReloads(t *testing.T) {
 
 func TestCheckToken(t *testing.T) {
 	env := securedEnv(t)
+	// The server listens on port 0 and check-token has no listener: they
+	// agree on the issuer only when it is set.
+	env["AUTH_ISSUER"] = "https://origin.test"
 	s := startServe(t, env)
 	s.signUp(t, "a@example.com")
 	s.signUp(t, "b@example.com")
@@ -340,17 +343,24 @@ func TestCheckToken(t *testing.T) {
 		path   string
 		reason string
 		err    error // nil, errDenied or errUsage
+		status int   // the server's answer; 0: 200 when err is nil
 	}{
-		{"valid token, default path", []string{tok}, "", "/users/1", edgeauth.ReasonValidToken, nil},
-		{"from stdin", []string{"-"}, tok + "\n", "/users/1", edgeauth.ReasonValidToken, nil},
-		{"another user's todos", []string{"-method", "POST", "-path", "/users/2/todos", tok}, "", "/users/2/todos", edgeauth.ReasonNotFound, errDenied},
-		{"revoked", []string{revoked}, "", "/users/1", edgeauth.ReasonRevoked, errDenied},
-		{"garbage with a path", []string{"-path", "/users/1", "garbage"}, "", "/users/1", edgeauth.ReasonMalformed, errDenied},
-		{"public route", []string{"-path", "/healthz", tok}, "", "/healthz", edgeauth.ReasonPublic, nil},
-		{"garbage without a path", []string{"garbage"}, "", "", "", errUsage},
-		{"no token", nil, "", "", "", errUsage},
-		{"empty stdin", []string{"-"}, "\n", "", "", errUsage},
-		{"relative path", []string{"-path", "users/1", tok}, "", "", "", errUsage},
+		{"valid token, default path", []string{tok}, "", "/users/1", edgeauth.ReasonValidToken, nil, 0},
+		{"from stdin", []string{"-"}, tok + "\n", "/users/1", edgeauth.ReasonValidToken, nil, 0},
+		{"another user's todos", []string{"-method", "POST", "-path", "/users/2/todos", tok}, "", "/users/2/todos", edgeauth.ReasonNotFound, errDenied, 0},
+		{"revoked", []string{revoked}, "", "/users/1", edgeauth.ReasonRevoked, errDenied, 0},
+		{"garbage with a path", []string{"-path", "/users/1", "garbage"}, "", "/users/1", edgeauth.ReasonMalformed, errDenied, 0},
+		{"public route", []string{"-path", "/healthz", tok}, "", "/healthz", edgeauth.ReasonPublic, nil, 0},
+		{"garbage without a path", []string{"garbage"}, "", "", "", errUsage, 0},
+		{"no token", nil, "", "", "", errUsage, 0},
+		{"empty stdin", []string{"-"}, "\n", "", "", errUsage, 0},
+		{"relative path", []string{"-path", "users/1", tok}, "", "", "", errUsage, 0},
+		{"flags after the token", []string{tok, "-method", "POST", "-path", "/users/1/todos"}, "", "/users/1/todos", edgeauth.ReasonValidToken, nil, 200},
+		{"a path nothing serves", []string{"-path", "/nope", tok}, "", "/nope", edgeauth.ReasonValidToken, errDenied, 404},
+		{"a method the path does not serve", []string{"-method", "PUT", "-path", "/users/1", tok}, "", "/users/1", edgeauth.ReasonValidToken, errDenied, 405},
+		{"a wrong method without a valid token", []string{"-method", "PUT", "-path", "/users/1", "garbage"}, "", "/users/1", edgeauth.ReasonMalformed, errDenied, 405},
+		{"OPTIONS", []string{"-method", "OPTIONS", "-path", "/users/1", "garbage"}, "", "/users/1", edgeauth.ReasonPublic, nil, 204},
+		{"HEAD as GET", []string{"-method", "HEAD", tok}, "", "/users/1", edgeauth.ReasonValidToken, nil, 200},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -369,8 +379,14 @@ func TestCheckToken(t *testing.T) {
 			if err := json.Unmarshal(out.Bytes(), &got); err != nil {
 				t.Fatalf("output is not JSON: %v\n%s", err, out.String())
 			}
-			if got.Reason != tt.reason || got.Request.Path != tt.path || got.Explanation == "" || got.Decision.Allow != (tt.err == nil) {
+			if got.Reason != tt.reason || got.Request.Path != tt.path || got.Explanation == "" {
 				t.Fatalf("got %+v, want reason %q on %q", got, tt.reason, tt.path)
+			}
+			switch {
+			case tt.status != 0 && got.Status != tt.status:
+				t.Fatalf("server answer %d, want %d: %+v", got.Status, tt.status, got)
+			case tt.status == 0 && got.Decision.Allow != (tt.err == nil):
+				t.Fatalf("allow %v with err %v: %+v", got.Decision.Allow, tt.err, got)
 			}
 		})
 	}

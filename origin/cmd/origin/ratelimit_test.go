@@ -27,11 +27,11 @@ func TestRateLimitConfig(t *testing.T) {
 	}
 	now := time.Now()
 	for i := range 2 {
-		if ok, _ := lim.Allow("a@x.test", "198.51.100.1", now); !ok {
+		if ok, _ := lim.Allow("a@x.test", "198.51.100.1", "", now); !ok {
 			t.Fatalf("attempt %d refused", i)
 		}
 	}
-	if ok, wait := lim.Allow("a@x.test", "198.51.100.1", now); ok || wait < 59*time.Second {
+	if ok, wait := lim.Allow("a@x.test", "198.51.100.1", "", now); ok || wait < 59*time.Second {
 		t.Errorf("third attempt: ok=%v wait=%v, want refused for ~60s", ok, wait)
 	}
 	req := httptest.NewRequest("POST", "/authenticate", nil)

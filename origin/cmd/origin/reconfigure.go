@@ -109,7 +109,10 @@ func (o *opsRuntime) swapModule(ctx context.Context, c Config, force bool) error
 		}
 		return err
 	}
-	m, err := readModule(path)
+	// The pin in force, not the reloaded config's: a reload must not be
+	// able to unpin (auth.moduleSHA256 changes only with a restart).
+	m, err := readModule(path, o.applied.Auth.ModuleSHA256, c.Auth.CacheDir)
+	path = m.name
 	if err != nil {
 		return fail(err)
 	}
@@ -138,7 +141,7 @@ func (o *opsRuntime) swapModule(ctx context.Context, c Config, force bool) error
 		o.metrics.ModuleReload(nil)
 		o.metrics.ModuleLoaded(m.sum[:])
 	}
-	o.log.Info("auth module reloaded", "module", path, "sha256", hex.EncodeToString(m.sum[:6]),
+	o.log.Info("auth module reloaded", "module", path, "sha256", hex.EncodeToString(m.sum[:]),
 		"bytes", len(m.bytes), "pool_size", host.Stats().PoolSize, "took", time.Since(start).String())
 	return nil
 }

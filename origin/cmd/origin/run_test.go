@@ -126,6 +126,25 @@ func TestKeysCommands(t *testing.T) {
 	if _, err := runCmd(t, env, "keys", "rotate", "-alg", "none"); err == nil {
 		t.Fatal("rotating to alg none succeeded")
 	}
+	if !regexp.MustCompile(first+`\s+ES256\s+retired\s+\S+\s+\S+\s+destroyed`).MatchString(out) ||
+		!regexp.MustCompile(`EdDSA\s+active\s+\S+\s+-\s+plain`).MatchString(out) {
+		t.Fatalf("list does not show how private parts are kept:\n%s", out)
+	}
+
+	// Setting a master key later: keys seal encrypts what is stored in
+	// plain (serve does the same at start), and keys list says so.
+	if _, err := runCmd(t, env, "keys", "seal"); err == nil || !strings.Contains(err.Error(), "ORIGIN_MASTER_KEY") {
+		t.Fatalf("keys seal without a master key: %v", err)
+	}
+	env["ORIGIN_MASTER_KEY"] = base64.StdEncoding.EncodeToString(bytes.Repeat([]byte{7}, 32))
+	out, err = runCmd(t, env, "keys", "seal")
+	if err != nil || !strings.Contains(out, "sealed: 1 ") || !strings.Contains(out, "keys rotate") {
+		t.Fatalf("keys seal = %q, %v; want the active key sealed (the retired one has no private part)", out, err)
+	}
+	out, _ = runCmd(t, env, "keys", "list")
+	if !regexp.MustCompile(`EdDSA\s+active\s+\S+\s+-\s+sealed`).MatchString(out) || strings.Contains(out, "plain") {
+		t.Fatalf("after sealing:\n%s", out)
+	}
 }
 
 func TestConfigPrintRedacts(t *testing.T) {

@@ -3,13 +3,13 @@ package main
 import (
 	"context"
 	"crypto/sha256"
+	"encoding/hex"
 	"errors"
 	"fmt"
 	"io"
 	"log/slog"
 	"net"
 	"net/http"
-	"os"
 	"strconv"
 	"time"
 
@@ -34,30 +34,8 @@ func runServe(ctx context.Context, args []string, lookupEnv func(string) (string
 	}
 	log, logLevel := newServeLogger(c, stderr)
 
-	db, err := openStore(ctx, c, lookupEnv, log)
-	if err != nil {
-		return err
-	}
-	defer db.Close()
-	// The first key is made before the control plane's first build, which
-	// reads it: there is nothing to notify yet.
-	firstKeys := sqlstore.NewKeyService(db.Store, nil)
-	key, created, err := firstKeys.EnsureActiveKey(ctx, c.Auth.SigningAlg)
-	if err != nil {
-		return err
-	}
-	if created {
-		log.Info("created the first signing key", "kid", key.Kid, "alg", key.Alg)
-	} else if key.Alg != c.Auth.SigningAlg {
-		log.Warn("the active signing key's algorithm differs from auth.signingAlg; run `origin keys rotate` to switch",
-			"kid", key.Kid, "alg", key.Alg, "configured", c.Auth.SigningAlg)
-	}
-	// Fail at start, not at the first login, when the key cannot be read
-	// (encrypted at rest and the master key is missing or wrong).
-	if _, err := firstKeys.ActiveKey(ctx); err != nil {
-		return err
-	}
-
+	// The auth step first: a binary that cannot run it (no module embedded
+	// and none named) must say so before it creates a database and a key.
 	var sink controlplane.Sink
 	var authorizer origin.Authorizer
 	var swap *reload.Swapper
@@ -77,15 +55,54 @@ func runServe(ctx context.Context, args []string, lookupEnv func(string) (string
 	} else {
 		log.Warn("SECURITY IS OFF: every route is open and no token is checked; for local development only")
 	}
+	db, err := openStore(ctx, c, lookupEnv, log)
+	if err != nil {
+		return err
+	}
+	defer db.Close()
+	// The first key is made, and keys stored in plain are sealed, before
+	// the control plane's first build, which reads them: there is nothing
+	// to notify yet.
+	firstKeys := sqlstore.NewKeyService(db.Store, nil)
+	if err := sealAtStart(ctx, firstKeys, log); err != nil {
+		return err
+	}
+	key, created, err := firstKeys.EnsureActiveKey(ctx, c.Auth.SigningAlg)
+	if err != nil {
+		return err
+	}
+	if created {
+		log.Info("created the first signing key", "kid", key.Kid, "alg", key.Alg)
+	} else if key.Alg != c.Auth.SigningAlg {
+		log.Warn("the active signing key's algorithm differs from auth.signingAlg; run `origin keys rotate` to switch",
+			"kid", key.Kid, "alg", key.Alg, "configured", c.Auth.SigningAlg)
+	}
+	// Fail at start, not at the first login, when the key cannot be read
+	// (encrypted at rest and the master key is missing or wrong).
+	if _, err := firstKeys.ActiveKey(ctx); err != nil {
+		return err
+	}
+	warnPlainKeys(lookupEnv, log)
+
 	configFile, reloadConfig := configSource(args, lookupEnv)
 	ops := newOps(c, log, logLevel, swap, moduleSum, reloadConfig, configFile)
 	sink, authorizer = ops.instrument(sink, authorizer)
+
+	// Listen before anything takes the issuer: unset, it is the listener's
+	// own URL, port 0 resolved. Connections wait in the backlog until Serve.
+	ln, err := net.Listen("tcp", net.JoinHostPort(c.Server.Host, strconv.Itoa(c.Server.Port)))
+	if err != nil {
+		return err
+	}
+	defer ln.Close() // Serve closes it too; a second Close is harmless
+	iss := c.issuerFor(ln.Addr().(*net.TCPAddr).Port)
+	logIssuer(c, iss, log)
 
 	lifetime := time.Duration(c.Auth.TokenLifetime)
 	leeway := time.Duration(c.Auth.LeewaySeconds) * time.Second
 	cp, err := controlplane.New(ctx, controlplane.Options{
 		Store: db.Store, Sink: sink,
-		Issuer: c.Auth.Issuer, Audiences: c.Auth.Audiences, Realm: c.Auth.Realm,
+		Issuer: iss, Audiences: c.Auth.Audiences, Realm: c.Auth.Realm,
 		Leeway: leeway, TokenLifetime: lifetime, PollInterval: time.Duration(c.Auth.PollInterval),
 		Logger: log,
 	})
@@ -98,9 +115,9 @@ func runServe(ctx context.Context, args []string, lookupEnv func(string) (string
 	users, keys := sqlstore.NewUserService(db.Store, cp), sqlstore.NewKeyService(db.Store, cp)
 	sessions := sqlstore.NewSessionService(db.Store, cp)
 	issuer, err := tokens.NewIssuer(tokens.IssuerOptions{
-		Issuer: c.Auth.Issuer, Audiences: c.Auth.Audiences, Lifetime: lifetime, BcryptCost: c.Auth.BcryptCost,
+		Issuer: iss, Audiences: c.Auth.Audiences, Lifetime: lifetime, BcryptCost: c.Auth.BcryptCost,
 		RefreshIdle: time.Duration(c.Auth.RefreshIdleLifetime), RefreshAbsolute: time.Duration(c.Auth.RefreshAbsoluteLifetime),
-		Credentials: users, Keys: keys, Subjects: db.Store, Sessions: sessions, Notifier: cp, Logger: log,
+		Credentials: users, Keys: keys, Sessions: sessions, Notifier: cp, Logger: log,
 	})
 	if err != nil {
 		return err
@@ -112,22 +129,25 @@ func runServe(ctx context.Context, args []string, lookupEnv func(string) (string
 	if err != nil {
 		return err
 	}
+	devices, err := deviceCookies(ctx, c, iss, db.Store)
+	if err != nil {
+		return err
+	}
 	apiTodos, apiUsers := cacheTodoLists(c, sqlstore.NewTodoService(db.Store), users, log)
 	handler, err := httpapi.New(httpapi.Options{
 		Users: apiUsers, Todos: apiTodos, Sessions: sessions, Auth: ops.authService(issuer), Control: cp,
 		Authorizer: authorizer, EnableSecurity: c.Server.EnableSecurity,
-		Realm: c.Auth.Realm, Logger: log, MaxBodyBytes: c.Server.MaxBodyBytes,
+		Realm: c.Auth.Realm, Issuer: iss, CORSOrigins: c.Server.CORSOrigins,
+		Readiness: []httpapi.ReadinessCheck{{Name: "database", Down: "the database is unreachable",
+			Check: func(ctx context.Context) error { _, err := db.ChangeVersion(ctx); return err }}},
+		Logger: log, MaxBodyBytes: c.Server.MaxBodyBytes,
 		Limiter: limiter, ClientAddr: clientAddr, Observer: ops.observer(),
-		EdgeConfigToken: c.Edge.ConfigToken,
+		DeviceCookies: devices, EdgeConfigToken: c.Edge.ConfigToken,
 	})
 	if err != nil {
 		return err
 	}
 
-	ln, err := net.Listen("tcp", net.JoinHostPort(c.Server.Host, strconv.Itoa(c.Server.Port)))
-	if err != nil {
-		return err
-	}
 	srv := &http.Server{
 		Handler:           handler,
 		ReadHeaderTimeout: min(time.Duration(c.Server.ReadTimeout), 5*time.Second),
@@ -140,44 +160,26 @@ func runServe(ctx context.Context, args []string, lookupEnv func(string) (string
 	defer startWatch(ctx, db, cp.Poll, log)()
 	stopOps, err := ops.start(ctx)
 	if err != nil {
-		ln.Close()
 		return err
 	}
 	defer stopOps()
 	return serveUntilDone(ctx, srv, ln, cp, time.Duration(c.Server.ShutdownTimeout), log)
 }
 
-// moduleFile is an auth module as read from disk: the bytes that are
-// compiled and their SHA-256, so the digest a reload compares with and the
-// metrics show is that of the module serving, not of whatever the file
-// holds later.
-type moduleFile struct {
-	bytes []byte
-	sum   [sha256.Size]byte
-}
-
-// readModule reads the module at path.
-func readModule(path string) (moduleFile, error) {
-	b, err := os.ReadFile(path)
-	if err != nil {
-		return moduleFile{}, err
-	}
-	return moduleFile{bytes: b, sum: sha256.Sum256(b)}, nil
-}
-
 // loadModule compiles the auth step's module and starts its pool. It
 // returns the digest of the bytes it compiled.
 func loadModule(ctx context.Context, c Config, log *slog.Logger) (*wasmhost.Host, [sha256.Size]byte, error) {
-	m, err := readModule(c.Auth.Module)
+	m, err := readModule(c.Auth.Module, c.Auth.ModuleSHA256, c.Auth.CacheDir)
 	if err != nil {
-		return nil, m.sum, fmt.Errorf("auth module: %w (build it with `make wasm`)", err)
+		return nil, m.sum, err
 	}
 	start := time.Now()
 	host, err := wasmhost.New(ctx, m.bytes, hostOptions(c, log))
 	if err != nil {
-		return nil, m.sum, fmt.Errorf("auth module %s: %w", c.Auth.Module, err)
+		return nil, m.sum, fmt.Errorf("auth module %s: %w", m.name, err)
 	}
-	log.Info("auth module loaded", "module", c.Auth.Module, "bytes", len(m.bytes), "took", time.Since(start).String())
+	log.Info("auth module loaded", "module", m.name, "bytes", len(m.bytes), "sha256", hex.EncodeToString(m.sum[:]),
+		"took", time.Since(start).String())
 	return host, m.sum, nil
 }
 
@@ -211,4 +213,19 @@ func serveUntilDone(ctx context.Context, srv *http.Server, ln net.Listener, cp *
 	}
 	log.Info("stopped")
 	return nil
+}
+
+// logIssuer says which issuer tokens will carry and warns where one that
+// follows the listener is likely wrong.
+func logIssuer(c Config, iss string, log *slog.Logger) {
+	log.Info("issuer", "issuer", iss, "from", c.issuerSource())
+	if c.Auth.Issuer != "" {
+		return
+	}
+	if wildcardHost(c.Server.Host) {
+		log.Warn("auth.issuer is unset and server.host listens on every address: set auth.issuer to the URL clients use", "issuer", iss)
+	}
+	if c.Database.URL != "" {
+		log.Warn("auth.issuer is unset with a shared database: replicas must share one issuer, set auth.issuer", "issuer", iss)
+	}
 }

@@ -24,8 +24,9 @@ type store struct {
 
 // openStore opens the database with the sealer ORIGIN_MASTER_KEY calls for:
 // PostgreSQL when database.url is set, else SQLite at database.path.
-// Without a master key, keys are stored in plain and a warning is logged;
-// a malformed master key is an error (never a silent fallback to plain).
+// Without a master key, keys are stored in plain (the commands that store
+// one say so: warnPlainKeys); a malformed master key is an error (never a
+// silent fallback to plain).
 func openStore(ctx context.Context, c Config, lookupEnv func(string) (string, bool), log *slog.Logger) (*store, error) {
 	var master []byte
 	if v, ok := lookupEnv(envMasterKey); ok && v != "" {
@@ -33,8 +34,6 @@ func openStore(ctx context.Context, c Config, lookupEnv func(string) (string, bo
 		if master, err = tokens.ParseMasterKey(v); err != nil {
 			return nil, fmt.Errorf("%s: %w", envMasterKey, err)
 		}
-	} else {
-		log.Warn("no master key: signing keys are stored unencrypted in the database; set " + envMasterKey + " (base64 of 32 bytes) to encrypt them")
 	}
 	sealer, err := tokens.NewSealer(master, nil)
 	if err != nil {
@@ -74,4 +73,16 @@ func startWatch(ctx context.Context, s *store, poll func(ctx context.Context) er
 		}, log)
 	}()
 	return func() { cancel(); <-done }
+}
+
+// warnPlainKeys logs, when no master key is set, that signing keys are
+// stored unencrypted. Only the commands that store or use a signing key
+// call it (serve, keys rotate), and only once that worked: a command that
+// is about to fail for want of the master key (keys sealed at rest) must
+// not first say it is fine without one.
+func warnPlainKeys(lookupEnv func(string) (string, bool), log *slog.Logger) {
+	if v, ok := lookupEnv(envMasterKey); ok && v != "" {
+		return
+	}
+	log.Warn("no master key: signing keys are stored unencrypted in the database; set " + envMasterKey + " (base64 of 32 bytes) to encrypt them")
 }

@@ -28,6 +28,7 @@ func (g *gen) attacksClaimsFile() *file {
 		"main":      main,
 		"leeway0":   with(main, "leeway_seconds", 0),
 		"leeway300": with(main, "leeway_seconds", 300),
+		"sessions":  with(main, "revoked_sessions", []any{map[string]any{"sid": revokedSession, "exp": now + 3600}}),
 	})
 	type mod = func(object) object
 	set := func(kv ...any) mod {
@@ -166,6 +167,14 @@ func (g *gen) attacksClaimsFile() *file {
 	revoked("with-other-claims-changed", "ABI.md: revocation keys on jti, not on the rest of the token", set("jti", "revoked-1", "scope", "todos:read", "iat", now-10, "exp", now+600))
 	revoked("expired-entry-still-listed", "ABI.md: revocation entries are all kept, even those whose exp has passed", set("jti", "revoked-long-ago"))
 	ok("not-revoked-trailing-space", srcRevoke+" (positive: jti compared exactly)", "main", set("jti", "revoked-1 "), allowed(sub0, scope0, "revoked-1 ", exp0))
+	// sid: session revocation bypasses, under a config that revokes one.
+	bad("session-revoked-escaped-sid", srcSidRevoked+"; RFC 8259 section 7 (the same string)", "sessions", set("sid", raw(`"revoked-session-1"`)))
+	bad("session-revoked-fully-escaped-sid", srcSidRevoked+"; RFC 8259 section 7", "sessions", set("sid", raw(`"revoked-session-1"`)))
+	bad("session-duplicate-sid-innocent-last", srcSidRevoked+"; RFC 8725 section 2.6 (a duplicate member hides nothing)", "sessions",
+		func(o object) object { return o.set("sid", revokedSession).add("sid", "innocent") })
+	bad("sid-129-bytes-of-escapes", "RFC 8259 section 7; "+srcSid+" (the limit is on the unescaped bytes)", "sessions", set("sid", raw(`"`+strings.Repeat(`s`, 129)+`"`)))
+	ok("sid-128-bytes-of-escapes", "RFC 8259 section 7; "+srcSid+" (positive: 128 unescaped bytes)", "sessions", set("sid", raw(`"`+strings.Repeat(`s`, 128)+`"`)),
+		allowed0().set("sid", strings.Repeat("s", 128)))
 	bad("jti-1000-bytes", srcJtiAtk, "main", set("jti", strings.Repeat("j", 1000)))
 	bad("jti-129-bytes-of-escapes", srcJtiAtk+" (the limit is on the unescaped bytes)", "main", set("jti", raw(`"`+strings.Repeat(`\u006a`, 129)+`"`)))
 	ok("jti-128-bytes-of-escapes", srcJtiAtk+" (positive: 128 unescaped bytes, 768 escaped)", "main", set("jti", raw(`"`+strings.Repeat(`\u006a`, 128)+`"`)),

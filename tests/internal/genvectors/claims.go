@@ -17,7 +17,12 @@ const (
 	srcJti        = "ABI.md token profile: jti a non-empty string of at most 128 bytes and not revoked"
 	srcSVA        = "ABI.md token profile: iat not earlier than the subject's subjects_valid_after"
 	srcScope      = "ABI.md token profile: scope an optional space-separated string (any other type rejected); Decision scopes in token order, empty when none"
+	srcSid        = "ABI.md token profile: sid optional; when present a non-empty string of at most 128 bytes; an allowed Decision carries it as sid"
+	srcSidRevoked = "ABI.md token profile: sid not in revoked_sessions (the same denial as a revoked jti)"
 )
+
+// revokedSession is the session revoked in the claims file's "sessions" config.
+const revokedSession = "revoked-session-1"
 
 // claimsFile: every claim rule, each with its positive side.
 func (g *gen) claimsFile() *file {
@@ -28,6 +33,10 @@ func (g *gen) claimsFile() *file {
 		"leeway0":     with(main, "leeway_seconds", 0),
 		"leeway300":   with(main, "leeway_seconds", 300),
 		"lifetime600": with(main, "max_lifetime_seconds", 600),
+		"sessions": with(main, "revoked_sessions", []any{
+			map[string]any{"sid": revokedSession, "exp": now + 3600},
+			map[string]any{"sid": strings.Repeat("s", 128), "exp": now + 3600},
+		}),
 	})
 	// claimCase adds a vector whose token is the standard one with claims
 	// changed by mod; want nil means invalid_token.
@@ -224,6 +233,49 @@ func (g *gen) claimsFile() *file {
 		allowed(sub0, scope0, "Revoked-1", exp0))
 	claimCase("jti-revoked-prefix-not-revoked", srcJti+" (revocation matches jti exactly)", "main", set("jti", "revoked-10"),
 		allowed(sub0, scope0, "revoked-10", exp0))
+
+	// sid, under a config that revokes sessions.
+	withSID := func(sid string) object { return allowed0().set("sid", sid) }
+	noSID := allowed0().set("sid", nil)
+	claimCase("sid-absent", srcSid+" (positive: the Decision has no sid)", "sessions", same, noSID)
+	claimCase("sid-absent-main-config", srcSid+" (positive: no revoked_sessions at all)", "main", same, noSID)
+	claimCase("sid-present", srcSid+" (positive)", "sessions", set("sid", "sess-42"), withSID("sess-42"))
+	claimCase("sid-present-main-config", srcSid+" (positive: no revoked_sessions at all)", "main", set("sid", "sess-42"), withSID("sess-42"))
+	for _, c := range []struct {
+		name string
+		val  string
+		ok   bool
+	}{
+		{"128-ascii-bytes", strings.Repeat("t", 128), true},
+		{"129-ascii-bytes", strings.Repeat("t", 129), false},
+		{"128-bytes-of-two-byte-runes", strings.Repeat("é", 64), true},
+		{"129-bytes-of-three-byte-runes", strings.Repeat("€", 43), false},
+		{"one-byte", "s", true},
+		{"empty", "", false},
+	} {
+		var want object
+		if c.ok {
+			want = withSID(c.val)
+		}
+		claimCase("sid-"+c.name, srcSid, "sessions", set("sid", c.val), want)
+	}
+	for _, c := range []struct {
+		name string
+		val  any
+	}{
+		{"number", 42}, {"null", raw("null")}, {"true", true}, {"array", []string{"sess-42"}}, {"object", obj("id", "sess-42")},
+	} {
+		claimCase("sid-"+c.name, srcSid+" (a string, nothing else)", "sessions", set("sid", c.val), nil)
+	}
+	claimCase("sid-revoked", srcSidRevoked, "sessions", set("sid", revokedSession), nil)
+	claimCase("sid-revoked-128-bytes", srcSidRevoked+" (an entry at the length limit)", "sessions", set("sid", strings.Repeat("s", 128)), nil)
+	claimCase("sid-revoked-other-jti", srcSidRevoked+" (the session, whatever the token)", "sessions", set("sid", revokedSession, "jti", "another-token"), nil)
+	claimCase("sid-revoked-case-variant-not-revoked", srcSidRevoked+" (sessions match exactly)", "sessions", set("sid", "Revoked-session-1"), withSID("Revoked-session-1"))
+	claimCase("sid-revoked-prefix-not-revoked", srcSidRevoked+" (sessions match exactly)", "sessions", set("sid", "revoked-session-10"), withSID("revoked-session-10"))
+	claimCase("sid-named-like-revoked-jti", srcSidRevoked+" (a sid is not a jti: revoked lists jti only)", "sessions", set("sid", "revoked-1"), withSID("revoked-1"))
+	claimCase("jti-named-like-revoked-session", srcJti+" (a jti is not a sid: revoked_sessions lists sid only)", "sessions",
+		set("jti", revokedSession), allowed(sub0, scope0, revokedSession, exp0).set("sid", nil))
+	claimCase("sid-revoked-jti-revoked", srcJti+"; "+srcSidRevoked, "sessions", set("sid", revokedSession, "jti", "revoked-1"), nil)
 
 	// subjects_valid_after: users/7 cut off at now-100.
 	claimCase("subject-cutoff-iat-one-before", srcSVA+" (boundary: rejected)", "main", set("sub", "users/7", "iat", now-101), nil)

@@ -2,8 +2,13 @@ package genvectors
 
 import (
 	"encoding/hex"
+	"encoding/json"
 	"maps"
+	"strings"
 )
+
+// srcSessions cites the Config member that revokes sessions.
+const srcSessions = "ABI.md Config: revoked_sessions, tokens with a listed sid are rejected"
 
 const (
 	srcCfgErr  = "ABI.md Config: configuring any of these is an error"
@@ -63,6 +68,25 @@ func (g *gen) configFile() *file {
 		whoami(t), badToken("api"))
 	okCfg("default-explicit-authenticated", "ABI.md Config: default authenticated", with(def, "default", "authenticated"), whoami(t), allowed0())
 	okCfg("default-explicit-deny", "ABI.md Config: default deny", with(def, "default", "deny"), whoami(t), notFound())
+	inSession := g.withClaims(k.ed1, func(c object) object { return c.set("sid", "sess-1") })
+	sessions := func(entries ...any) map[string]any { return with(def, "revoked_sessions", append([]any{}, entries...)) }
+	entry := func(kv ...any) map[string]any {
+		m := map[string]any{}
+		for i := 0; i < len(kv); i += 2 {
+			m[kv[i].(string)] = kv[i+1]
+		}
+		return m
+	}
+	okCfg("revoked-sessions-listed", srcSessions, sessions(entry("sid", "sess-1", "exp", now+3600)), whoami(inSession), badToken("api"))
+	okCfg("revoked-sessions-other", srcSessions+" (positive: another session)", sessions(entry("sid", "sess-2", "exp", now+3600)),
+		whoami(inSession), allowed0().set("sid", "sess-1"))
+	okCfg("revoked-sessions-token-without-sid", srcSessions+" (positive: a token without sid is in no session)", sessions(entry("sid", "sess-1", "exp", now+3600)),
+		whoami(t), allowed0().set("sid", nil))
+	okCfg("revoked-sessions-sid-128-bytes", srcSessions+" (boundary)", sessions(entry("sid", strings.Repeat("s", 128), "exp", 0)), whoami(inSession), allowed0().set("sid", "sess-1"))
+	okCfg("revoked-sessions-empty", srcSessions, sessions(), whoami(inSession), allowed0().set("sid", "sess-1"))
+	okCfg("revoked-sessions-null-is-absent", srcSessions+" (null means absent)", with(def, "revoked_sessions", json.RawMessage("null")), whoami(inSession), allowed0().set("sid", "sess-1"))
+	okCfg("revoked-sessions-expired-entry-still-listed", srcSessions+" (a Config's entries are all kept, even those whose exp has passed)",
+		sessions(entry("sid", "sess-1", "exp", now-86400)), whoami(inSession), badToken("api"))
 
 	// Config errors: the engine must reject them; a fresh engine stays
 	// unconfigured and denies with 401.
@@ -142,6 +166,29 @@ func (g *gen) configFile() *file {
 	bad("max-lifetime-negative", srcCfgErr+": a non-positive max_lifetime_seconds", with(def, "max_lifetime_seconds", -1))
 	bad("max-token-bytes-zero", srcCfgErr+": a non-positive max_token_bytes", with(def, "max_token_bytes", 0))
 	bad("max-token-bytes-negative", srcCfgErr+": a non-positive max_token_bytes", with(def, "max_token_bytes", -1))
+	for _, c := range []struct {
+		name    string
+		entries any
+	}{
+		{"not-an-array", entry("sid", "s", "exp", 1)},
+		{"entry-string", []any{"s"}},
+		{"entry-null", []any{nil}},
+		{"sid-missing", []any{entry("exp", 1)}},
+		{"exp-missing", []any{entry("sid", "s")}},
+		{"sid-empty", []any{entry("sid", "", "exp", 1)}},
+		{"sid-129-bytes", []any{entry("sid", strings.Repeat("s", 129), "exp", 1)}},
+		{"sid-number", []any{entry("sid", 7, "exp", 1)}},
+		{"sid-null", []any{entry("sid", nil, "exp", 1)}},
+		{"exp-string", []any{entry("sid", "s", "exp", "1")}},
+		{"exp-fraction", []any{entry("sid", "s", "exp", json.RawMessage("1.5"))}},
+		{"exp-null", []any{entry("sid", "s", "exp", nil)}},
+		{"unknown-member", []any{entry("sid", "s", "exp", 1, "jti", "j")}},
+		{"jti-instead-of-sid", []any{entry("jti", "s", "exp", 1)}},
+		{"second-entry-bad", []any{entry("sid", "s", "exp", 1), entry("sid", "", "exp", 1)}},
+	} {
+		bad("revoked-sessions-"+c.name, srcCfgErr+" (revoked_sessions: an array of {sid: a non-empty string of at most 128 bytes, exp: an integer}, no other member)",
+			with(def, "revoked_sessions", c.entries))
+	}
 	bad("default-unknown", srcCfgErr+": an unknown default", with(def, "default", "allow"))
 	bad("default-case-variant", srcCfgErr+": an unknown default", with(def, "default", "Deny"))
 	for _, c := range []struct{ name, json string }{
@@ -160,6 +207,7 @@ func (g *gen) configFile() *file {
 	prev("rejected-config-keeps-previous-issuer", with(main, "issuer", ""), whoami(t), allowed0())
 	prev("rejected-config-keeps-previous-default", with(main, "default", "deny", "leeway_seconds", 301), whoami(t), allowed0())
 	prev("rejected-config-keeps-previous-keys", with(main, "keys", jwks(k.ed2, okp(identity))), whoami(t), allowed0())
+	prev("rejected-config-keeps-previous-revoked-sessions", with(main, "revoked_sessions", []any{entry("sid", "", "exp", 1)}), whoami(t), allowed0())
 	prev("rejected-config-keeps-previous-realm", with(main, "realm", "other", "max_token_bytes", 0), req("GET", "/whoami", nil), noToken(realm))
 	return f
 }

@@ -32,6 +32,7 @@ var differential = map[string]string{
 	"attacks-claims/duplicate-sub-forged-last":             diffDuplicates,
 	"attacks-claims/duplicate-sub-forged-first":            diffDuplicates,
 	"attacks-claims/duplicate-scope-via-escape":            diffDuplicates,
+	"attacks-claims/session-duplicate-sid-innocent-last":   diffDuplicates,
 	"claims/duplicate-sub-stranger-last":                   diffDuplicates,
 	"claims/duplicate-sub-stranger-first":                  diffDuplicates,
 	"claims/duplicate-exp":                                 diffDuplicates,

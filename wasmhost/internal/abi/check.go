@@ -27,6 +27,10 @@ const (
 	wasiModule = "wasi_snapshot_preview1"
 )
 
+// FnUpdate is the one optional export of ABI v1: a module without it takes
+// every change through FnConfigure.
+const FnUpdate = "edgeauth_update"
+
 var (
 	i32 = api.ValueTypeI32
 	i64 = api.ValueTypeI64
@@ -45,8 +49,18 @@ var exports = []struct {
 	{FnAuthorize, []api.ValueType{i32, i32}, []api.ValueType{i64}},
 }
 
+// optionalExports lists the functions ABI v1 allows a module to lack; one
+// it has must have this exact signature.
+var optionalExports = []struct {
+	name            string
+	params, results []api.ValueType
+}{
+	{FnUpdate, []api.ValueType{i32, i32}, []api.ValueType{i64}},
+}
+
 // Check verifies, before any instance exists, that a compiled module has the
-// shape of ABI v1: every export with its exact signature, an exported memory
+// shape of ABI v1: every required export with its exact signature (and the
+// optional one, if present, with its own), an exported memory
 // and no imports outside WASI preview 1. The version number itself can only
 // be read from a running instance (Instantiate checks it). Every error wraps
 // ErrNotABIv1 and names the first problem found.
@@ -58,6 +72,13 @@ func Check(cm wazero.CompiledModule) error {
 			return fmt.Errorf("%w: no export %q", ErrNotABIv1, want.name)
 		}
 		if !slices.Equal(def.ParamTypes(), want.params) || !slices.Equal(def.ResultTypes(), want.results) {
+			return fmt.Errorf("%w: export %q has signature %s, want %s", ErrNotABIv1, want.name,
+				signature(def.ParamTypes(), def.ResultTypes()), signature(want.params, want.results))
+		}
+	}
+	for _, want := range optionalExports {
+		def, ok := fns[want.name]
+		if ok && (!slices.Equal(def.ParamTypes(), want.params) || !slices.Equal(def.ResultTypes(), want.results)) {
 			return fmt.Errorf("%w: export %q has signature %s, want %s", ErrNotABIv1, want.name,
 				signature(def.ParamTypes(), def.ResultTypes()), signature(want.params, want.results))
 		}

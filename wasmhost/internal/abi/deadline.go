@@ -15,8 +15,9 @@ import (
 // reopen: arming and disarming is a timer Reset and Stop, no allocation.
 //
 // The caller's own context is deliberately not joined: a client that hangs up
-// mid-check would otherwise kill a healthy instance (a ~10 ms replacement), a
-// cheap way to make the host churn. A check is bounded by the deadline anyway.
+// mid-check would otherwise kill a healthy instance (whose replacement needs a
+// new instantiation and _initialize), a cheap way to make the host churn. A
+// check is bounded by the deadline anyway.
 type deadline struct {
 	done  chan struct{}
 	fired atomic.Bool

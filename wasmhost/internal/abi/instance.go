@@ -23,6 +23,9 @@ const (
 	// minInputCap is the first guest input buffer: a typical Request fits,
 	// so the steady state needs no guest allocation at all.
 	minInputCap = 4 << 10
+	// exactInputAbove is the input size from which the guest buffer is
+	// sized to the input (in 64 KiB steps) rather than doubled.
+	exactInputAbove = 1 << 20
 	// StartTimeout and startFuel bound _initialize.
 	StartTimeout = 10 * time.Second
 	startFuel    = 1 << 32
@@ -34,12 +37,15 @@ type Instance struct {
 	mod                         api.Module
 	mem                         api.Memory
 	alloc, free, config, decide api.Function
-	stack                       []uint64 // reused by every call: no allocation per call
-	in, inCap                   uint32   // guest buffer the host writes input into
+	update                      api.Function // nil when the module lacks edgeauth_update
+	stack                       []uint64     // reused by every call: no allocation per call
+	in, inCap                   uint32       // guest buffer the host writes input into
 	dl                          *deadline
 	timeout                     time.Duration
 	fuel                        api.MutableGlobal // nil unless metered
 	budget                      uint64            // fuel set before each call
+	configure                   Bound             // of edgeauth_configure and edgeauth_update
+	lastFuel                    uint64            // fuel set before the last call
 }
 
 // Bound is how an instance stops a call that runs away. A metered module
@@ -53,9 +59,11 @@ type Bound struct {
 }
 
 // Instantiate starts one instance of cm, which Check has accepted, and runs
-// its _initialize under the bound; mc must name no start function. Errors
-// wrap ErrNotABIv1 when the instance reports another ABI version.
-func Instantiate(ctx context.Context, r wazero.Runtime, cm wazero.CompiledModule, mc wazero.ModuleConfig, bound Bound) (*Instance, error) {
+// its _initialize under the bound; mc must name no start function. Calls
+// that apply a Config or an Update are bounded by configure instead, since
+// they may parse megabytes. Errors wrap ErrNotABIv1 when the instance
+// reports another ABI version.
+func Instantiate(ctx context.Context, r wazero.Runtime, cm wazero.CompiledModule, mc wazero.ModuleConfig, bound, configure Bound) (*Instance, error) {
 	mod, err := r.InstantiateModule(ctx, cm, mc)
 	if err != nil {
 		return nil, fmt.Errorf("instantiate module: %w", err)
@@ -67,17 +75,19 @@ func Instantiate(ctx context.Context, r wazero.Runtime, cm wazero.CompiledModule
 		free:    mod.ExportedFunction(FnFree),
 		config:  mod.ExportedFunction(FnConfigure),
 		decide:  mod.ExportedFunction(FnAuthorize),
+		update:  mod.ExportedFunction(FnUpdate),
 		stack:   make([]uint64, 2),
 		timeout: bound.Timeout,
 		budget:  bound.Fuel,
 	}
+	in.configure = configure
 	if bound.Fuel > 0 {
 		if in.fuel, _ = mod.ExportedGlobal(FuelGlobal).(api.MutableGlobal); in.fuel == nil {
 			in.Close(ctx)
 			return nil, fmt.Errorf("%w: %s is not an exported mutable global", ErrNotABIv1, FuelGlobal)
 		}
 	}
-	if bound.Timeout > 0 {
+	if bound.Timeout > 0 || configure.Timeout > 0 {
 		in.dl = newDeadline()
 	}
 	if in.mem == nil || in.alloc == nil || in.free == nil || in.config == nil || in.decide == nil {
@@ -95,7 +105,7 @@ func Instantiate(ctx context.Context, r wazero.Runtime, cm wazero.CompiledModule
 		err = fmt.Errorf("%w: edgeauth_abi_version returned %d", ErrNotABIv1, int32(v))
 	}
 	if err == nil {
-		err = in.grow(minInputCap)
+		err = in.grow(minInputCap, in.callBound())
 	}
 	if err != nil {
 		in.Close(ctx)
@@ -108,7 +118,22 @@ func Instantiate(ctx context.Context, r wazero.Runtime, cm wazero.CompiledModule
 // whether the module accepted it and, if not, the module's reason; a
 // rejection is not an error (the module keeps its previous config).
 func (in *Instance) Configure(config []byte) (ok bool, reason string, err error) {
-	out, err := in.invoke(in.config, config)
+	return in.change(in.config, config)
+}
+
+// CanUpdate reports whether the module exports edgeauth_update.
+func (in *Instance) CanUpdate() bool { return in.update != nil }
+
+// Update passes an Update document to edgeauth_update, with Configure's
+// result and rules. The caller checks CanUpdate first.
+func (in *Instance) Update(update []byte) (ok bool, reason string, err error) {
+	return in.change(in.update, update)
+}
+
+// change calls edgeauth_configure or edgeauth_update under the configure
+// bound and reads their common result document.
+func (in *Instance) change(fn api.Function, doc []byte) (ok bool, reason string, err error) {
+	out, err := in.invoke(fn, doc, in.configure)
 	if err != nil {
 		return false, "", err
 	}
@@ -126,8 +151,11 @@ func (in *Instance) Configure(config []byte) (ok bool, reason string, err error)
 // Decision document. The result aliases guest memory: it is valid only until
 // the next call on this instance, so parse (copy) it before anything else.
 func (in *Instance) Authorize(request []byte) ([]byte, error) {
-	return in.invoke(in.decide, request)
+	return in.invoke(in.decide, request, in.callBound())
 }
+
+// callBound is the bound of a check and of every small call.
+func (in *Instance) callBound() Bound { return Bound{Timeout: in.timeout, Fuel: in.budget} }
 
 // Close releases the instance; it is safe to call more than once.
 func (in *Instance) Close(ctx context.Context) error {
@@ -137,22 +165,22 @@ func (in *Instance) Close(ctx context.Context) error {
 	return in.mod.Close(ctx)
 }
 
-// invoke writes input into the guest buffer, calls fn(ptr, len) and returns
-// the view of the packed (ptr<<32 | len) result.
-func (in *Instance) invoke(fn api.Function, input []byte) ([]byte, error) {
+// invoke writes input into the guest buffer, calls fn(ptr, len) under b and
+// returns the view of the packed (ptr<<32 | len) result.
+func (in *Instance) invoke(fn api.Function, input []byte, b Bound) ([]byte, error) {
 	if len(input) > MaxInputBytes {
 		return nil, fmt.Errorf("%w: %d bytes, limit %d", ErrInputTooLarge, len(input), MaxInputBytes)
 	}
 	n := uint32(len(input))
 	if n > in.inCap {
-		if err := in.grow(n); err != nil {
+		if err := in.grow(n, b); err != nil {
 			return nil, err
 		}
 	}
 	if !in.mem.Write(in.in, input) {
 		return nil, fmt.Errorf("%w: input buffer %#x+%d is outside memory", ErrBadOutput, in.in, n)
 	}
-	packed, err := in.call(fn, uint64(in.in), uint64(n))
+	packed, err := in.callWith(fn, uint64(in.in), uint64(n), b.Timeout, b.Fuel)
 	if err != nil {
 		return nil, err
 	}
@@ -165,20 +193,25 @@ func (in *Instance) invoke(fn api.Function, input []byte) ([]byte, error) {
 }
 
 // grow replaces the guest input buffer with one of at least n bytes, doubling
-// so a slowly growing input costs few allocations.
-func (in *Instance) grow(n uint32) error {
+// so a slowly growing input costs few allocations; its calls run under b.
+func (in *Instance) grow(n uint32, b Bound) error {
 	size := max(in.inCap, minInputCap)
 	for size < n {
 		size *= 2
 	}
+	if n > exactInputAbove {
+		// A large Config: doubling would waste up to half of it in guest
+		// memory, which the module needs for the Config's tables.
+		size = (n + 0xFFFF) &^ 0xFFFF
+	}
 	size = min(size, MaxInputBytes)
 	if in.in != 0 {
-		if _, err := in.call(in.free, uint64(in.in), 0); err != nil {
+		if _, err := in.callWith(in.free, uint64(in.in), 0, b.Timeout, b.Fuel); err != nil {
 			return err
 		}
 		in.in, in.inCap = 0, 0
 	}
-	p, err := in.call(in.alloc, uint64(size), 0)
+	p, err := in.callWith(in.alloc, uint64(size), 0, b.Timeout, b.Fuel)
 	if err != nil {
 		return err
 	}
@@ -195,19 +228,22 @@ func (in *Instance) call(fn api.Function, a, b uint64) (uint64, error) {
 	return in.callWith(fn, a, b, in.timeout, in.budget)
 }
 
+// callWith is call under its own bound; a timeout <= 0 arms no deadline.
 func (in *Instance) callWith(fn api.Function, a, b uint64, timeout time.Duration, fuel uint64) (uint64, error) {
 	s := in.stack
 	s[0], s[1] = a, b
 	var ctx context.Context = context.Background()
-	if in.dl != nil {
+	armed := in.dl != nil && timeout > 0
+	if armed {
 		ctx = in.dl
 		in.dl.arm(timeout)
 	}
 	if in.fuel != nil {
 		in.fuel.Set(fuel)
+		in.lastFuel = fuel
 	}
 	err := fn.CallWithStack(ctx, s)
-	if in.dl != nil && !in.dl.disarm() {
+	if armed && !in.dl.disarm() {
 		return 0, fmt.Errorf("%w (%v)", ErrTimeout, timeout)
 	}
 	if err != nil {
@@ -229,7 +265,7 @@ func (in *Instance) FuelUsed() uint64 {
 	if in.fuel == nil {
 		return 0
 	}
-	return in.budget - in.fuel.Get()
+	return in.lastFuel - in.fuel.Get()
 }
 
 // MemoryBytes is the size of the instance's linear memory now. It never

@@ -14,7 +14,8 @@
 //	/random    allows, with subject = 32 random bytes in hex
 //	/sleep     sleeps 20 ms first (poll_oneoff must not block forever)
 //	/big       allows, with a 200 KiB subject (output larger than any input)
-//	/config    allows, with subject = the last accepted config
+//	/config    allows, with subject = the last accepted config, then "+" and
+//	           each update accepted since
 //	/echo      allows, with subject = the request it decoded
 //	otherwise  401 when the authorization header is not ["Bearer good"]
 package main
@@ -71,6 +72,20 @@ func configure(p uintptr, n int32) int64 {
 		return result(map[string]any{"ok": false, "error": "issuer is required"})
 	}
 	config = string(in)
+	return result(map[string]any{"ok": true})
+}
+
+// update appends an Update to the config in force, so /config shows what
+// an instance holds; {"reject":...} is refused, as is any before a config.
+//
+//go:wasmexport edgeauth_update
+func update(p uintptr, n int32) int64 {
+	var u map[string]any
+	in := input(p, n)
+	if err := json.Unmarshal(in, &u); err != nil || u["reject"] != nil || config == "" {
+		return result(map[string]any{"ok": false, "error": "update refused"})
+	}
+	config += "+" + string(in)
 	return result(map[string]any{"ok": true})
 }
 

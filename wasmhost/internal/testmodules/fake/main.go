@@ -7,7 +7,9 @@
 // the host survives traps, endless loops, memory exhaustion and bad output.
 //
 // Config: {"issuer":"..."}; an empty issuer is rejected, as the real module
-// rejects an invalid config, and leaves the previous config in force.
+// rejects an invalid config, and leaves the previous config in force. The
+// issuers "trap", "loop" and "oom" make configure misbehave; "slow" keeps
+// it busy for slowConfigure before accepting.
 //
 // An allowed Decision carries Subject = method+" "+path, JTI = the issuer of
 // the config in force, ExpiresAt = the module's wall clock (so a test sees a
@@ -24,6 +26,9 @@ import (
 )
 
 func main() {}
+
+// slowConfigure is how long configuring the issuer "slow" takes.
+const slowConfigure = time.Second
 
 var (
 	// issuer is the config in force; "" before any config is accepted.
@@ -43,8 +48,19 @@ func configure(ptr, n int32) int64 {
 	if c.Issuer == "" {
 		return guestabi.Result(map[string]any{"ok": false, "error": "issuer is required"})
 	}
-	if c.Issuer == "trap" {
+	switch c.Issuer {
+	case "trap":
 		panic("configure trap requested")
+	case "loop":
+		for {
+		}
+	case "oom":
+		for {
+			hog = append(hog, make([]byte, 1<<20))
+		}
+	case "slow": // busy for a while, then accepted: a large Config's cost
+		for start := time.Now(); time.Since(start) < slowConfigure; {
+		}
 	}
 	issuer = c.Issuer
 	return guestabi.Result(map[string]any{"ok": true})
