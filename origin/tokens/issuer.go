@@ -48,10 +48,11 @@ type CredentialStore interface {
 	// seconds, 0 when none) inside one transaction that excludes every
 	// password change and deletion of the user, if the user still exists
 	// and its credential version is still version. Otherwise it returns
-	// ErrCredentialChanged without calling issue. A change that commits
+	// ErrCredentialChanged without calling issue. A deletion that commits
 	// after the transaction cuts off at a later second than anything issue
-	// saw, so whatever issue stamps with the clock it reads inside is either
-	// refused here or ended by the change.
+	// saw; a password change that commits after it is caught by
+	// SessionStore.CreateSession, which checks the version again, or ends
+	// the session stored before it.
 	ConfirmCredential(ctx context.Context, userID, version int64, issue func(validAfter int64) error) error
 }
 
