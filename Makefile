@@ -196,6 +196,7 @@ bench: build hey $(JS_STAMP) $(SEED_STAMP)
 	node tests/workerd/bench.mjs
 	$(GO) test -run '^$$' -bench EnumerationTiming -benchtime 50x ./origin/httpapi
 	$(GO) test -run '^$$' -bench BenchmarkReplicas -benchtime 3s ./tests/replicas
+	$(GO) test -run '^TestLogoutScale$$' -v -timeout 30m ./tests/bench -args -scale
 
 clean:
 	rm -rf $(BUILD)

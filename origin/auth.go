@@ -41,32 +41,54 @@ type Credentials struct {
 	Scope    string `json:"scope,omitempty"`
 }
 
-// Token is the answer of POST /authenticate.
+// Token is the answer of POST /authenticate and POST /authenticate/refresh:
+// a short-lived access token and the refresh token that renews it.
 type Token struct {
 	Token     string `json:"token"`
 	TokenType string `json:"token_type"` // always "Bearer"
 	ExpiresIn int64  `json:"expires_in"` // seconds
+	// RefreshToken is opaque (256 random bits, base64url) and works once:
+	// a refresh answers a new one, and presenting a used one again ends the
+	// session.
+	RefreshToken     string `json:"refresh_token"`
+	RefreshExpiresIn int64  `json:"refresh_expires_in"` // seconds until it lapses unused
+}
+
+// RefreshRequest is the input of POST /authenticate/refresh.
+type RefreshRequest struct {
+	RefreshToken string `json:"refresh_token"`
 }
 
 // Principal is who a verified token says the caller is; the auth step puts it
 // in the request context.
 type Principal struct {
-	Subject   string
-	UserID    int64
-	Scopes    []string
-	JTI       string
+	Subject string
+	UserID  int64
+	Scopes  []string
+	JTI     string
+	// SessionID is the token's sid: the session that issued it.
+	SessionID string
 	ExpiresAt time.Time
 }
 
-// AuthService issues and revokes tokens.
+// AuthService signs users in, renews and ends their sessions.
 type AuthService interface {
-	// Authenticate checks an email and password and issues a token.
-	// EUNAUTHORIZED for a wrong email or password alike (same message, about
-	// the same time: a dummy hash is compared when the email is unknown);
-	// EINVALIDSCOPE when Scope asks for more than DefaultScope.
+	// Authenticate checks an email and password, starts a session and
+	// issues its first access and refresh tokens. EUNAUTHORIZED for a wrong
+	// email or password alike (same message, about the same time: a dummy
+	// hash is compared when the email is unknown); EINVALIDSCOPE when Scope
+	// asks for more than DefaultScope.
 	Authenticate(ctx context.Context, c Credentials) (*Token, error)
-	// Revoke ends one token (logout) until it would have expired anyway.
-	Revoke(ctx context.Context, jti string, expiresAt time.Time) error
+	// Refresh exchanges a refresh token for a new access token and a new
+	// refresh token; the one presented stops working (rotation). A refresh
+	// token that is unknown, malformed, expired or of an ended session is
+	// EINVALIDGRANT; one that was already exchanged is reuse: the session
+	// ends before Refresh returns, and the error is EINVALIDGRANT with
+	// ErrRefreshTokenReused in its chain.
+	Refresh(ctx context.Context, refreshToken string) (*Token, error)
+	// Logout ends the session sid (DELETE /authenticate): its refresh tokens
+	// stop working and its access tokens are refused before Logout returns.
+	Logout(ctx context.Context, sid string) error
 }
 
 // Authorizer is the auth step: the wasm module through wasmhost, or the

@@ -10,6 +10,7 @@ import (
 const (
 	EINVALID      = "invalid"       // 400: the input breaks a rule
 	EINVALIDSCOPE = "invalid_scope" // 400: /authenticate asked for more scope than allowed
+	EINVALIDGRANT = "invalid_grant" // 400: a refresh token that is unknown, expired, revoked or reused (RFC 6749 section 5.2)
 	EUNAUTHORIZED = "unauthorized"  // 401: wrong credentials
 	ENOTFOUND     = "not_found"     // 404: missing, or not the caller's (no BOLA oracle)
 	ECONFLICT     = "conflict"      // 409: e.g. an email already registered

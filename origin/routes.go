@@ -12,6 +12,7 @@ import (
 var PublicRoutes = []edgeauth.PublicRoute{
 	{Method: "POST", Path: "/users"},
 	{Method: "POST", Path: "/authenticate"},
+	{Method: "POST", Path: "/authenticate/refresh"},
 	{Method: "GET", Path: "/.well-known/jwks.json"},
 	{Method: "GET", Path: "/.well-known/edgeauth.json"},
 	{Method: "GET", Path: "/.well-known/oauth-authorization-server"},
@@ -31,6 +32,8 @@ var RouteRules = []edgeauth.Route{
 	{Method: "GET", Path: "/users/{id}", Scopes: []string{ScopeUsersRead}, Owner: "id"},
 	{Method: "PATCH", Path: "/users/{id}", Scopes: []string{ScopeUsersWrite}, Owner: "id"},
 	{Method: "DELETE", Path: "/users/{id}", Scopes: []string{ScopeUsersWrite}, Owner: "id"},
+	{Method: "GET", Path: "/users/{id}/sessions", Scopes: []string{ScopeUsersRead}, Owner: "id"},
+	{Method: "DELETE", Path: "/users/{id}/sessions/{sid}", Scopes: []string{ScopeUsersWrite}, Owner: "id"},
 	{Method: "GET", Path: "/users/{id}/todos", Scopes: []string{ScopeTodosRead}, Owner: "id"},
 	{Method: "POST", Path: "/users/{id}/todos", Scopes: []string{ScopeTodosWrite}, Owner: "id"},
 	{Method: "GET", Path: "/users/{id}/todos/{todoId}", Scopes: []string{ScopeTodosRead}, Owner: "id"},

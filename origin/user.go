@@ -33,6 +33,10 @@ type UserUpdate struct {
 	Name            *string `json:"name"`
 	Password        *string `json:"password"`
 	CurrentPassword *string `json:"current_password"`
+	// KeepSession is the session that asks for the change (the sid of its
+	// token), which a password change leaves running; never read from a
+	// request body. Empty ends every session.
+	KeepSession string `json:"-"`
 }
 
 // UserService manages accounts.
@@ -43,9 +47,11 @@ type UserService interface {
 	FindUserByID(ctx context.Context, id int64) (*User, error)
 	// UpdateUser changes the name and/or password. A password change needs
 	// the current password (EINVALID when it is missing, ECURRENTPASSWORD
-	// when it is wrong or changed meanwhile) and ends every token issued
-	// before it (the subject cutoff in EdgeStore).
+	// when it is wrong or changed meanwhile), ends every session of the user
+	// except upd.KeepSession, and returns only once their access tokens are
+	// refused.
 	UpdateUser(ctx context.Context, id int64, upd UserUpdate) (*User, error)
-	// DeleteUser removes the user and their todos and ends their tokens.
+	// DeleteUser removes the user, their todos and sessions, and ends every
+	// token of theirs (the subject cutoff in EdgeStore).
 	DeleteUser(ctx context.Context, id int64) error
 }

@@ -25,6 +25,8 @@ const (
 	ScopesHeader       = "x-auth-scopes"
 	JTIHeader          = "x-auth-jti"
 	ExpiresAtHeader    = "x-auth-expires-at"
+	// SessionHeader carries the token's sid, only when it has one.
+	SessionHeader = "x-auth-session"
 )
 
 // MaxRead bounds what the guest reads of a request (the method, the URI,
@@ -105,6 +107,9 @@ func (g *Guest) HandleRequest(h Host) (next bool) {
 		h.SetRequestHeader(ScopesHeader, strings.Join(d.Scopes, " "))
 		h.SetRequestHeader(JTIHeader, d.JTI)
 		h.SetRequestHeader(ExpiresAtHeader, strconv.FormatInt(d.ExpiresAt, 10))
+		if d.SID != "" {
+			h.SetRequestHeader(SessionHeader, d.SID)
+		}
 	}
 	return true
 }

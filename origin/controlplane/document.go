@@ -1,6 +1,7 @@
 package controlplane
 
 import (
+	"cmp"
 	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
@@ -12,105 +13,44 @@ import (
 	"github.com/craftingapis/todos/origin"
 )
 
-// snapshot is what the store held at one build.
-type snapshot struct {
-	version int64
-	now     time.Time
-	keys    []origin.VerifyingKey
-	revoked []edgeauth.Revocation
-	cutoffs map[string]int64
-}
-
-// built is the outcome of one build: the published documents, the sink's
-// config (which may also hold HS256 secrets) and when the content will next
-// change by the mere passing of time.
-type built struct {
-	doc        *origin.EdgeDocument
-	sinkConfig []byte
-	nextChange time.Time // zero: never
-}
-
 // publishable reports whether a verifying key may leave the origin: never
 // a symmetric ("oct") key, whatever its alg says.
 func publishable(k edgeauth.JWK) bool { return k.Kty != "oct" && k.K == "" && k.Alg != origin.AlgHS256 }
 
-// build renders the documents. Every list is sorted (keys by kid, revoked
-// by jti; encoding/json sorts map keys), so the same store content at the
-// same threshold of time gives the same bytes, hence the same ETag.
-func (c *ControlPlane) build(s snapshot) (*built, error) {
-	leeway := int64(c.opts.Leeway / time.Second)
-	all := make([]edgeauth.JWK, 0, len(s.keys))
-	public := make([]edgeauth.JWK, 0, len(s.keys))
+// publicDocument renders the documents that hold no revocations: the JWKS
+// and the public subset of the edge config (keys and routes; no revoked
+// tokens or sessions, no subject cutoffs, which name user ids). It also
+// returns when the keys change by the mere passing of time (a retiring
+// key's retire_at; zero: never).
+func (c *ControlPlane) publicDocument(keys []origin.VerifyingKey) (*origin.EdgeDocument, time.Time, error) {
 	var next time.Time
-	earliest := func(t time.Time) {
-		if next.IsZero() || t.Before(next) {
-			next = t
-		}
-	}
-	for _, k := range s.keys {
-		all = append(all, k.JWK)
+	public := make([]edgeauth.JWK, 0, len(keys))
+	for _, k := range keys {
 		if publishable(k.JWK) {
 			public = append(public, k.JWK)
 		}
-		if k.RetireAt != nil {
-			earliest(*k.RetireAt)
+		if k.RetireAt != nil && (next.IsZero() || k.RetireAt.Before(next)) {
+			next = *k.RetireAt
 		}
 	}
-	byKid := func(a, b edgeauth.JWK) int {
-		switch {
-		case a.Kid < b.Kid:
-			return -1
-		case a.Kid > b.Kid:
-			return 1
-		}
-		return 0
-	}
-	slices.SortFunc(all, byKid)
-	slices.SortFunc(public, byKid)
-
-	revoked := slices.Clone(s.revoked)
-	slices.SortFunc(revoked, func(a, b edgeauth.Revocation) int {
-		switch {
-		case a.JTI < b.JTI:
-			return -1
-		case a.JTI > b.JTI:
-			return 1
-		}
-		return 0
-	})
-	for _, r := range revoked {
-		earliest(time.Unix(r.Exp+leeway, 0))
-	}
-	lifetime := int64(c.opts.TokenLifetime / time.Second)
-	for _, v := range s.cutoffs {
-		earliest(time.Unix(v+lifetime+leeway, 0))
-	}
-
-	published, err := c.config(public, revoked, s.cutoffs)
+	slices.SortFunc(public, func(a, b edgeauth.JWK) int { return cmp.Compare(a.Kid, b.Kid) })
+	cfg, err := c.config(snapshot{keys: public})
 	if err != nil {
-		return nil, err
-	}
-	sinkCfg, err := c.config(all, revoked, s.cutoffs)
-	if err != nil {
-		return nil, err
+		return nil, time.Time{}, err
 	}
 	jwks, err := json.Marshal(edgeauth.JWKS{Keys: public})
 	if err != nil {
-		return nil, fmt.Errorf("controlplane: jwks: %w", err)
+		return nil, time.Time{}, fmt.Errorf("controlplane: jwks: %w", err)
 	}
-	return &built{
-		doc: &origin.EdgeDocument{
-			Config: published, ConfigETag: etag(published),
-			JWKS: jwks, JWKSETag: etag(jwks),
-		},
-		sinkConfig: sinkCfg,
-		nextChange: next,
-	}, nil
+	return &origin.EdgeDocument{Config: cfg, ConfigETag: etag(cfg), JWKS: jwks, JWKSETag: etag(jwks)}, next, nil
 }
 
-// config renders one ABI v1 Config with the given keys.
-func (c *ControlPlane) config(keys []edgeauth.JWK, revoked []edgeauth.Revocation, cutoffs map[string]int64) ([]byte, error) {
+// config renders one ABI v1 Config. Every list is sorted (keys by kid,
+// revocations by jti and sid; encoding/json sorts map keys), so the same
+// state gives the same bytes, hence the same ETag.
+func (c *ControlPlane) config(s snapshot) ([]byte, error) {
 	leeway := int64(c.opts.Leeway / time.Second)
+	keys := slices.SortedFunc(slices.Values(s.keys), func(a, b edgeauth.JWK) int { return cmp.Compare(a.Kid, b.Kid) })
 	var algs []string
 	for _, k := range keys {
 		if !slices.Contains(algs, k.Alg) {
@@ -118,6 +58,8 @@ func (c *ControlPlane) config(keys []edgeauth.JWK, revoked []edgeauth.Revocation
 		}
 	}
 	slices.Sort(algs)
+	slices.SortFunc(s.legacy, func(a, b edgeauth.Revocation) int { return cmp.Compare(a.JTI, b.JTI) })
+	slices.SortFunc(s.sessions, func(a, b edgeauth.SessionRevocation) int { return cmp.Compare(a.SID, b.SID) })
 	public, routes := origin.PublishedRoutes()
 	cfg := edgeauth.Config{
 		Issuer:             c.opts.Issuer,
@@ -127,11 +69,14 @@ func (c *ControlPlane) config(keys []edgeauth.JWK, revoked []edgeauth.Revocation
 		LeewaySeconds:      &leeway,
 		MaxLifetimeSeconds: int64(c.opts.TokenLifetime / time.Second),
 		Keys:               edgeauth.JWKS{Keys: keys},
-		Revoked:            revoked,
-		SubjectsValidAfter: cutoffs,
+		Revoked:            s.legacy,
+		SubjectsValidAfter: s.cutoffs,
 		Public:             public,
 		Routes:             routes,
 		Default:            origin.DefaultRoute,
+	}
+	if len(s.sessions) > 0 { // omitted when empty: an older module rejects the member
+		cfg.RevokedSessions = s.sessions
 	}
 	b, err := json.Marshal(cfg)
 	if err != nil {

@@ -27,12 +27,33 @@ func (s *server) authenticate(w http.ResponseWriter, r *http.Request) {
 	s.writeJSON(w, r, http.StatusOK, tok)
 }
 
-// logout: DELETE /authenticate -> 204. The caller's token (its jti) is
-// revoked until it would have expired; AuthService.Revoke refreshes the
-// control plane (origin.Notifier) before it returns, so the token is refused
+// refresh: POST /authenticate/refresh {refresh_token} -> 200 token, with a
+// new refresh token; the one presented stops working. Rate-limited like
+// /authenticate (per client address: the body names no account). Every
+// refresh token that does not work is one answer, 400 invalid_grant (RFC
+// 6749 section 5.2); one presented again after it was exchanged also ends
+// its session (the service logs it, metrics count it).
+func (s *server) refresh(w http.ResponseWriter, r *http.Request) {
+	var in origin.RefreshRequest
+	if !s.decodeJSON(w, r, &in) || !s.admitAttempt(w, r, "", "") {
+		return
+	}
+	tok, err := s.auth.Refresh(r.Context(), in.RefreshToken)
+	if err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	w.Header().Set("Pragma", "no-cache") // RFC 6749 section 5.1, for HTTP/1.0 caches
+	s.writeJSON(w, r, http.StatusOK, tok)
+}
+
+// logout: DELETE /authenticate -> 204. The session of the caller's token
+// (its sid) ends: its refresh tokens stop working and every access token it
+// issued is refused. AuthService.Logout returns only once the control plane
+// has the revocation in force (origin.Notifier), so the token is refused
 // from the very next request.
 //
-// With security off there is no verified token: nothing is revoked and the
+// With security off there is no verified token: nothing is ended and the
 // answer is still 204 (logging out of nothing succeeds, as every route is
 // open anyway). With security on a missing principal cannot reach here (the
 // route guard answers 401 first).
@@ -42,12 +63,13 @@ func (s *server) logout(w http.ResponseWriter, r *http.Request) {
 		writeNoContent(w)
 		return
 	}
-	if p.JTI == "" || p.ExpiresAt.IsZero() {
-		// The module lets no such token through; refuse rather than guess.
-		s.writeError(w, r, origin.Errorf(origin.EUNAUTHORIZED, "the token has no jti or exp to revoke"))
+	if p.SessionID == "" {
+		// A token of an earlier release, or of another issuer the config
+		// trusts: there is no session to end, and refusing is honest.
+		s.writeError(w, r, origin.Errorf(origin.EUNAUTHORIZED, "the token names no session (no sid) to end"))
 		return
 	}
-	if err := s.auth.Revoke(r.Context(), p.JTI, p.ExpiresAt); err != nil {
+	if err := s.auth.Logout(r.Context(), p.SessionID); err != nil {
 		s.writeError(w, r, err)
 		return
 	}

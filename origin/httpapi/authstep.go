@@ -77,7 +77,7 @@ func (s *server) authStep(next http.Handler) http.Handler {
 			} else {
 				p = new(origin.Principal)
 			}
-			*p = origin.Principal{Subject: d.Subject, Scopes: d.Scopes, JTI: d.JTI}
+			*p = origin.Principal{Subject: d.Subject, Scopes: d.Scopes, JTI: d.JTI, SessionID: d.SID}
 			if id, ok := origin.UserIDOf(d.Subject); ok {
 				p.UserID = id
 			}

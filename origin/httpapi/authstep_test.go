@@ -6,7 +6,6 @@ import (
 	"slices"
 	"strings"
 	"testing"
-	"time"
 
 	"github.com/craftingapis/todos/edgeauth"
 	"github.com/craftingapis/todos/origin"
@@ -141,16 +140,15 @@ func TestAuthStepRequest(t *testing.T) {
 }
 
 // TestPrincipalReachesHandler checks the decision's fields become the
-// context's principal (the logout handler revokes its jti until its exp).
+// context's principal (the logout handler ends its sid).
 func TestPrincipalReachesHandler(t *testing.T) {
 	hs := newHarness(t, true)
 	rec := hs.do("DELETE", "/authenticate", "", "Authorization", "Bearer alice")
 	if rec.Code != http.StatusNoContent {
 		t.Fatalf("status = %d; %s", rec.Code, rec.Body)
 	}
-	want := []revocation{{jti: "jti-alice", exp: time.Unix(1_900_000_000, 0)}}
-	if len(hs.auth.revoked) != 1 || hs.auth.revoked[0].jti != want[0].jti || !hs.auth.revoked[0].exp.Equal(want[0].exp) {
-		t.Errorf("revoked = %+v, want %+v", hs.auth.revoked, want)
+	if !slices.Equal(hs.auth.ended, []string{"sid-alice"}) {
+		t.Errorf("ended sessions = %v, want [sid-alice]", hs.auth.ended)
 	}
 	if !strings.Contains(hs.logs.String(), `"subject":"users/1"`) {
 		t.Errorf("access log lacks the subject:\n%s", hs.logs)
@@ -159,30 +157,31 @@ func TestPrincipalReachesHandler(t *testing.T) {
 
 func TestLogout(t *testing.T) {
 	tests := []struct {
-		name        string
-		security    bool
-		auth        string
-		revokeErr   error
-		status      int
-		wantRevoked int
+		name      string
+		security  bool
+		auth      string
+		endErr    error
+		status    int
+		wantEnded int
 	}{
 		{"with a token", true, "Bearer alice", nil, 204, 1},
 		{"without a token", true, "", nil, 401, 0},
-		{"revocation fails", true, "Bearer alice", errors.New("db locked"), 500, 1},
+		{"a token without a sid", true, "Bearer nosid", nil, 401, 0},
+		{"ending fails", true, "Bearer alice", errors.New("db locked"), 500, 1},
 		{"security off: no-op", false, "Bearer alice", nil, 204, 0},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
 			hs := newHarness(t, tc.security)
-			hs.auth.err = tc.revokeErr
+			hs.auth.err = tc.endErr
 			rec := hs.do("DELETE", "/authenticate", "", "Authorization", tc.auth)
 			if tc.status >= 400 {
 				mustProblem(t, rec, tc.status, "")
 			} else if rec.Code != tc.status || rec.Body.Len() != 0 {
 				t.Fatalf("status = %d body %q, want %d and empty", rec.Code, rec.Body, tc.status)
 			}
-			if len(hs.auth.revoked) != tc.wantRevoked {
-				t.Errorf("revoked %d tokens, want %d", len(hs.auth.revoked), tc.wantRevoked)
+			if len(hs.auth.ended) != tc.wantEnded {
+				t.Errorf("ended %d sessions, want %d", len(hs.auth.ended), tc.wantEnded)
 			}
 		})
 	}
@@ -190,13 +189,14 @@ func TestLogout(t *testing.T) {
 
 func TestNewRefusesMiswiring(t *testing.T) {
 	hs := newHarness(t, false)
-	full := Options{Users: hs.users, Todos: hs.todos, Auth: hs.auth, Control: hs.control}
+	full := Options{Users: hs.users, Todos: hs.todos, Sessions: hs.sess, Auth: hs.auth, Control: hs.control}
 	tests := []struct {
 		name string
 		mod  func(*Options)
 	}{
 		{"no users", func(o *Options) { o.Users = nil }},
 		{"no todos", func(o *Options) { o.Todos = nil }},
+		{"no sessions", func(o *Options) { o.Sessions = nil }},
 		{"no auth", func(o *Options) { o.Auth = nil }},
 		{"no control", func(o *Options) { o.Control = nil }},
 		{"security without authorizer", func(o *Options) { o.EnableSecurity = true }},

@@ -38,13 +38,13 @@ func realAuthServer(tb testing.TB, cost int) http.Handler {
 	}
 	issuer, err := tokens.NewIssuer(tokens.IssuerOptions{
 		Issuer: "https://origin.test", Audiences: []string{"todos"}, Lifetime: time.Hour, BcryptCost: cost,
-		Credentials: users, Keys: keys, Subjects: db,
+		Credentials: users, Keys: keys, Sessions: sqlstore.NewSessionService(db.Store, nil),
 	})
 	if err != nil {
 		tb.Fatal(err)
 	}
 	hs := newHarness(tb, false)
-	return mustNew(tb, Options{Users: users, Todos: hs.todos, Auth: issuer, Control: hs.control})
+	return mustNew(tb, Options{Users: users, Todos: hs.todos, Sessions: hs.sess, Auth: issuer, Control: hs.control})
 }
 
 func login(h http.Handler, email, password string) *httptest.ResponseRecorder {

@@ -24,6 +24,7 @@ type fakeUsers struct {
 	err       error // returned by every method when set
 	panicWith any
 	passwords map[int64]string // by id, as created or last changed
+	kept      []string         // KeepSession of every password change
 }
 
 func newFakeUsers() *fakeUsers { return &fakeUsers{byID: map[int64]*origin.User{}} }
@@ -97,6 +98,7 @@ func (f *fakeUsers) UpdateUser(_ context.Context, id int64, upd origin.UserUpdat
 			f.passwords = map[int64]string{}
 		}
 		f.passwords[id] = *upd.Password
+		f.kept = append(f.kept, upd.KeepSession)
 	}
 	if upd.Name != nil {
 		n, err := origin.NormalizeName(*upd.Name)
@@ -215,16 +217,12 @@ func (f *fakeTodos) DeleteTodo(_ context.Context, uid, tid int64) error {
 	return nil
 }
 
-type revocation struct {
-	jti string
-	exp time.Time
-}
-
 type fakeAuth struct {
 	mu      sync.Mutex
 	users   *fakeUsers
 	pass    map[string]string // email -> password
-	revoked []revocation
+	refresh map[string]bool   // refresh tokens that work once
+	ended   []string          // sids passed to Logout
 	err     error
 }
 
@@ -240,21 +238,68 @@ func (f *fakeAuth) Authenticate(_ context.Context, c origin.Credentials) (*origi
 	if p, ok := f.pass[c.Email]; !ok || p != c.Password {
 		return nil, origin.Errorf(origin.EUNAUTHORIZED, "wrong email or password")
 	}
-	return &origin.Token{Token: "tok-" + c.Email, TokenType: "Bearer", ExpiresIn: 3600}, nil
+	return &origin.Token{Token: "tok-" + c.Email, TokenType: "Bearer", ExpiresIn: 600, RefreshToken: "rt-" + c.Email, RefreshExpiresIn: 1209600}, nil
 }
 
-func (f *fakeAuth) Revoke(_ context.Context, jti string, exp time.Time) error {
+func (f *fakeAuth) Refresh(_ context.Context, rt string) (*origin.Token, error) {
 	f.mu.Lock()
 	defer f.mu.Unlock()
-	f.revoked = append(f.revoked, revocation{jti, exp})
+	if f.err != nil {
+		return nil, f.err
+	}
+	if !f.refresh[rt] {
+		return nil, origin.Errorf(origin.EINVALIDGRANT, "the refresh token is invalid, expired or revoked")
+	}
+	delete(f.refresh, rt)
+	return &origin.Token{Token: "tok-refreshed", TokenType: "Bearer", ExpiresIn: 600, RefreshToken: rt + "+", RefreshExpiresIn: 1209600}, nil
+}
+
+func (f *fakeAuth) Logout(_ context.Context, sid string) error {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	f.ended = append(f.ended, sid)
 	return f.err
 }
 
+// fakeSessions holds sessions by user; EndSession removes one.
+type fakeSessions struct {
+	mu     sync.Mutex
+	byUser map[int64][]*origin.Session
+}
+
+func (f *fakeSessions) ListSessions(_ context.Context, uid int64) ([]*origin.Session, error) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	var out []*origin.Session
+	for _, s := range f.byUser[uid] {
+		c := *s
+		out = append(out, &c)
+	}
+	return out, nil
+}
+
+func (f *fakeSessions) EndSession(_ context.Context, uid int64, sid string) error {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	for i, s := range f.byUser[uid] {
+		if s.ID == sid {
+			f.byUser[uid] = append(f.byUser[uid][:i], f.byUser[uid][i+1:]...)
+			return nil
+		}
+	}
+	return origin.Errorf(origin.ENOTFOUND, "session not found")
+}
+
 type fakeControl struct {
-	doc *origin.EdgeDocument
+	doc      *origin.EdgeDocument
+	full     []byte
+	fullETag string
 }
 
 func (f *fakeControl) Current() *origin.EdgeDocument { return f.doc }
+func (f *fakeControl) FullConfig() ([]byte, string, error) {
+	return f.full, f.fullETag, nil
+}
 func (f *fakeControl) Refresh(context.Context) error { return nil }
 
 // authorizerFunc adapts a function to origin.Authorizer and records the

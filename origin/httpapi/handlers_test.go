@@ -92,7 +92,7 @@ func TestAuthenticate(t *testing.T) {
 			}
 			var tok origin.Token
 			mustJSON(t, rec, 200, &tok)
-			if tok.Token == "" || tok.TokenType != "Bearer" || tok.ExpiresIn != 3600 {
+			if tok.Token == "" || tok.TokenType != "Bearer" || tok.ExpiresIn != 600 || tok.RefreshToken == "" || tok.RefreshExpiresIn != 1209600 {
 				t.Errorf("token = %+v", tok)
 			}
 			if rec.Header().Get("Cache-Control") != "no-store" || rec.Header().Get("Pragma") != "no-cache" {

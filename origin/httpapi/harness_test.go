@@ -38,6 +38,7 @@ type harness struct {
 	h       http.Handler
 	users   *fakeUsers
 	todos   *fakeTodos
+	sess    *fakeSessions
 	auth    *fakeAuth
 	control *fakeControl
 	authz   *authorizerFunc
@@ -46,9 +47,10 @@ type harness struct {
 
 // tokens of the fake auth step: "Bearer <name>" -> the decision it allows.
 var fakeTokens = map[string]edgeauth.Decision{
-	"alice":    {Allow: true, Status: 200, Subject: "users/1", Scopes: strings.Fields(origin.DefaultScope), JTI: "jti-alice", ExpiresAt: 1_900_000_000},
-	"bob":      {Allow: true, Status: 200, Subject: "users/2", Scopes: strings.Fields(origin.DefaultScope), JTI: "jti-bob", ExpiresAt: 1_900_000_000},
-	"readonly": {Allow: true, Status: 200, Subject: "users/1", Scopes: []string{origin.ScopeTodosRead}, JTI: "jti-ro", ExpiresAt: 1_900_000_000},
+	"alice":    {Allow: true, Status: 200, Subject: "users/1", Scopes: strings.Fields(origin.DefaultScope), JTI: "jti-alice", SID: "sid-alice", ExpiresAt: 1_900_000_000},
+	"bob":      {Allow: true, Status: 200, Subject: "users/2", Scopes: strings.Fields(origin.DefaultScope), JTI: "jti-bob", SID: "sid-bob", ExpiresAt: 1_900_000_000},
+	"readonly": {Allow: true, Status: 200, Subject: "users/1", Scopes: []string{origin.ScopeTodosRead}, JTI: "jti-ro", SID: "sid-ro", ExpiresAt: 1_900_000_000},
+	"nosid":    {Allow: true, Status: 200, Subject: "users/1", Scopes: strings.Fields(origin.DefaultScope), JTI: "jti-old", ExpiresAt: 1_900_000_000},
 }
 
 // fakeModule decides like a lenient module: public routes open, a known
@@ -73,23 +75,30 @@ func fakeModule(req *edgeauth.Request) (edgeauth.Decision, error) {
 		ErrorDescription: "the token is not valid", WWWAuthenticate: `Bearer realm="test", error="invalid_token"`}, nil
 }
 
+// testEdgeToken is the harness's edge config token.
+const testEdgeToken = "edge-config-token-of-the-harness-0123456789"
+
 // newHarness builds the API over fakes; each edit changes the Options
 // before New.
 func newHarness(t testing.TB, security bool, edits ...func(*Options)) *harness {
 	t.Helper()
 	users := newFakeUsers()
 	hs := &harness{
-		t:       t,
-		users:   users,
-		todos:   newFakeTodos(),
-		auth:    &fakeAuth{users: users, pass: map[string]string{"a@example.com": "correct horse"}},
-		control: &fakeControl{doc: &origin.EdgeDocument{Config: []byte(`{"issuer":"x"}`), ConfigETag: `"cfg1"`, JWKS: []byte(`{"keys":[]}`), JWKSETag: `"jwks1"`}},
-		authz:   &authorizerFunc{fn: fakeModule},
-		logs:    &syncBuffer{},
+		t:     t,
+		users: users,
+		todos: newFakeTodos(),
+		sess:  &fakeSessions{byUser: map[int64][]*origin.Session{}},
+		auth:  &fakeAuth{users: users, pass: map[string]string{"a@example.com": "correct horse"}, refresh: map[string]bool{"rt-good": true}},
+		control: &fakeControl{
+			doc:  &origin.EdgeDocument{Config: []byte(`{"issuer":"x"}`), ConfigETag: `"cfg1"`, JWKS: []byte(`{"keys":[]}`), JWKSETag: `"jwks1"`},
+			full: []byte(`{"issuer":"x","revoked_sessions":[{"sid":"s","exp":1}]}`), fullETag: `"full1"`,
+		},
+		authz: &authorizerFunc{fn: fakeModule},
+		logs:  &syncBuffer{},
 	}
 	o := Options{
-		Users: hs.users, Todos: hs.todos, Auth: hs.auth, Control: hs.control,
-		EnableSecurity: security, Realm: "test",
+		Users: hs.users, Todos: hs.todos, Sessions: hs.sess, Auth: hs.auth, Control: hs.control,
+		EnableSecurity: security, Realm: "test", EdgeConfigToken: testEdgeToken,
 		Logger:       slog.New(slog.NewJSONHandler(hs.logs, &slog.HandlerOptions{Level: slog.LevelDebug})),
 		MaxBodyBytes: 1024,
 	}

@@ -34,7 +34,7 @@ func newLockoutHarness(t *testing.T, c ratelimit.Config) *lockoutHarness {
 		t.Fatal(err)
 	}
 	lh.h = mustNew(t, Options{
-		Users: lh.users, Todos: lh.todos, Auth: lh.auth, Control: lh.control,
+		Users: lh.users, Todos: lh.todos, Sessions: lh.sess, Auth: lh.auth, Control: lh.control,
 		EnableSecurity: true, Authorizer: lh.authz, Realm: "test", Now: clock,
 		Limiter: l, ClientAddr: ratelimit.ClientAddr(nil), DeviceCookies: cookies,
 	})

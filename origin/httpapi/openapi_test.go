@@ -301,7 +301,7 @@ func TestObserverSeesTemplates(t *testing.T) {
 	hs := newHarness(t, true)
 	obs := &recordingObserver{}
 	hs.h = mustNew(t, Options{
-		Users: hs.users, Todos: hs.todos, Auth: hs.auth, Control: hs.control,
+		Users: hs.users, Todos: hs.todos, Sessions: hs.sess, Auth: hs.auth, Control: hs.control,
 		Authorizer: hs.authz, EnableSecurity: true, Observer: obs,
 	})
 	hs.seed()

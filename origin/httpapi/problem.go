@@ -35,7 +35,7 @@ type Problem struct {
 // that does so (origin/error.go promises it); an unknown code is a 500.
 func statusOf(code string) int {
 	switch code {
-	case origin.EINVALID, origin.EINVALIDSCOPE:
+	case origin.EINVALID, origin.EINVALIDSCOPE, origin.EINVALIDGRANT:
 		return http.StatusBadRequest
 	case origin.EUNAUTHORIZED:
 		return http.StatusUnauthorized

@@ -37,7 +37,7 @@ func limitedHarnessWith(t *testing.T, wrap func(origin.AuthService) origin.AuthS
 		t.Fatal(err)
 	}
 	hs.h = mustNew(t, Options{
-		Users: hs.users, Todos: hs.todos, Auth: auth, Control: hs.control,
+		Users: hs.users, Todos: hs.todos, Sessions: hs.sess, Auth: auth, Control: hs.control,
 		EnableSecurity: true, Authorizer: hs.authz, Realm: "test",
 		Limiter: l, ClientAddr: ratelimit.ClientAddr(nil),
 	})
@@ -135,4 +135,20 @@ type countingAuth struct {
 func (c *countingAuth) Authenticate(ctx context.Context, cr origin.Credentials) (*origin.Token, error) {
 	*c.n++
 	return c.AuthService.Authenticate(ctx, cr)
+}
+
+// A refresh draws from the client address's bucket like a sign-in (its body
+// names no account), and a refused one reaches no service.
+func TestRefreshRateLimited(t *testing.T) {
+	hs := limitedHarness(t)
+	for range 5 { // ClientBurst
+		rec := hs.from("198.51.100.5:1000", "POST", "/authenticate/refresh", `{"refresh_token":"rt-unknown"}`)
+		mustProblem(t, rec, http.StatusBadRequest, "invalid_grant")
+	}
+	hs.auth.refresh["rt-late"] = true
+	rec := hs.from("198.51.100.5:1000", "POST", "/authenticate/refresh", `{"refresh_token":"rt-late"}`)
+	mustProblem(t, rec, http.StatusTooManyRequests, "rate_limited")
+	if !hs.auth.refresh["rt-late"] {
+		t.Error("a refused refresh reached the auth service")
+	}
 }

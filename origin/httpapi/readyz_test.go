@@ -46,7 +46,7 @@ func TestReadyz(t *testing.T) {
 	hs.authz.fn = func(*edgeauth.Request) (edgeauth.Decision, error) {
 		return edgeauth.Decision{Status: 401, Error: edgeauth.CodeInvalidToken, ErrorDescription: "no configuration is loaded"}, nil
 	}
-	hs.h = mustNew(t, Options{Users: hs.users, Todos: hs.todos, Auth: hs.auth, Control: hs.control,
+	hs.h = mustNew(t, Options{Users: hs.users, Todos: hs.todos, Sessions: hs.sess, Auth: hs.auth, Control: hs.control,
 		Authorizer: authorizerAllowing("/readyz", hs.authz), EnableSecurity: true, Readiness: []ReadinessCheck{db}})
 	p = mustProblem(t, hs.do("GET", "/readyz", ""), 503, "not_ready")
 	if !strings.Contains(p.Detail, "auth step") {
@@ -55,7 +55,7 @@ func TestReadyz(t *testing.T) {
 
 	// No edge config built yet.
 	hs.control.doc = nil
-	hs.h = mustNew(t, Options{Users: hs.users, Todos: hs.todos, Auth: hs.auth, Control: hs.control, Readiness: []ReadinessCheck{db}})
+	hs.h = mustNew(t, Options{Users: hs.users, Todos: hs.todos, Sessions: hs.sess, Auth: hs.auth, Control: hs.control, Readiness: []ReadinessCheck{db}})
 	mustProblem(t, hs.do("GET", "/readyz", ""), 503, "not_ready")
 }
 

@@ -24,6 +24,7 @@ func (s *server) handlers() map[string]http.HandlerFunc {
 	return map[string]http.HandlerFunc{
 		routeKey("POST", "/users"):                       s.createUser,
 		routeKey("POST", "/authenticate"):                s.authenticate,
+		routeKey("POST", "/authenticate/refresh"):        s.refresh,
 		routeKey("GET", "/.well-known/jwks.json"):        s.jwks,
 		routeKey("GET", "/.well-known/edgeauth.json"):    s.edgeConfig,
 		routeKey("GET", AuthorizationServerMetadataPath): s.authorizationServer,
@@ -37,6 +38,8 @@ func (s *server) handlers() map[string]http.HandlerFunc {
 		routeKey("GET", "/users/{id}"):                   s.getUser,
 		routeKey("PATCH", "/users/{id}"):                 s.updateUser,
 		routeKey("DELETE", "/users/{id}"):                s.deleteUser,
+		routeKey("GET", "/users/{id}/sessions"):          s.listSessions,
+		routeKey("DELETE", "/users/{id}/sessions/{sid}"): s.endSession,
 		routeKey("GET", "/users/{id}/todos"):             s.listTodos,
 		routeKey("POST", "/users/{id}/todos"):            s.createTodo,
 		routeKey("GET", "/users/{id}/todos/{todoId}"):    s.getTodo,

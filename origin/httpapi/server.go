@@ -37,10 +37,11 @@ const DefaultRealm = "api"
 // Options wires the HTTP layer to the domain services. Every service is
 // required; Authorizer is required only when EnableSecurity is true.
 type Options struct {
-	Users   origin.UserService
-	Todos   origin.TodoService
-	Auth    origin.AuthService
-	Control origin.ControlPlane
+	Users    origin.UserService
+	Todos    origin.TodoService
+	Sessions origin.SessionService
+	Auth     origin.AuthService
+	Control  origin.ControlPlane
 	// Authorizer is the auth step every request passes through when
 	// EnableSecurity is true. An error from it (a trap, a timeout) is answered
 	// with 503: the API fails closed.
@@ -87,12 +88,19 @@ type Options struct {
 	// device cookie; a login that sends it back is limited as a known
 	// device of the account, exempt from the limit strangers share.
 	DeviceCookies DeviceCookies
+	// EdgeConfigToken is the credential an edge presents (Authorization:
+	// Bearer) to get the full edge config, revocations and subject cutoffs
+	// included. Without it, or when it is empty, GET
+	// /.well-known/edgeauth.json answers the public subset (keys and
+	// routes).
+	EdgeConfigToken string
 }
 
 // server holds the validated options; its methods are the handlers.
 type server struct {
 	users      origin.UserService
 	todos      origin.TodoService
+	sessions   origin.SessionService
 	auth       origin.AuthService
 	control    origin.ControlPlane
 	authorizer origin.Authorizer
@@ -110,6 +118,7 @@ type server struct {
 	// corsOrigins are the origins whose browser apps may call the API (cors.go).
 	corsOrigins map[string]bool
 	readiness   []ReadinessCheck
+	edgeToken   []byte // EdgeConfigToken; nil when unset
 	ids         *requestIDs
 }
 
@@ -121,8 +130,8 @@ var ErrMissingDependency = errors.New("httpapi: a required dependency is missing
 // New returns the API's handler, or ErrMissingDependency when a required
 // service is nil (or Authorizer is nil with EnableSecurity).
 func New(o Options) (http.Handler, error) {
-	if o.Users == nil || o.Todos == nil || o.Auth == nil || o.Control == nil {
-		return nil, fmt.Errorf("%w: Options.Users, Todos, Auth and Control are required", ErrMissingDependency)
+	if o.Users == nil || o.Todos == nil || o.Sessions == nil || o.Auth == nil || o.Control == nil {
+		return nil, fmt.Errorf("%w: Options.Users, Todos, Sessions, Auth and Control are required", ErrMissingDependency)
 	}
 	if o.EnableSecurity && o.Authorizer == nil {
 		return nil, fmt.Errorf("%w: Options.Authorizer is required when EnableSecurity is true", ErrMissingDependency)
@@ -130,6 +139,7 @@ func New(o Options) (http.Handler, error) {
 	s := &server{
 		users:      o.Users,
 		todos:      o.Todos,
+		sessions:   o.Sessions,
 		auth:       o.Auth,
 		control:    o.Control,
 		authorizer: o.Authorizer,
@@ -151,6 +161,9 @@ func New(o Options) (http.Handler, error) {
 			s.corsOrigins = map[string]bool{}
 		}
 		s.corsOrigins[o] = true
+	}
+	if o.EdgeConfigToken != "" {
+		s.edgeToken = []byte(o.EdgeConfigToken)
 	}
 	if s.realm == "" {
 		s.realm = DefaultRealm

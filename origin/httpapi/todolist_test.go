@@ -17,7 +17,7 @@ func TestEncodedListMatchesPlain(t *testing.T) {
 	todos := newFakeTodos()
 	newAPI := func(ts origin.TodoService) http.Handler {
 		hs := newHarness(t, false)
-		return mustNew(t, Options{Users: hs.users, Todos: ts, Auth: hs.auth, Control: hs.control, Realm: "test"})
+		return mustNew(t, Options{Users: hs.users, Todos: ts, Sessions: hs.sess, Auth: hs.auth, Control: hs.control, Realm: "test"})
 	}
 	plain, cached := newAPI(todos), newAPI(todocache.New(todos, todocache.Options{}))
 	do := func(h http.Handler, method, path, body string) *httptest.ResponseRecorder {

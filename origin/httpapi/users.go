@@ -42,10 +42,10 @@ func (s *server) getUser(w http.ResponseWriter, r *http.Request) {
 // invalid_current_password when wrong) and is a credential attempt on the
 // account like a login: the attempt limiter admits it before any bcrypt
 // work, so a stolen token buys neither unlimited guesses at the current
-// password nor unlimited hashing. It ends every earlier token; the service
-// tells the control plane (origin.Notifier) before it returns, so the old
-// token is refused from the very next request and this handler need not
-// refresh it again.
+// password nor unlimited hashing. It ends every other session of the user
+// (not the caller's: the device that changed the password stays signed
+// in); the service tells the control plane (origin.Notifier) before it
+// returns, so their tokens are refused from the very next request.
 func (s *server) updateUser(w http.ResponseWriter, r *http.Request) {
 	id, ok := s.pathID(w, r, "id")
 	if !ok {
@@ -64,6 +64,9 @@ func (s *server) updateUser(w http.ResponseWriter, r *http.Request) {
 		if !s.admitAttempt(w, r, u.Email, "") {
 			return
 		}
+	}
+	if p := PrincipalFromContext(r.Context()); p != nil {
+		upd.KeepSession = p.SessionID
 	}
 	u, err := s.users.UpdateUser(r.Context(), id, upd)
 	if err != nil {

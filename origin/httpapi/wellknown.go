@@ -1,6 +1,8 @@
 package httpapi
 
 import (
+	"crypto/sha256"
+	"crypto/subtle"
 	"net/http"
 	"strconv"
 	"strings"
@@ -22,15 +24,49 @@ func (s *server) jwks(w http.ResponseWriter, r *http.Request) {
 }
 
 // edgeConfig: GET /.well-known/edgeauth.json -> the ABI v1 Config for edge
-// hosts. no-cache: a host may keep it but must revalidate (If-None-Match,
-// answered 304) every time, so revocations reach it at its next poll.
+// hosts. An edge that presents the edge config token (Authorization: Bearer)
+// gets it in full, with the revoked sessions and tokens and the subject
+// cutoffs; anyone else gets the public subset, keys and routes, which names
+// no user and no session. no-cache: a host may keep it but must revalidate
+// (If-None-Match, answered 304) every time, so revocations reach it at its
+// next poll; Vary, so that no cache between hands one answer for the other.
 func (s *server) edgeConfig(w http.ResponseWriter, r *http.Request) {
+	w.Header().Set("Vary", "Authorization")
+	if s.edgeAuthorized(r) {
+		body, etag, err := s.control.FullConfig()
+		if err != nil {
+			s.writeError(w, r, err)
+			return
+		}
+		writeDocument(w, r, body, etag, "private, no-cache")
+		return
+	}
 	doc := s.control.Current()
 	if doc == nil {
 		s.unavailable(w, r)
 		return
 	}
 	writeDocument(w, r, doc.Config, doc.ConfigETag, "no-cache")
+}
+
+// edgeAuthorized reports whether r presents the edge config token. The
+// comparison takes the same time wherever the first difference is (both
+// sides are hashed to a fixed length first, so not even the token's length
+// shows), and a request with several Authorization headers is not trusted.
+func (s *server) edgeAuthorized(r *http.Request) bool {
+	if s.edgeToken == nil {
+		return false
+	}
+	vals := r.Header.Values("Authorization")
+	if len(vals) != 1 {
+		return false
+	}
+	scheme, cred, ok := strings.Cut(vals[0], " ")
+	if !ok || !strings.EqualFold(scheme, "Bearer") {
+		return false
+	}
+	got, want := sha256.Sum256([]byte(cred)), sha256.Sum256(s.edgeToken)
+	return subtle.ConstantTimeCompare(got[:], want[:]) == 1
 }
 
 // healthz: GET /healthz -> 200 {"status":"ok"}.

@@ -127,3 +127,23 @@ func (a *authorizer) Authorize(ctx context.Context, req *edgeauth.Request) (edge
 	a.m.observe(d, err, time.Since(start))
 	return d, err
 }
+
+// AuthService returns next wrapped so that every refresh that presented an
+// already exchanged refresh token (and so ended its session) is counted in
+// origin_auth_refresh_token_reuse_total. It changes nothing else.
+func (m *Metrics) AuthService(next origin.AuthService) origin.AuthService {
+	return &authService{AuthService: next, reuse: m.refreshReuse}
+}
+
+type authService struct {
+	origin.AuthService
+	reuse prometheus.Counter
+}
+
+func (a *authService) Refresh(ctx context.Context, refreshToken string) (*origin.Token, error) {
+	tok, err := a.AuthService.Refresh(ctx, refreshToken)
+	if errors.Is(err, origin.ErrRefreshTokenReused) {
+		a.reuse.Inc()
+	}
+	return tok, err
+}

@@ -11,22 +11,59 @@ import (
 	"github.com/craftingapis/todos/wasmhost"
 )
 
-// Sink returns next wrapped so that every config the control plane pushes
-// to the auth step is counted (origin_auth_config_updates_total) and, once
-// accepted, read for the number of verifying keys and revoked tokens and for
-// new kids: a kid that was not in the previous accepted config is a key
+// Sink returns next wrapped so that every full config the control plane
+// pushes to the auth step is counted (origin_auth_config_updates_total) and,
+// once accepted, read for the number of verifying keys and revoked tokens and
+// for new kids: a kid that was not in the previous accepted config is a key
 // rotation (origin_auth_key_rotations_total), whichever process made it. The
-// first config after start sets the baseline and counts no rotation.
+// first config after start sets the baseline and counts no rotation. Every
+// incremental update (a logout, a password change, ...) is counted in
+// origin_auth_config_deltas_total; a refused one is followed by a full
+// config, counted as such.
 func (m *Metrics) Sink(next controlplane.Sink) controlplane.Sink {
-	return func(ctx context.Context, configJSON []byte) error {
-		if err := next(ctx, configJSON); err != nil {
-			m.configUpdates.WithLabelValues(ResultFailure).Inc()
-			return err
-		}
-		m.configUpdates.WithLabelValues(ResultSuccess).Inc()
-		m.observeConfig(configJSON)
-		return nil
+	return &countingSink{m: m, next: next}
+}
+
+type countingSink struct {
+	m    *Metrics
+	next controlplane.Sink
+}
+
+func (s *countingSink) Configure(ctx context.Context, configJSON []byte) error {
+	if err := s.next.Configure(ctx, configJSON); err != nil {
+		s.m.configUpdates.WithLabelValues(ResultFailure).Inc()
+		return err
 	}
+	s.m.configUpdates.WithLabelValues(ResultSuccess).Inc()
+	s.m.observeConfig(configJSON)
+	return nil
+}
+
+func (s *countingSink) Update(ctx context.Context, updateJSON []byte) error {
+	err := s.next.Update(ctx, updateJSON)
+	s.m.countResult(s.m.configDeltas, err)
+	return err
+}
+
+// WatchControlPlane exports what the control plane holds, read from stats
+// at every scrape: revoked sessions, subject cutoffs, and the updates the
+// auth step holds on top of its last full config. stats must be cheap and
+// safe for concurrent use. Call it at most once.
+func (m *Metrics) WatchControlPlane(stats func() controlplane.Stats) {
+	m.reg.MustRegister(
+		prometheus.NewGaugeFunc(prometheus.GaugeOpts{
+			Name: NameRevokedSessions,
+			Help: "Ended sessions whose access tokens the auth step refuses until they expire.",
+		}, func() float64 { return float64(stats().RevokedSessions) }),
+		prometheus.NewGaugeFunc(prometheus.GaugeOpts{
+			Name: NameSubjectCutoffs,
+			Help: "Subject cutoffs (deleted accounts) the auth step applies until every earlier token expired.",
+		}, func() float64 { return float64(stats().Subjects) }),
+		prometheus.NewGaugeFunc(prometheus.GaugeOpts{
+			Name: NamePendingUpdates,
+			Help: "Incremental updates the auth step holds on top of its last full config (compacted on the poll).",
+		}, func() float64 { return float64(stats().Updates) }),
+	)
 }
 
 // configSummary is the part of an ABI v1 Config the metrics read.

@@ -1,7 +1,8 @@
 // Package metrics is the origin's Prometheus instrumentation: HTTP requests
 // by route template and status, auth-step decisions by outcome and reason,
-// the auth step's latency, the instance pool, config pushes and key
-// rotations, and module and config reloads.
+// the auth step's latency, the instance pool, config pushes (full and
+// incremental), the revocation state, refresh-token reuse, key rotations,
+// and module and config reloads.
 //
 // Every metric lives on the Metrics' own registry (never the global one), so
 // that two origins in one process (tests) do not collide, and Handler serves
@@ -40,6 +41,11 @@ const (
 	NameInstancesReplaced = "origin_auth_instances_replaced_total"
 	NameCacheHits         = "origin_auth_decision_cache_hits_total"
 	NameConfigUpdates     = "origin_auth_config_updates_total"
+	NameConfigDeltas      = "origin_auth_config_deltas_total"
+	NameRevokedSessions   = "origin_auth_revoked_sessions"
+	NameSubjectCutoffs    = "origin_auth_subject_cutoffs"
+	NamePendingUpdates    = "origin_auth_pending_updates"
+	NameRefreshReuse      = "origin_auth_refresh_token_reuse_total"
 	NameVerifyingKeys     = "origin_auth_verifying_keys"
 	NameRevokedTokens     = "origin_auth_revoked_tokens"
 	NameKeyRotations      = "origin_auth_key_rotations_total"
@@ -65,6 +71,8 @@ type Metrics struct {
 	auth authMetrics
 
 	configUpdates *prometheus.CounterVec
+	configDeltas  *prometheus.CounterVec
+	refreshReuse  prometheus.Counter
 	verifyingKeys prometheus.Gauge
 	revokedTokens prometheus.Gauge
 	keyRotations  prometheus.Counter
@@ -101,6 +109,14 @@ func New() *Metrics {
 		Name: NameConfigUpdates,
 		Help: "Configs the control plane pushed to the auth step (after a logout, a password change, a key change, ...), by result.",
 	}, []string{"result"})
+	m.configDeltas = prometheus.NewCounterVec(prometheus.CounterOpts{
+		Name: NameConfigDeltas,
+		Help: "Incremental updates (new revocations) the control plane pushed to the auth step, by result; a refused one is replaced by a full config.",
+	}, []string{"result"})
+	m.refreshReuse = prometheus.NewCounter(prometheus.CounterOpts{
+		Name: NameRefreshReuse,
+		Help: "Refresh tokens presented again after they were exchanged: each ended its session (RFC 9700 section 4.14.2).",
+	})
 	m.verifyingKeys = prometheus.NewGauge(prometheus.GaugeOpts{
 		Name: NameVerifyingKeys,
 		Help: "Keys in the auth step's config that verify tokens (the active key and the retiring ones).",
@@ -126,12 +142,13 @@ func New() *Metrics {
 		Help: "Reloads of the config file, by result; on failure the previous config stays in force.",
 	}, []string{"result"})
 	m.auth = newAuthMetrics()
-	m.reg.MustRegister(m.requests, m.requestDuration, m.configUpdates, m.verifyingKeys, m.revokedTokens,
+	m.reg.MustRegister(m.requests, m.requestDuration, m.configUpdates, m.configDeltas, m.refreshReuse, m.verifyingKeys, m.revokedTokens,
 		m.keyRotations, m.moduleReloads, m.moduleInfo, m.configReloads, m.auth.decisions, m.auth.duration)
 	// Pre-declare the result series so that a rate() or an alert on
 	// failures sees 0, not nothing, until the first failure.
 	for _, r := range []string{ResultSuccess, ResultFailure} {
 		m.configUpdates.WithLabelValues(r)
+		m.configDeltas.WithLabelValues(r)
 		m.moduleReloads.WithLabelValues(r)
 		m.configReloads.WithLabelValues(r)
 	}

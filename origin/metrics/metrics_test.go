@@ -12,6 +12,8 @@ import (
 	"github.com/prometheus/client_golang/prometheus/testutil/promlint"
 
 	"github.com/craftingapis/todos/edgeauth"
+	"github.com/craftingapis/todos/origin"
+	"github.com/craftingapis/todos/origin/controlplane"
 	"github.com/craftingapis/todos/origin/metrics/metricstest"
 	"github.com/craftingapis/todos/wasmhost"
 )
@@ -129,16 +131,27 @@ func configDoc(revoked int, kids ...string) []byte {
 		strings.Join(ks, ","), strings.Join(rs, ",")))
 }
 
+// fakeSink answers both calls with err().
+type fakeSink func() error
+
+func (f fakeSink) Configure(context.Context, []byte) error { return f() }
+func (f fakeSink) Update(context.Context, []byte) error    { return f() }
+
+// switchSink fails with err while *fail is true.
+func switchSink(fail *bool, err error) controlplane.Sink {
+	return fakeSink(func() error {
+		if *fail {
+			return err
+		}
+		return nil
+	})
+}
+
 func TestSinkCountsUpdatesAndRotations(t *testing.T) {
 	m := New()
 	refuse := errors.New("refused")
 	var fail bool
-	sink := m.Sink(func(context.Context, []byte) error {
-		if fail {
-			return refuse
-		}
-		return nil
-	})
+	sink := m.Sink(switchSink(&fail, refuse))
 	steps := []struct {
 		name      string
 		doc       []byte
@@ -158,7 +171,7 @@ func TestSinkCountsUpdatesAndRotations(t *testing.T) {
 	for _, s := range steps {
 		t.Run(s.name, func(t *testing.T) {
 			fail = s.fail
-			err := sink(context.Background(), s.doc)
+			err := sink.Configure(context.Background(), s.doc)
 			if s.fail != (err != nil) || (err != nil && !errors.Is(err, refuse)) {
 				t.Fatalf("sink = %v", err)
 			}
@@ -175,6 +188,53 @@ func TestSinkCountsUpdatesAndRotations(t *testing.T) {
 			mustValue(t, fams, NameConfigUpdates, map[string]string{"result": ResultFailure}, failed)
 		})
 	}
+}
+
+func TestSinkCountsDeltas(t *testing.T) {
+	m := New()
+	refuse := errors.New("refused")
+	var fail bool
+	sink := m.Sink(switchSink(&fail, refuse))
+	for _, f := range []bool{false, false, true} {
+		fail = f
+		if err := sink.Update(context.Background(), []byte(`{"revoked_sessions":[{"sid":"s","exp":1}]}`)); (err != nil) != f {
+			t.Fatalf("Update = %v", err)
+		}
+	}
+	fams := scrape(t, m)
+	mustValue(t, fams, NameConfigDeltas, map[string]string{"result": ResultSuccess}, 2)
+	mustValue(t, fams, NameConfigDeltas, map[string]string{"result": ResultFailure}, 1)
+	mustValue(t, fams, NameConfigUpdates, map[string]string{"result": ResultSuccess}, 0)
+}
+
+func TestWatchControlPlane(t *testing.T) {
+	m := New()
+	st := controlplane.Stats{RevokedSessions: 12, Subjects: 3, Revoked: 1, Updates: 5}
+	m.WatchControlPlane(func() controlplane.Stats { return st })
+	fams := scrape(t, m)
+	mustValue(t, fams, NameRevokedSessions, nil, 12)
+	mustValue(t, fams, NameSubjectCutoffs, nil, 3)
+	mustValue(t, fams, NamePendingUpdates, nil, 5)
+}
+
+// reuseAuth answers every refresh with its err.
+type reuseAuth struct {
+	origin.AuthService
+	err error
+}
+
+func (a reuseAuth) Refresh(context.Context, string) (*origin.Token, error) { return nil, a.err }
+
+func TestAuthServiceCountsReuse(t *testing.T) {
+	m := New()
+	reused := fmt.Errorf("invalid grant: %w", origin.ErrRefreshTokenReused)
+	for _, err := range []error{nil, errors.New("invalid grant"), reused, reused} {
+		got, _ := m.AuthService(reuseAuth{err: err}).Refresh(context.Background(), "t")
+		if got != nil {
+			t.Fatal("the wrapper invented a token")
+		}
+	}
+	mustValue(t, scrape(t, m), NameRefreshReuse, nil, 2)
 }
 
 func TestWatchPoolAndReloads(t *testing.T) {

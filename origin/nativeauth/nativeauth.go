@@ -36,7 +36,7 @@ func New() *Authorizer {
 }
 
 // Configure installs an ABI v1 Config document (see edgeauth/ABI.md); it
-// has the signature of controlplane.Sink, so the control plane can push to it. On
+// is half of controlplane.Sink, so the control plane can push to it. On
 // error the previous Config stays in force and the error wraps
 // edgeauth.ErrInvalidConfig. A new Config starts with an empty
 // verified-token cache, so a revocation, a subjects_valid_after change or a
@@ -46,6 +46,20 @@ func (n *Authorizer) Configure(ctx context.Context, configJSON []byte) error {
 		return fmt.Errorf("nativeauth: configure: %w", err)
 	}
 	if err := n.a.Configure(configJSON); err != nil {
+		return fmt.Errorf("nativeauth: %w", err)
+	}
+	return nil
+}
+
+// Update merges an edgeauth.ConfigUpdate document into the Config in force
+// (revocations added, cutoffs moved later), at a cost in proportion to the
+// update; with Configure it makes the Authorizer a controlplane.Sink. On
+// error nothing changes and the error wraps edgeauth.ErrInvalidConfig.
+func (n *Authorizer) Update(ctx context.Context, updateJSON []byte) error {
+	if err := ctx.Err(); err != nil {
+		return fmt.Errorf("nativeauth: update: %w", err)
+	}
+	if err := n.a.Update(updateJSON); err != nil {
 		return fmt.Errorf("nativeauth: %w", err)
 	}
 	return nil

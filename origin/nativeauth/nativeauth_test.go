@@ -111,3 +111,34 @@ func TestAuthorizer(t *testing.T) {
 		t.Fatalf("canceled ctx: %v", err)
 	}
 }
+
+func TestUpdate(t *testing.T) {
+	ctx := context.Background()
+	n := New()
+	upd := fmt.Appendf(nil, `{"revoked":[{"jti":"a","exp":%d}]}`, time.Now().Add(time.Hour).Unix())
+	if err := n.Update(ctx, upd); !errors.Is(err, edgeauth.ErrInvalidConfig) {
+		t.Fatalf("update before any Config: %v, want ErrInvalidConfig", err)
+	}
+	if err := n.Configure(ctx, config(t)); err != nil {
+		t.Fatal(err)
+	}
+	tok := mint("a", time.Hour)
+	if d, _ := n.Authorize(ctx, todos(1, tok)); !d.Allow {
+		t.Fatalf("valid token refused: %+v", d)
+	}
+	if err := n.Update(ctx, []byte(`{"revoked":[{"jti":""}]}`)); !errors.Is(err, edgeauth.ErrInvalidConfig) {
+		t.Fatalf("invalid update: %v, want ErrInvalidConfig", err)
+	}
+	if err := n.Update(ctx, upd); err != nil {
+		t.Fatal(err)
+	}
+	// The update applies from the next request, though the token was cached.
+	if d, _ := n.Authorize(ctx, todos(1, tok)); d.Allow {
+		t.Fatalf("revoked token allowed after the update: %+v", d)
+	}
+	cctx, cancel := context.WithCancel(ctx)
+	cancel()
+	if err := n.Update(cctx, upd); !errors.Is(err, context.Canceled) {
+		t.Fatalf("canceled ctx: %v", err)
+	}
+}

@@ -28,7 +28,6 @@ import (
 	"github.com/craftingapis/todos/origin"
 	"github.com/craftingapis/todos/origin/migrations"
 	"github.com/craftingapis/todos/origin/sqlstore"
-	"github.com/craftingapis/todos/origin/tokens"
 )
 
 // ErrNoURL: Open needs a connection URL or DSN.
@@ -41,18 +40,14 @@ type Options = sqlstore.Options
 
 // DB is an open PostgreSQL database. It is safe for concurrent use. Build
 // the services on its Store with sqlstore.NewUserService, NewTodoService and
-// NewKeyService; the DB itself implements origin.EdgeStore and
-// tokens.SubjectStore.
+// NewKeyService; the DB itself implements origin.EdgeStore.
 type DB struct {
 	*sqlstore.Store
 	r    *sql.DB         // the pool, which Store owns; for tests
 	conn *pgx.ConnConfig // how Watch connects, outside the pool
 }
 
-var (
-	_ origin.EdgeStore    = (*DB)(nil)
-	_ tokens.SubjectStore = (*DB)(nil)
-)
+var _ origin.EdgeStore = (*DB)(nil)
 
 // dialect is PostgreSQL's: numbered placeholders, autocommit for writes of
 // one statement, advisory locks, the identity column seq as insertion

@@ -9,6 +9,7 @@ import (
 	"github.com/craftingapis/todos/origin/controlplane"
 	"github.com/craftingapis/todos/origin/postgres/pgtest"
 	"github.com/craftingapis/todos/origin/sqlstore"
+	"github.com/craftingapis/todos/origin/tokens"
 )
 
 // TestPollingAloneBoundsPropagation: without notifications, a control plane
@@ -45,7 +46,20 @@ func TestPollingAloneBoundsPropagation(t *testing.T) {
 	}
 	go cp.Run(ctx)
 
-	pw, cur := "another password", "password1"
+	now := time.Now()
+	sessions := sqlstore.NewSessionService(writer.Store, nil)
+	if err := sessions.CreateSession(ctx, tokens.NewSession{ID: "sid-poll", UserID: u.ID, Scope: origin.DefaultScope,
+		RefreshHash: tokens.HashRefreshToken("rt"), Now: now, IdleExpiresAt: now.Add(time.Hour), ExpiresAt: now.Add(time.Hour),
+		AccessExp: now.Add(10 * time.Minute).Unix()}); err != nil {
+		t.Fatal(err)
+	}
+	fullETag := func() string {
+		_, etag, err := cp.FullConfig()
+		if err != nil {
+			t.Fatal(err)
+		}
+		return etag
+	}
 	changes := []struct {
 		name string
 		do   func() error
@@ -54,19 +68,17 @@ func TestPollingAloneBoundsPropagation(t *testing.T) {
 			_, err := sqlstore.NewKeyService(writer.Store, nil).RotateKey(ctx, origin.AlgEdDSA)
 			return err
 		}},
-		{"revocation", func() error { return writer.Revoke(ctx, "jti-poll", time.Now().Add(time.Hour)) }},
-		{"password change", func() error {
-			_, err := sqlstore.NewUserService(writer.Store, nil).UpdateUser(ctx, u.ID, origin.UserUpdate{Password: &pw, CurrentPassword: &cur})
-			return err
-		}},
+		{"jti revocation", func() error { return writer.Revoke(ctx, "jti-poll", time.Now().Add(time.Hour)) }},
+		{"logout", func() error { return sessions.EndSessionByID(ctx, "sid-poll") }},
+		{"deletion", func() error { return sqlstore.NewUserService(writer.Store, nil).DeleteUser(ctx, u.ID) }},
 	}
 	for _, c := range changes {
-		before := cp.Current().ConfigETag
+		before := fullETag()
 		start := time.Now()
 		if err := c.do(); err != nil {
 			t.Fatalf("%s: %v", c.name, err)
 		}
-		for cp.Current().ConfigETag == before {
+		for fullETag() == before {
 			if time.Since(start) > poll+2*time.Second {
 				t.Fatalf("%s: not picked up by polling within %v", c.name, poll+2*time.Second)
 			}

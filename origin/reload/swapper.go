@@ -25,6 +25,9 @@ type Host interface {
 	// Configure must return only once the config is in force, and must
 	// leave the previous one in force when it fails.
 	Configure(ctx context.Context, configJSON []byte) error
+	// Update merges an edgeauth.ConfigUpdate document into the config in
+	// force, on the same terms as Configure.
+	Update(ctx context.Context, updateJSON []byte) error
 	Stats() wasmhost.Stats
 	// Close must wait for the calls already inside, and make later calls
 	// fail with an error wrapping wasmhost.ErrClosed.
@@ -57,15 +60,18 @@ type hostBox struct{ h Host }
 // error.
 //
 // The Swapper remembers the last config the control plane pushed
-// (Configure) and gives it to a new Host before the Host serves, under the
-// same lock as Configure: a logout or a key rotation pushed during a swap
-// reaches the new Host too.
+// (Configure) and the updates pushed since (Update), and gives them to a
+// new Host before the Host serves, under the same lock as Configure and
+// Update: a logout or a key rotation pushed during a swap reaches the new
+// Host too. A new Host that cannot take updates (a module without
+// edgeauth_update) gets them merged into one config instead.
 type Swapper struct {
 	cur atomic.Pointer[hostBox]
 
-	mu     sync.Mutex // serialises Configure, Swap and Close; guards config and closed
-	config []byte     // the last config the current Host accepted; nil before the first
-	closed bool
+	mu      sync.Mutex // serialises Configure, Update, Swap and Close; guards config, updates and closed
+	config  []byte     // the last config the current Host accepted; nil before the first
+	updates [][]byte   // the updates it accepted since (the control plane compacts them)
+	closed  bool
 
 	statsMu  sync.Mutex
 	retired  wasmhost.Stats // the counters of Hosts already closed
@@ -102,9 +108,9 @@ func (s *Swapper) Authorize(ctx context.Context, req *edgeauth.Request) (edgeaut
 	}
 }
 
-// Configure gives configJSON to the current Host; it is an controlplane.Sink. It
-// returns once the config is in force (or the Host's error), and remembers
-// an accepted config for the next Host.
+// Configure gives configJSON to the current Host; with Update it makes the
+// Swapper a controlplane.Sink. It returns once the config is in force (or
+// the Host's error), and remembers an accepted config for the next Host.
 func (s *Swapper) Configure(ctx context.Context, configJSON []byte) error {
 	s.mu.Lock()
 	defer s.mu.Unlock()
@@ -115,6 +121,24 @@ func (s *Swapper) Configure(ctx context.Context, configJSON []byte) error {
 		return err
 	}
 	s.config = bytes.Clone(configJSON)
+	s.updates = nil
+	return nil
+}
+
+// Update gives updateJSON to the current Host and returns once it is in
+// force (or the Host's error: nothing changed, and the control plane
+// configures in full instead). It remembers an accepted update for the
+// next Host.
+func (s *Swapper) Update(ctx context.Context, updateJSON []byte) error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.closed {
+		return ErrSwapClosed
+	}
+	if err := s.cur.Load().h.Update(ctx, updateJSON); err != nil {
+		return err
+	}
+	s.updates = append(s.updates, bytes.Clone(updateJSON))
 	return nil
 }
 
@@ -132,12 +156,10 @@ func (s *Swapper) Swap(ctx context.Context, next Host) error {
 		_ = next.Close(ctx)
 		return ErrSwapClosed
 	}
-	if s.config != nil {
-		if err := next.Configure(ctx, s.config); err != nil {
-			s.mu.Unlock()
-			_ = next.Close(context.WithoutCancel(ctx))
-			return fmt.Errorf("reload: the new host refused the config in force: %w", err)
-		}
+	if err := s.bringUp(ctx, next); err != nil {
+		s.mu.Unlock()
+		_ = next.Close(context.WithoutCancel(ctx))
+		return fmt.Errorf("reload: the new host refused the config in force: %w", err)
 	}
 	nb := &hostBox{next}
 	s.statsMu.Lock()
@@ -150,6 +172,28 @@ func (s *Swapper) Swap(ctx context.Context, next Host) error {
 	s.retire(prev)
 	if err != nil {
 		return fmt.Errorf("%w: %w", ErrDrain, err)
+	}
+	return nil
+}
+
+// bringUp gives next the config in force: the last config and the updates
+// since, or, if next refuses an update (a module without edgeauth_update),
+// both merged into one config.
+func (s *Swapper) bringUp(ctx context.Context, next Host) error {
+	if s.config == nil {
+		return nil
+	}
+	if err := next.Configure(ctx, s.config); err != nil {
+		return err
+	}
+	for _, u := range s.updates {
+		if next.Update(ctx, u) != nil {
+			merged, err := mergeUpdates(s.config, s.updates)
+			if err != nil {
+				return err
+			}
+			return next.Configure(ctx, merged)
+		}
 	}
 	return nil
 }

@@ -2,8 +2,12 @@ package reload
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
+	"maps"
+	"slices"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"testing"
@@ -17,9 +21,11 @@ import (
 type fakeHost struct {
 	name string
 
-	mu      sync.Mutex
-	configs []string
-	refuse  error // Configure's answer
+	mu        sync.Mutex
+	configs   []string
+	updates   []string // taken since the last config
+	refuse    error    // Configure's answer
+	noUpdates bool     // Update fails, like a module without edgeauth_update
 
 	// admit makes "not closed, so count me in flight" one step, as
 	// wasmhost's admission is: Close cannot slip between the check and the
@@ -70,7 +76,27 @@ func (f *fakeHost) Configure(ctx context.Context, doc []byte) error {
 		return f.refuse
 	}
 	f.configs = append(f.configs, string(doc))
+	f.updates = nil
 	return nil
+}
+
+func (f *fakeHost) Update(ctx context.Context, doc []byte) error {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	if f.noUpdates {
+		return fmt.Errorf("fake: %w", wasmhost.ErrUpdateUnsupported)
+	}
+	f.updates = append(f.updates, string(doc))
+	return nil
+}
+
+func (f *fakeHost) taken() (configs int, last string, updates []string) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	if len(f.configs) > 0 {
+		last = f.configs[len(f.configs)-1]
+	}
+	return len(f.configs), last, append([]string(nil), f.updates...)
 }
 
 func (f *fakeHost) lastConfig() string {
@@ -136,6 +162,94 @@ func TestSwapCarriesConfigAndClosesOld(t *testing.T) {
 	}
 	if st := s.Stats(); st.Calls != 2 || st.PoolSize != 2 {
 		t.Fatalf("stats %+v: calls must add up across hosts", st)
+	}
+}
+
+// TestSwapCarriesUpdates: a new host gets the config and every update
+// since; one that cannot take updates gets them merged into one config.
+func TestSwapCarriesUpdates(t *testing.T) {
+	ctx := context.Background()
+	cfg := `{"issuer":"i","revoked":[{"jti":"j1","exp":5}],"subjects_valid_after":{"users/1":10}}`
+	upd1 := `{"revoked_sessions":[{"sid":"s1","exp":7}],"subjects_valid_after":{"users/1":12,"users/2":3}}`
+	upd2 := `{"revoked":[{"jti":"j1","exp":9}],"revoked_sessions":[{"sid":"s1","exp":6},{"sid":"s2","exp":8}]}`
+	a := newFake("a")
+	s := NewSwapper(a)
+	if err := s.Configure(ctx, []byte(cfg)); err != nil {
+		t.Fatal(err)
+	}
+	for _, u := range []string{upd1, upd2} {
+		if err := s.Update(ctx, []byte(u)); err != nil {
+			t.Fatal(err)
+		}
+	}
+
+	b := newFake("b")
+	if err := s.Swap(ctx, b); err != nil {
+		t.Fatal(err)
+	}
+	if n, last, updates := b.taken(); n != 1 || last != cfg || len(updates) != 2 || updates[0] != upd1 || updates[1] != upd2 {
+		t.Fatalf("new host took %d configs (last %s) and updates %v", n, last, updates)
+	}
+
+	old := newFake("old")
+	old.noUpdates = true
+	if err := s.Swap(ctx, old); err != nil {
+		t.Fatal(err)
+	}
+	n, last, _ := old.taken()
+	var got struct {
+		Issuer          string                       `json:"issuer"`
+		Revoked         []edgeauth.Revocation        `json:"revoked"`
+		RevokedSessions []edgeauth.SessionRevocation `json:"revoked_sessions"`
+		Subjects        map[string]int64             `json:"subjects_valid_after"`
+	}
+	if err := json.Unmarshal([]byte(last), &got); err != nil || n != 2 {
+		t.Fatalf("a host without updates took %d configs, last %s (%v)", n, last, err)
+	}
+	slices.SortFunc(got.RevokedSessions, func(x, y edgeauth.SessionRevocation) int { return strings.Compare(x.SID, y.SID) })
+	if got.Issuer != "i" || !slices.Equal(got.Revoked, []edgeauth.Revocation{{JTI: "j1", Exp: 9}}) ||
+		!slices.Equal(got.RevokedSessions, []edgeauth.SessionRevocation{{SID: "s1", Exp: 7}, {SID: "s2", Exp: 8}}) ||
+		!maps.Equal(got.Subjects, map[string]int64{"users/1": 12, "users/2": 3}) {
+		t.Fatalf("merged config = %s", last)
+	}
+
+	// A config resets what a new host must replay.
+	if err := s.Configure(ctx, []byte(`{"issuer":"j"}`)); err != nil {
+		t.Fatal(err)
+	}
+	c := newFake("c")
+	if err := s.Swap(ctx, c); err != nil {
+		t.Fatal(err)
+	}
+	if n, last, updates := c.taken(); n != 1 || last != `{"issuer":"j"}` || len(updates) != 0 {
+		t.Fatalf("after a config: %d configs (last %s), updates %v", n, last, updates)
+	}
+}
+
+// An update the host refuses is not remembered, and its error returned.
+func TestUpdateRefused(t *testing.T) {
+	ctx := context.Background()
+	a := newFake("a")
+	a.noUpdates = true
+	s := NewSwapper(a)
+	if err := s.Configure(ctx, []byte(`{}`)); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.Update(ctx, []byte(`{"revoked_sessions":[{"sid":"s","exp":1}]}`)); !errors.Is(err, wasmhost.ErrUpdateUnsupported) {
+		t.Fatalf("Update = %v", err)
+	}
+	b := newFake("b")
+	if err := s.Swap(ctx, b); err != nil {
+		t.Fatal(err)
+	}
+	if _, _, updates := b.taken(); len(updates) != 0 {
+		t.Fatalf("a refused update was replayed: %v", updates)
+	}
+	if err := s.Close(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.Update(ctx, []byte(`{}`)); !errors.Is(err, ErrSwapClosed) {
+		t.Fatalf("Update after Close = %v", err)
 	}
 }
 

@@ -30,7 +30,6 @@ import (
 	"github.com/craftingapis/todos/origin"
 	"github.com/craftingapis/todos/origin/migrations"
 	"github.com/craftingapis/todos/origin/sqlstore"
-	"github.com/craftingapis/todos/origin/tokens"
 )
 
 // busyTimeout is how long a statement waits for a lock held by another
@@ -48,17 +47,13 @@ type Options = sqlstore.Options
 
 // DB is an open SQLite database. It is safe for concurrent use. Build the
 // services on its Store with sqlstore.NewUserService, NewTodoService and
-// NewKeyService; the DB itself implements origin.EdgeStore and
-// tokens.SubjectStore.
+// NewKeyService; the DB itself implements origin.EdgeStore.
 type DB struct {
 	*sqlstore.Store
 	r *sql.DB // the readers, which Store owns; for tests
 }
 
-var (
-	_ origin.EdgeStore    = (*DB)(nil)
-	_ tokens.SubjectStore = (*DB)(nil)
-)
+var _ origin.EdgeStore = (*DB)(nil)
 
 // dialect is SQLite's: '?' placeholders, IMMEDIATE transactions for every
 // write (they need no locks of their own), rowid as insertion order, BINARY

@@ -37,7 +37,8 @@ func openStore(t *testing.T, path string, clk *storetest.Clock, sealer *tokens.S
 		Services: func(n origin.Notifier) (storetest.UserStore, origin.TodoService, storetest.KeyStore) {
 			return sqlstore.NewUserService(db.Store, n), sqlstore.NewTodoService(db.Store), sqlstore.NewKeyService(db.Store, n)
 		},
-		Edge: db,
+		NewSessions: func(n origin.Notifier) storetest.SessionStore { return sqlstore.NewSessionService(db.Store, n) },
+		Edge:        db,
 		RawKey: func(t *testing.T, kid string) storetest.RawKey {
 			var k storetest.RawKey
 			if err := db.r.QueryRow(`SELECT private_key, private_enc, public_jwk FROM signing_keys WHERE kid = ?`, kid).

@@ -29,9 +29,9 @@ import (
 	"github.com/craftingapis/todos/origin/tokens"
 )
 
-// DefaultRetireAfter is the default token lifetime (1 h) plus the default
-// leeway (30 s).
-const DefaultRetireAfter = time.Hour + 30*time.Second
+// DefaultRetireAfter is the default access-token lifetime
+// (tokens.DefaultLifetime) plus the default leeway (30 s).
+const DefaultRetireAfter = tokens.DefaultLifetime + 30*time.Second
 
 // Options configures a Store. The zero value is usable: real clock,
 // crypto/rand, private keys stored in plain, bcrypt cost 12.
@@ -74,7 +74,7 @@ func (o Options) withDefaults() (Options, error) {
 
 // Store is an open database. It is safe for concurrent use. Build the
 // services on it with NewUserService, NewTodoService and NewKeyService; the
-// Store itself implements origin.EdgeStore and tokens.SubjectStore.
+// Store itself implements origin.EdgeStore.
 //
 // The Store tells no one about changes: the services that make the changes
 // the auth step must see take the origin.Notifier as a constructor
@@ -87,10 +87,7 @@ type Store struct {
 	opts Options
 }
 
-var (
-	_ origin.EdgeStore    = (*Store)(nil)
-	_ tokens.SubjectStore = (*Store)(nil)
-)
+var _ origin.EdgeStore = (*Store)(nil)
 
 // ErrNoHandle: New needs a writer and a reader handle.
 var ErrNoHandle = errors.New("sqlstore: a database handle is required")

@@ -130,9 +130,10 @@ func (s *UserService) ConfirmCredential(ctx context.Context, id, version int64, 
 // UpdateUser changes the name and/or the password. A password change needs
 // the current password, checked against the hash of a credential version
 // that the update then requires (so two changes cannot both pass with the
-// same old password); it moves the version, sets the subject's cutoff in the
-// same transaction (ending every earlier token) and returns only after the
-// auth step has been told.
+// same old password); it moves the version, ends every session of the user
+// but upd.KeepSession in the same transaction (their refresh tokens stop
+// working, their sids are revoked) and returns only after the auth step has
+// been told.
 func (s *UserService) UpdateUser(ctx context.Context, id int64, upd origin.UserUpdate) (*origin.User, error) {
 	var name string
 	var hash []byte
@@ -171,10 +172,11 @@ func (s *UserService) UpdateUser(ctx context.Context, id int64, upd origin.UserU
 		if err != nil || hash == nil {
 			return err
 		}
-		// The clock is read for the cutoff only now that the row is
-		// locked: a login confirming its credential either finished
-		// before (its iat is at most this second) or sees the new version.
-		return s.db.cutSubject(ctx, tx, origin.SubjectOf(id), s.db.opts.Now())
+		// The sessions are ended only now that the user's row is locked:
+		// a sign-in storing its session either finished before (and its
+		// session ends here) or sees the new version and is refused.
+		_, err = s.db.endSessions(ctx, tx, s.db.opts.Now(), `user_id = ? AND id <> ?`, id, upd.KeepSession)
+		return err
 	})
 	if err != nil {
 		return nil, err
@@ -214,8 +216,9 @@ func (s *UserService) checkCurrentPassword(ctx context.Context, id int64, curren
 	return version, nil
 }
 
-// DeleteUser removes the account and (by cascade) its todos, cuts off every
-// token of its subject, and returns after the auth step has been told.
+// DeleteUser removes the account and (by cascade) its todos and sessions,
+// cuts off every token of its subject, and returns after the auth step has
+// been told.
 // ENOTFOUND when there is no such user.
 func (s *UserService) DeleteUser(ctx context.Context, id int64) error {
 	err := s.db.inTx(ctx, func(tx *sql.Tx) error {

@@ -38,7 +38,8 @@ func (h *hookedCredentials) set(hook func()) { h.mu.Lock(); h.afterFind = hook; 
 // testLoginRacesCredentialChange: a login and a password change (or a
 // deletion) of the same account, many times, in both orders forced by a
 // hook and truly at once; a login that succeeds never yields a token the
-// change does not end (its iat is before the subject's cutoff).
+// change does not end (its session is revoked by the password change, or
+// its iat is before the deletion's cutoff).
 func testLoginRacesCredentialChange(t *testing.T, open func(t *testing.T) Store) {
 	const rounds = 25
 	s := open(t)
@@ -49,15 +50,16 @@ func testLoginRacesCredentialChange(t *testing.T, open func(t *testing.T) Store)
 	creds := &hookedCredentials{CredentialStore: s.Users}
 	iss, err := tokens.NewIssuer(tokens.IssuerOptions{
 		Issuer: "https://origin.test", Audiences: []string{"todos"}, BcryptCost: BcryptCost,
-		Credentials: creds, Keys: s.Keys, Subjects: s.Edge, Now: s.Clock.Now,
+		Credentials: creds, Keys: s.Keys, Sessions: s.Sessions, Now: s.Clock.Now,
 	})
 	if err != nil {
 		t.Fatal(err)
 	}
-	// survives reports whether a token still passes the subject cutoff.
+	// survives reports whether a token's session is not revoked and it
+	// still passes the subject cutoff.
 	survives := func(t *testing.T, tok *origin.Token) bool {
 		t.Helper()
-		var c jwt.RegisteredClaims
+		var c tokens.Claims
 		if _, _, err := jwt.NewParser().ParseUnverified(tok.Token, &c); err != nil {
 			t.Fatal(err)
 		}
@@ -65,7 +67,7 @@ func testLoginRacesCredentialChange(t *testing.T, open func(t *testing.T) Store)
 		if err != nil {
 			t.Fatal(err)
 		}
-		return c.IssuedAt.Unix() >= cutoff
+		return !revokedSIDs(t, s)[c.SID] && c.IssuedAt.Unix() >= cutoff
 	}
 	login := func(email, pw string) (*origin.Token, error) {
 		return iss.Authenticate(ctx, origin.Credentials{Email: email, Password: pw})

@@ -23,3 +23,7 @@ var (
 	// was deleted, since its credential was read.
 	ErrCredentialChanged = errors.New("tokens: the credential changed since it was read")
 )
+
+// ErrInvalidRefreshToken: a refresh token that is unknown, malformed, or
+// of a session that ended or lapsed. Clients see only origin.EINVALIDGRANT.
+var ErrInvalidRefreshToken = errors.New("tokens: invalid refresh token")

@@ -14,7 +14,8 @@ import (
 	"github.com/craftingapis/todos/origin"
 )
 
-// fakeStore is an in-memory CredentialStore, KeyStore and SubjectStore.
+// fakeStore is an in-memory CredentialStore, KeyStore, SubjectStore and
+// SessionStore.
 type fakeStore struct {
 	mu         sync.Mutex
 	users      map[string]int64
@@ -22,8 +23,8 @@ type fakeStore struct {
 	key        *KeyPair
 	versions   map[int64]int64
 	validAfter map[string]int64
-	revoked    map[string]time.Time
 	refreshes  int
+	sessions   fakeSessions
 	// afterFind, when set, runs after FindCredentials has read a
 	// credential: the window in which a password check is under way.
 	afterFind func()
@@ -45,7 +46,6 @@ func newFakeStore(t *testing.T, alg string) *fakeStore {
 		versions:   map[int64]int64{7: 0},
 		key:        k,
 		validAfter: map[string]int64{},
-		revoked:    map[string]time.Time{},
 	}
 }
 
@@ -101,13 +101,6 @@ func (f *fakeStore) ActiveKey(context.Context) (*KeyPair, error) {
 	return f.key, nil
 }
 
-func (f *fakeStore) Revoke(_ context.Context, jti string, exp time.Time) error {
-	f.mu.Lock()
-	defer f.mu.Unlock()
-	f.revoked[jti] = exp
-	return nil
-}
-
 func (f *fakeStore) Refresh(context.Context) error {
 	f.mu.Lock()
 	defer f.mu.Unlock()
@@ -122,7 +115,7 @@ func newTestIssuer(t *testing.T, f *fakeStore) *Issuer {
 	i, err := NewIssuer(IssuerOptions{
 		Issuer: "https://origin.test", Audiences: []string{"todos", "edge"},
 		Lifetime: 15 * time.Minute, BcryptCost: bcrypt.MinCost,
-		Credentials: f, Keys: f, Subjects: f, Notifier: f,
+		Credentials: f, Keys: f, Sessions: &f.sessions, Notifier: f,
 		Now: func() time.Time { return testNow },
 	})
 	if err != nil {
@@ -154,8 +147,11 @@ func TestAuthenticateIssuesToken(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			if got.TokenType != "Bearer" || got.ExpiresIn != 900 {
+			if got.TokenType != "Bearer" || got.ExpiresIn != 900 || got.RefreshExpiresIn != int64(DefaultRefreshIdle/time.Second) {
 				t.Fatalf("token = %+v", got)
+			}
+			if raw, err := b64.DecodeString(got.RefreshToken); err != nil || len(raw) != 32 {
+				t.Fatalf("refresh token %q is not 256 bits of base64url", got.RefreshToken)
 			}
 			header, claims := parse(t, f, got.Token)
 			if len(header) != 3 || header["alg"] != alg || header["kid"] != f.key.Kid || header["typ"] != "at+jwt" {
@@ -179,13 +175,23 @@ func TestAuthenticateIssuesToken(t *testing.T) {
 			if raw, err := b64.DecodeString(jti); err != nil || len(raw) != 16 {
 				t.Errorf("jti %q is not 128 bits of base64url", jti)
 			}
-			if len(claims) != 8 {
-				t.Errorf("claims = %v, want exactly iss sub aud scope jti iat nbf exp", claims)
+			sid, _ := claims["sid"].(string)
+			if raw, err := b64.DecodeString(sid); err != nil || len(raw) != 16 {
+				t.Errorf("sid %q is not 128 bits of base64url", sid)
+			}
+			if len(claims) != 9 {
+				t.Errorf("claims = %v, want exactly iss sub aud scope jti sid iat nbf exp", claims)
+			}
+			ses := f.sessions.byID[sid]
+			if ses == nil || ses.UserID != 7 || ses.Scope != origin.DefaultScope || ses.AccessExp != testNow.Unix()+900 ||
+				!ses.ExpiresAt.Equal(testNow.Add(DefaultRefreshAbsolute)) || !ses.IdleExpiresAt.Equal(testNow.Add(DefaultRefreshIdle)) ||
+				string(ses.RefreshHash) != string(HashRefreshToken(got.RefreshToken)) {
+				t.Fatalf("stored session = %+v", ses)
 			}
 			again, _ := iss.Authenticate(context.Background(), origin.Credentials{Email: "alice@example.com", Password: "correct horse"})
 			_, c2 := parse(t, f, again.Token)
-			if c2["jti"] == jti {
-				t.Error("two tokens share a jti")
+			if c2["jti"] == jti || c2["sid"] == sid || again.RefreshToken == got.RefreshToken {
+				t.Error("two sign-ins share a jti, a sid or a refresh token")
 			}
 		})
 	}
@@ -314,23 +320,6 @@ func TestNarrowScope(t *testing.T) {
 	}
 }
 
-func TestRevoke(t *testing.T) {
-	f := newFakeStore(t, origin.AlgEdDSA)
-	iss := newTestIssuer(t, f)
-	exp := testNow.Add(time.Hour)
-	if err := iss.Revoke(context.Background(), "abc", exp); err != nil {
-		t.Fatal(err)
-	}
-	if !f.revoked["abc"].Equal(exp) || f.refreshes != 1 {
-		t.Fatalf("revoked %v, refreshes %d", f.revoked, f.refreshes)
-	}
-	for _, bad := range []string{"", strings.Repeat("a", MaxJTILen+1)} {
-		if err := iss.Revoke(context.Background(), bad, exp); origin.ErrorCode(err) != origin.EINVALID {
-			t.Fatalf("Revoke(%q) = %v", bad, err)
-		}
-	}
-}
-
 func TestNewKeyIsAnnouncedOnce(t *testing.T) {
 	f := newFakeStore(t, origin.AlgEdDSA)
 	iss := newTestIssuer(t, f)
@@ -367,7 +356,7 @@ func benchmarkFailedLogin(b *testing.B, email string) {
 	f := &fakeStore{users: map[string]int64{"alice@example.com": 7}, hashes: map[int64][]byte{}}
 	f.hashes[7], _ = bcrypt.GenerateFromPassword([]byte("correct horse"), bcrypt.DefaultCost)
 	iss, err := NewIssuer(IssuerOptions{Issuer: "i", Audiences: []string{"a"}, BcryptCost: bcrypt.DefaultCost,
-		Credentials: f, Keys: f, Subjects: f})
+		Credentials: f, Keys: f, Sessions: &f.sessions})
 	if err != nil {
 		b.Fatal(err)
 	}
@@ -384,7 +373,7 @@ func BenchmarkFailedLoginUnknownEmail(b *testing.B) { benchmarkFailedLogin(b, "b
 func BenchmarkFailedLoginUnknownEmailLongPassword(b *testing.B) {
 	f := &fakeStore{users: map[string]int64{}, hashes: map[int64][]byte{}}
 	iss, err := NewIssuer(IssuerOptions{Issuer: "i", Audiences: []string{"a"}, BcryptCost: bcrypt.DefaultCost,
-		Credentials: f, Keys: f, Subjects: f})
+		Credentials: f, Keys: f, Sessions: &f.sessions})
 	if err != nil {
 		b.Fatal(err)
 	}

@@ -179,24 +179,44 @@ func (o *originProc) register(t testing.TB, name string) user {
 	return user{id: u.ID, email: u.Email, password: password}
 }
 
-// login authenticates u (with scope, when not "") and returns the token.
+// login authenticates u (with scope, when not "") and returns the access
+// token.
 func (o *originProc) login(t testing.TB, u user, scope string) string {
+	t.Helper()
+	return o.signIn(t, u, scope).Token
+}
+
+// tokenAnswer is the body of POST /authenticate and /authenticate/refresh.
+type tokenAnswer struct {
+	Token            string `json:"token"`
+	TokenType        string `json:"token_type"`
+	ExpiresIn        int64  `json:"expires_in"`
+	RefreshToken     string `json:"refresh_token"`
+	RefreshExpiresIn int64  `json:"refresh_expires_in"`
+}
+
+// signIn authenticates u (with scope, when not "") and returns both tokens.
+func (o *originProc) signIn(t testing.TB, u user, scope string) tokenAnswer {
 	t.Helper()
 	body := fmt.Sprintf(`{"email":%q,"password":%q}`, u.email, u.password)
 	if scope != "" {
 		body = fmt.Sprintf(`{"email":%q,"password":%q,"scope":%q}`, u.email, u.password, scope)
 	}
-	var tok struct {
-		Token     string `json:"token"`
-		TokenType string `json:"token_type"`
-		ExpiresIn int64  `json:"expires_in"`
-	}
+	var tok tokenAnswer
 	o.do(t, "POST", "/authenticate", req{body: body}).json(t, http.StatusOK, &tok)
-	if tok.Token == "" || tok.TokenType != "Bearer" || tok.ExpiresIn <= 0 {
+	o.checkTokens(t, tok)
+	return tok
+}
+
+// checkTokens checks a token answer's shape and records its tokens as
+// secrets.
+func (o *originProc) checkTokens(t testing.TB, tok tokenAnswer) {
+	t.Helper()
+	if tok.Token == "" || tok.TokenType != "Bearer" || tok.ExpiresIn <= 0 || len(tok.RefreshToken) != 43 || tok.RefreshExpiresIn <= 0 {
 		t.Fatalf("token answer %+v", tok)
 	}
 	o.secret(tok.Token)
-	return tok.Token
+	o.secret(tok.RefreshToken)
 }
 
 // jwtPart decodes the header (0) or claims (1) of a compact JWT.

@@ -21,25 +21,29 @@ func TestRevocation(t *testing.T) {
 	t.Parallel()
 	o := startOrigin(t)
 
-	t.Run("logout ends that token only", func(t *testing.T) {
+	t.Run("logout ends that session only", func(t *testing.T) {
 		u := o.register(t, "logout")
-		t1, t2 := o.login(t, u, ""), o.login(t, u, "")
-		o.do(t, "DELETE", "/authenticate", req{token: t1}).noContent(t)
-		refused(t, o, u, t1)
-		o.do(t, "DELETE", "/authenticate", req{token: t1}).problem(t, http.StatusUnauthorized, "invalid_token")
-		o.do(t, "GET", u.path(), req{token: t2}).json(t, 200, nil)
+		s1, s2 := o.signIn(t, u, ""), o.signIn(t, u, "")
+		o.do(t, "DELETE", "/authenticate", req{token: s1.Token}).noContent(t)
+		refused(t, o, u, s1.Token)
+		o.do(t, "DELETE", "/authenticate", req{token: s1.Token}).problem(t, http.StatusUnauthorized, "invalid_token")
+		o.do(t, "POST", "/authenticate/refresh", req{body: fmt.Sprintf(`{"refresh_token":%q}`, s1.RefreshToken)}).problem(t, 400, "invalid_grant")
+		o.do(t, "GET", u.path(), req{token: s2.Token}).json(t, 200, nil)
 	})
 
-	t.Run("password change ends earlier tokens", func(t *testing.T) {
+	t.Run("password change ends every other session", func(t *testing.T) {
 		u := o.register(t, "pwchange")
-		old := o.login(t, u, "")
+		changer, other := o.signIn(t, u, ""), o.signIn(t, u, "")
 		o.secret("a-brand-new-password")
 		// The token alone cannot change the password.
-		o.do(t, "PATCH", u.path(), req{token: old, body: `{"password":"a-brand-new-password"}`}).problem(t, http.StatusBadRequest, "invalid")
-		o.do(t, "PATCH", u.path(), req{token: old, body: `{"password":"a-brand-new-password","current_password":"not-the-password"}`}).
+		o.do(t, "PATCH", u.path(), req{token: changer.Token, body: `{"password":"a-brand-new-password"}`}).problem(t, http.StatusBadRequest, "invalid")
+		o.do(t, "PATCH", u.path(), req{token: changer.Token, body: `{"password":"a-brand-new-password","current_password":"not-the-password"}`}).
 			problem(t, http.StatusForbidden, "invalid_current_password")
-		o.do(t, "PATCH", u.path(), req{token: old, body: fmt.Sprintf(`{"password":"a-brand-new-password","current_password":%q}`, u.password)}).json(t, 200, nil)
-		refused(t, o, u, old)
+		o.do(t, "PATCH", u.path(), req{token: changer.Token, body: fmt.Sprintf(`{"password":"a-brand-new-password","current_password":%q}`, u.password)}).json(t, 200, nil)
+		refused(t, o, u, other.Token)
+		o.do(t, "POST", "/authenticate/refresh", req{body: fmt.Sprintf(`{"refresh_token":%q}`, other.RefreshToken)}).problem(t, 400, "invalid_grant")
+		// The session that made the change stays signed in.
+		o.do(t, "GET", u.path(), req{token: changer.Token}).json(t, 200, nil)
 		o.do(t, "POST", "/authenticate", req{body: fmt.Sprintf(`{"email":%q,"password":%q}`, u.email, u.password)}).problem(t, 401, "")
 		u.password = "a-brand-new-password"
 		fresh := o.login(t, u, "") // issued after the change: works at once
@@ -55,10 +59,11 @@ func TestRevocation(t *testing.T) {
 
 	t.Run("deletion ends every token", func(t *testing.T) {
 		u := o.register(t, "deleted")
-		t1, t2 := o.login(t, u, ""), o.login(t, u, "")
-		o.do(t, "DELETE", u.path(), req{token: t1}).noContent(t)
-		refused(t, o, u, t1)
-		refused(t, o, u, t2)
+		s1, s2 := o.signIn(t, u, ""), o.signIn(t, u, "")
+		o.do(t, "DELETE", u.path(), req{token: s1.Token}).noContent(t)
+		refused(t, o, u, s1.Token)
+		refused(t, o, u, s2.Token)
+		o.do(t, "POST", "/authenticate/refresh", req{body: fmt.Sprintf(`{"refresh_token":%q}`, s2.RefreshToken)}).problem(t, 400, "invalid_grant")
 	})
 }
 

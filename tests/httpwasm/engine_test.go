@@ -158,7 +158,7 @@ func decisionFromHTTP(res *http.Response, forwarded http.Header) ([]byte, error)
 		d := edgeauth.Decision{Allow: true, Status: 200}
 		for name := range forwarded {
 			switch name {
-			case "X-Auth-Subject", "X-Auth-Scopes", "X-Auth-Jti", "X-Auth-Expires-At":
+			case "X-Auth-Subject", "X-Auth-Scopes", "X-Auth-Jti", "X-Auth-Expires-At", "X-Auth-Session":
 			default:
 				if strings.HasPrefix(strings.ToLower(name), httpwasm.ClientHeaderPrefix) {
 					return nil, fmt.Errorf("forwarded with a client's %s", name)
@@ -172,6 +172,7 @@ func decisionFromHTTP(res *http.Response, forwarded http.Header) ([]byte, error)
 				d.Scopes = strings.Split(s, " ")
 			}
 			d.JTI = forwarded.Get("X-Auth-Jti")
+			d.SID = forwarded.Get("X-Auth-Session")
 			exp, err := strconv.ParseInt(forwarded.Get("X-Auth-Expires-At"), 10, 64)
 			if err != nil {
 				return nil, fmt.Errorf("X-Auth-Expires-At: %v", err)

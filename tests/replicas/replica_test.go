@@ -186,11 +186,20 @@ func (r *replica) register(t testing.TB, name string) user {
 
 func (r *replica) login(t testing.TB, u user) string {
 	t.Helper()
-	var tok struct {
-		Token string `json:"token"`
-	}
+	return r.signIn(t, u).Access
+}
+
+// tokens is a token answer: an access token and its refresh token.
+type tokens struct {
+	Access  string `json:"token"`
+	Refresh string `json:"refresh_token"`
+}
+
+func (r *replica) signIn(t testing.TB, u user) tokens {
+	t.Helper()
+	var tok tokens
 	r.must(t, http.StatusOK, "POST", "/authenticate", "", fmt.Sprintf(`{"email":%q,"password":%q}`, u.email, u.password), &tok)
-	return tok.Token
+	return tok
 }
 
 // kidOf returns the kid in a token's header.

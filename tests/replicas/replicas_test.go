@@ -79,18 +79,67 @@ func TestReplicas(t *testing.T) {
 		cc.must(t, http.StatusOK, "GET", ada.path(""), tokenB, "", nil)
 	})
 
-	t.Run("a password change on one ends old tokens on all", func(t *testing.T) {
+	t.Run("a refresh-token reuse on one ends the session on all", func(t *testing.T) {
+		first := a.signIn(t, ada)
+		var second tokens
+		a.must(t, http.StatusOK, "POST", "/authenticate/refresh", "", fmt.Sprintf(`{"refresh_token":%q}`, first.Refresh), &second)
+		for _, r := range c.replicas {
+			r.must(t, http.StatusOK, "GET", ada.path(""), second.Access, "", nil)
+		}
+		// The rotated token presented on another replica: reuse. That
+		// replica refuses the session's tokens before it answers.
+		start := time.Now()
+		b.must(t, http.StatusBadRequest, "POST", "/authenticate/refresh", "", fmt.Sprintf(`{"refresh_token":%q}`, first.Refresh), nil)
+		b.must(t, http.StatusUnauthorized, "GET", ada.path(""), second.Access, "", nil)
+		took := c.waitAll(t, "reuse", propagationBound, start, func(r *replica) bool {
+			status, _, err := r.do("GET", ada.path(""), second.Access, "")
+			return err == nil && status == http.StatusUnauthorized
+		})
+		t.Logf("reuse on %s refused the session's access token on every replica after %v", b.name, took.Round(time.Millisecond))
+		a.must(t, http.StatusBadRequest, "POST", "/authenticate/refresh", "", fmt.Sprintf(`{"refresh_token":%q}`, second.Refresh), nil)
+	})
+
+	t.Run("two replicas refreshing one token at once: exactly one wins", func(t *testing.T) {
+		for round := range 3 {
+			s := cc.signIn(t, ada)
+			var wg sync.WaitGroup
+			statuses := make([]int, len(c.replicas))
+			for i, r := range c.replicas {
+				wg.Go(func() {
+					statuses[i], _, _ = r.do("POST", "/authenticate/refresh", "", fmt.Sprintf(`{"refresh_token":%q}`, s.Refresh))
+				})
+			}
+			wg.Wait()
+			won := 0
+			for _, st := range statuses {
+				switch st {
+				case http.StatusOK:
+					won++
+				case http.StatusBadRequest:
+				default:
+					t.Fatalf("round %d: statuses %v", round, statuses)
+				}
+			}
+			if won != 1 {
+				t.Fatalf("round %d: %d refreshes of one token succeeded (%v), want exactly 1", round, won, statuses)
+			}
+		}
+	})
+
+	t.Run("a password change on one ends the other sessions on all", func(t *testing.T) {
 		old := a.login(t, ada)
 		start := time.Now()
 		current := ada.password
 		ada.password = "a-new-password-for-ada"
 		cc.must(t, http.StatusOK, "PATCH", ada.path(""), old, fmt.Sprintf(`{"password":%q,"current_password":%q}`, ada.password, current), nil)
 		took := c.waitAll(t, "password change", propagationBound, start, func(r *replica) bool {
-			s1, _, e1 := r.do("GET", ada.path(""), old, "")
 			s2, _, e2 := r.do("GET", ada.path(""), tokenB, "")
-			return e1 == nil && e2 == nil && s1 == http.StatusUnauthorized && s2 == http.StatusUnauthorized
+			return e2 == nil && s2 == http.StatusUnauthorized
 		})
-		t.Logf("password change on %s ended old tokens on every replica after %v", cc.name, took.Round(time.Millisecond))
+		t.Logf("password change on %s ended the other sessions on every replica after %v", cc.name, took.Round(time.Millisecond))
+		for _, r := range c.replicas { // the session that made the change goes on
+			r.must(t, http.StatusOK, "GET", ada.path(""), old, "", nil)
+		}
 		fresh := b.login(t, ada)
 		for _, r := range c.replicas {
 			r.must(t, http.StatusOK, "GET", ada.path(""), fresh, "", nil)

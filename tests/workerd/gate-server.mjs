@@ -7,10 +7,10 @@ import { renderConfig, startWorkerd } from "./workerd.mjs";
 
 /**
  * @param {string} wasmPath absolute path of the edgeauth module
- * @param {{origin: string, ttlSeconds?: number, kidCooldownSeconds?: number, retrySeconds?: number}} s
+ * @param {{origin: string, ttlSeconds?: number, kidCooldownSeconds?: number, retrySeconds?: number, configToken?: string}} s
  * @returns {ReturnType<typeof startWorkerd>}
  */
-export function startGate(wasmPath, { origin, ttlSeconds = 30, kidCooldownSeconds = 10, retrySeconds = 5 }) {
+export function startGate(wasmPath, { origin, ttlSeconds = 10, kidCooldownSeconds = 10, retrySeconds = 5, configToken = "" }) {
   const js = (p) => join(repoRoot, "edgeauth/js", p);
   return startWorkerd(
     renderConfig({
@@ -27,6 +27,7 @@ export function startGate(wasmPath, { origin, ttlSeconds = 30, kidCooldownSecond
         CONFIG_TTL_SECONDS: "EDGEAUTH_CONFIG_TTL_SECONDS",
         KID_REFRESH_COOLDOWN_SECONDS: "EDGEAUTH_KID_REFRESH_COOLDOWN_SECONDS",
         CONFIG_RETRY_SECONDS: "EDGEAUTH_CONFIG_RETRY_SECONDS",
+        EDGE_CONFIG_TOKEN: "EDGEAUTH_CONFIG_TOKEN",
         CLIENT_IP_SOURCE: "EDGEAUTH_CLIENT_IP_SOURCE",
       },
       loopback: true,
@@ -37,6 +38,7 @@ export function startGate(wasmPath, { origin, ttlSeconds = 30, kidCooldownSecond
         EDGEAUTH_CONFIG_TTL_SECONDS: String(ttlSeconds),
         EDGEAUTH_KID_REFRESH_COOLDOWN_SECONDS: String(kidCooldownSeconds),
         EDGEAUTH_CONFIG_RETRY_SECONDS: String(retrySeconds),
+        EDGEAUTH_CONFIG_TOKEN: configToken,
         EDGEAUTH_CLIENT_IP_SOURCE: "socket",
       },
     },

@@ -11,10 +11,18 @@
 //   - when the origin is down or answers garbage the last good copy is kept,
 //     and the next try waits for the retry interval.
 // Before the first successful fetch there is no config, and the gate denies.
+//
+// With the edge config token (the origin's edge.configToken) every fetch
+// sends it as Authorization: Bearer, and the origin answers the full config:
+// revoked sessions and subject cutoffs included. Without it the origin
+// answers the public subset (keys and routes): the gate then checks tokens
+// but cannot refuse a logged-out one, which only the origin does. A
+// revocation reaches the gate at its next revalidation: at most the TTL
+// after the origin answered the logout.
 
 /** Defaults, in milliseconds. */
 export const DEFAULTS = Object.freeze({
-  ttlMs: 30_000,
+  ttlMs: 10_000,
   kidCooldownMs: 10_000,
   retryMs: 5_000,
   timeoutMs: 3_000,
@@ -22,6 +30,7 @@ export const DEFAULTS = Object.freeze({
 
 export class ConfigSource {
   #url;
+  #token;
   #fetch;
   #now;
   #opts;
@@ -35,6 +44,7 @@ export class ConfigSource {
   /**
    * @param {object} o
    * @param {string} o.url absolute URL of the config document.
+   * @param {string} [o.token] the edge config token; sent with every fetch.
    * @param {typeof fetch} [o.fetch] the fetch to use (default global fetch).
    * @param {() => number} [o.now] clock in ms (default Date.now).
    * @param {number} [o.ttlMs] how long a copy is used before revalidation.
@@ -45,8 +55,9 @@ export class ConfigSource {
    *   called with a new document before it replaces the current one; a
    *   document it rejects counts as a failed fetch (the old one stays).
    */
-  constructor({ url, fetch: fetchFn, now, accept, ...opts }) {
+  constructor({ url, token, fetch: fetchFn, now, accept, ...opts }) {
     this.#url = url;
+    this.#token = token || null;
     this.#fetch = fetchFn ?? ((...a) => fetch(...a));
     this.#now = now ?? Date.now;
     this.#opts = { ...DEFAULTS, ...opts };
@@ -101,6 +112,7 @@ export class ConfigSource {
   async #fetchOnce() {
     this.#stats.fetches++;
     const headers = { accept: "application/json" };
+    if (this.#token) headers.authorization = `Bearer ${this.#token}`;
     if (this.#current?.etag) headers["if-none-match"] = this.#current.etag;
     try {
       const res = await this.#fetch(this.#url, {

@@ -17,7 +17,7 @@ function fakeOrigin() {
     status: 200,
     requests: [],
     fetch: async (url, init) => {
-      o.requests.push({ url, ifNoneMatch: init.headers["if-none-match"] ?? null });
+      o.requests.push({ url, ifNoneMatch: init.headers["if-none-match"] ?? null, authorization: init.headers.authorization ?? null });
       if (o.down) throw new TypeError("connection refused");
       if (o.status !== 200) return new Response("nope", { status: o.status });
       if (init.headers["if-none-match"] === o.etag) return new Response(null, { status: 304 });
@@ -48,6 +48,17 @@ function setup(opts = {}) {
 }
 
 describe("ConfigSource", () => {
+  test("the edge config token goes with every fetch, and nothing without one", async () => {
+    const { origin, clock, src } = setup({ token: "t0k3n" });
+    await src.current();
+    clock.t += 30_000;
+    await src.current();
+    assert.deepEqual(origin.requests.map((r) => r.authorization), ["Bearer t0k3n", "Bearer t0k3n"]);
+    const bare = setup();
+    await bare.src.current();
+    assert.equal(bare.origin.requests[0].authorization, null);
+  });
+
   test("first call fetches; within the TTL nothing is fetched again", async () => {
     const { origin, clock, src, accepted } = setup();
     const c = await src.current();

@@ -1,14 +1,15 @@
 # A local workerd run of the gate, in front of an origin on this machine:
 #
 #   make wasm
-#   EDGEAUTH_ORIGIN=http://127.0.0.1:3000 \
+#   EDGEAUTH_ORIGIN=http://127.0.0.1:3000 EDGEAUTH_CONFIG_TOKEN=<the origin's EDGE_CONFIG_TOKEN> \
 #     tests/js/node_modules/.bin/workerd serve edgeauth/js/gate/gate.capnp
 #
 # then send requests to http://127.0.0.1:8787. Module names mirror the repo's
 # paths, so worker.mjs's relative import of ../../../build/edgeauth.wasm works
 # unchanged here and under wrangler. Settings come from the environment
 # (EDGEAUTH_ORIGIN, EDGEAUTH_CONFIG_TTL_SECONDS, EDGEAUTH_KID_REFRESH_COOLDOWN_SECONDS,
-# EDGEAUTH_CONFIG_RETRY_SECONDS); override the listening address with
+# EDGEAUTH_CONFIG_RETRY_SECONDS, and the secret EDGEAUTH_CONFIG_TOKEN, which the
+# Worker sees as EDGE_CONFIG_TOKEN); override the listening address with
 # `--socket-addr http=127.0.0.1:PORT`. The client's address is the socket's
 # peer (CLIENT_IP_SOURCE "socket"): the http socket must not set a
 # cfBlobHeader, or a client could name its own.
@@ -39,6 +40,7 @@ const gate :Workerd.Worker = (
     (name = "CONFIG_TTL_SECONDS", fromEnvironment = "EDGEAUTH_CONFIG_TTL_SECONDS"),
     (name = "KID_REFRESH_COOLDOWN_SECONDS", fromEnvironment = "EDGEAUTH_KID_REFRESH_COOLDOWN_SECONDS"),
     (name = "CONFIG_RETRY_SECONDS", fromEnvironment = "EDGEAUTH_CONFIG_RETRY_SECONDS"),
+    (name = "EDGE_CONFIG_TOKEN", fromEnvironment = "EDGEAUTH_CONFIG_TOKEN"),
     (name = "CLIENT_IP_SOURCE", text = "socket"),
   ],
 );

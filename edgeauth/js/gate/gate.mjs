@@ -26,7 +26,8 @@
 //
 // Settings (Worker vars, all strings):
 //   ORIGIN                        base URL of the origin, e.g. https://api.example.com (required)
-//   CONFIG_TTL_SECONDS            how long a config copy is used before revalidation (default 30)
+//   CONFIG_TTL_SECONDS            how long a config copy is used before revalidation (default 10):
+//                                 a logout reaches the gate within it
 //   KID_REFRESH_COOLDOWN_SECONDS  minimum time between unknown-kid refreshes (default 10)
 //   CONFIG_RETRY_SECONDS          wait after a failed config fetch (default 5)
 //   CLIENT_IP_SOURCE              where the client's address comes from: "cf-connecting-ip"
@@ -34,6 +35,10 @@
 //                                 client's), "socket" (workerd elsewhere: request.cf.clientIp,
 //                                 the peer of the connection), or "auto" (the default: socket
 //                                 when the runtime gives it, else the header)
+// and one Worker secret (`wrangler secret put EDGE_CONFIG_TOKEN`):
+//   EDGE_CONFIG_TOKEN             the origin's edge.configToken: with it the gate gets the
+//                                 revoked sessions and refuses logged-out tokens itself;
+//                                 without it, only the origin does (a warning is logged)
 //
 // Workers forbid random bytes at global scope and the module reads some at
 // start-up, so everything is created inside the first request.
@@ -88,7 +93,7 @@ export class SettingsError extends Error {
 /**
  * Parses the Worker vars (see the header comment).
  * @param {Record<string, unknown>} env
- * @returns {{origin: string, ttlMs: number, kidCooldownMs: number, retryMs: number, clientIpSource: string}}
+ * @returns {{origin: string, ttlMs: number, kidCooldownMs: number, retryMs: number, clientIpSource: string, configToken: string | null}}
  */
 export function parseSettings(env) {
   let origin;
@@ -110,12 +115,20 @@ export function parseSettings(env) {
   if (!CLIENT_IP_SOURCES.includes(clientIpSource)) {
     throw new SettingsError(`CLIENT_IP_SOURCE must be one of ${CLIENT_IP_SOURCES.join(", ")}`);
   }
+  const token = env.EDGE_CONFIG_TOKEN;
+  if (token !== undefined && token !== null && typeof token !== "string") {
+    throw new SettingsError("EDGE_CONFIG_TOKEN must be a string");
+  }
+  if (token && !/^[\x21-\x7e]+$/.test(token)) {
+    throw new SettingsError("EDGE_CONFIG_TOKEN must be printable ASCII without spaces");
+  }
   return {
     origin: origin.origin, // scheme://host[:port], no trailing slash
-    ttlMs: seconds("CONFIG_TTL_SECONDS", 30),
+    ttlMs: seconds("CONFIG_TTL_SECONDS", 10),
     kidCooldownMs: seconds("KID_REFRESH_COOLDOWN_SECONDS", 10),
     retryMs: seconds("CONFIG_RETRY_SECONDS", 5),
     clientIpSource,
+    configToken: token || null,
   };
 }
 
@@ -181,8 +194,12 @@ export function createGate({ wasmModule, fetch: fetchFn, now, log } = {}) {
   async function start(env) {
     const settings = parseSettings(env);
     const auth = await EdgeAuth.create(wasmModule, { now });
+    if (!settings.configToken) {
+      warn("edgeauth gate has no EDGE_CONFIG_TOKEN: it gets the public config, so logged-out tokens are refused by the origin only");
+    }
     const source = new ConfigSource({
       url: settings.origin + CONFIG_PATH,
+      token: settings.configToken ?? undefined,
       fetch: outbound,
       now,
       ttlMs: settings.ttlMs,

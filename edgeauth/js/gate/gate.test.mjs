@@ -15,16 +15,17 @@ before(async () => {
 });
 
 const ORIGIN = "http://origin.test:8080";
-const env = { ORIGIN, CONFIG_TTL_SECONDS: "30", KID_REFRESH_COOLDOWN_SECONDS: "10", CONFIG_RETRY_SECONDS: "5" };
+const env = { ORIGIN, CONFIG_TTL_SECONDS: "30", KID_REFRESH_COOLDOWN_SECONDS: "10", CONFIG_RETRY_SECONDS: "5", EDGE_CONFIG_TOKEN: "edge-secret" };
 const configDoc = JSON.stringify({ issuer: "https://issuer.test", keys: { keys: [{ kid: "k1" }] } });
 
 function setup() {
-  const origin = { configFetches: 0, forwarded: [], down: false };
+  const origin = { configFetches: 0, configAuth: [], forwarded: [], down: false };
   const clock = { t: 1_800_000_000_000 };
   const fetch = async (url, init) => {
     if (origin.down) throw new TypeError("connection refused");
     if (url === `${ORIGIN}/.well-known/edgeauth.json`) {
       origin.configFetches++;
+      origin.configAuth.push(init.headers.authorization ?? null);
       return new Response(configDoc, { headers: { etag: '"1"' } });
     }
     const body = init.body ? await new Response(init.body).text() : null;
@@ -107,6 +108,9 @@ describe("gate", () => {
     assert.equal(f.headers["x-auth-anything"], undefined);
     assert.equal(f.headers.authorization, "Bearer good");
     assert.equal(f.headers["content-type"], "application/json");
+    // The edge config token went with the config fetch only.
+    assert.deepEqual(origin.configAuth, ["Bearer edge-secret"]);
+    assert.ok(!JSON.stringify(origin.forwarded).includes("edge-secret"));
   });
 
   test("the client's real address replaces every address a client sent", async () => {
@@ -213,14 +217,35 @@ describe("gate", () => {
     await assertProblem(res, 500);
     assert.equal(origin.forwarded.length, 0);
   });
+
+  test("without the edge config token the gate says so once, and fetches without credentials", async () => {
+    const warnings = [];
+    const auths = [];
+    const fetch = async (url, init) => {
+      auths.push(init.headers.authorization ?? null);
+      return new Response(configDoc, { headers: { etag: '"1"' } });
+    };
+    const gate = createGate({ wasmModule, fetch, log: { warn: (msg) => warnings.push(msg) } });
+    const { EDGE_CONFIG_TOKEN, ...bare } = env;
+    for (let i = 0; i < 2; i++) {
+      const req = new Request("https://gate.test/x", { headers: { authorization: "Bearer bad" } });
+      Object.defineProperty(req, "cf", { value: { clientIp: "192.0.2.44:5555" } });
+      await gate.fetch(req, bare);
+    }
+    assert.equal(warnings.filter((w) => w.includes("EDGE_CONFIG_TOKEN")).length, 1);
+    assert.deepEqual(auths, [null]);
+  });
 });
 
 describe("parseSettings", () => {
   const cases = [
-    { name: "defaults", env: { ORIGIN: "https://api.test" }, want: { origin: "https://api.test", ttlMs: 30000, kidCooldownMs: 10000, retryMs: 5000, clientIpSource: "auto" } },
-    { name: "port and fractions", env: { ORIGIN: "http://127.0.0.1:3000/", CONFIG_TTL_SECONDS: "0.5" }, want: { origin: "http://127.0.0.1:3000", ttlMs: 500, kidCooldownMs: 10000, retryMs: 5000, clientIpSource: "auto" } },
-    { name: "client address from the socket", env: { ORIGIN: "https://api.test", CLIENT_IP_SOURCE: "socket" }, want: { origin: "https://api.test", ttlMs: 30000, kidCooldownMs: 10000, retryMs: 5000, clientIpSource: "socket" } },
+    { name: "defaults", env: { ORIGIN: "https://api.test" }, want: { origin: "https://api.test", ttlMs: 10000, kidCooldownMs: 10000, retryMs: 5000, clientIpSource: "auto", configToken: null } },
+    { name: "port and fractions", env: { ORIGIN: "http://127.0.0.1:3000/", CONFIG_TTL_SECONDS: "0.5" }, want: { origin: "http://127.0.0.1:3000", ttlMs: 500, kidCooldownMs: 10000, retryMs: 5000, clientIpSource: "auto", configToken: null } },
+    { name: "client address from the socket", env: { ORIGIN: "https://api.test", CLIENT_IP_SOURCE: "socket" }, want: { origin: "https://api.test", ttlMs: 10000, kidCooldownMs: 10000, retryMs: 5000, clientIpSource: "socket", configToken: null } },
     { name: "unknown client address source", env: { ORIGIN: "https://api.test", CLIENT_IP_SOURCE: "x-forwarded-for" }, err: /CLIENT_IP_SOURCE/ },
+    { name: "edge config token", env: { ORIGIN: "https://api.test", EDGE_CONFIG_TOKEN: "s3cr3t/+=" }, want: { origin: "https://api.test", ttlMs: 10000, kidCooldownMs: 10000, retryMs: 5000, clientIpSource: "auto", configToken: "s3cr3t/+=" } },
+    { name: "empty edge config token", env: { ORIGIN: "https://api.test", EDGE_CONFIG_TOKEN: "" }, want: { origin: "https://api.test", ttlMs: 10000, kidCooldownMs: 10000, retryMs: 5000, clientIpSource: "auto", configToken: null } },
+    { name: "edge config token with a space", env: { ORIGIN: "https://api.test", EDGE_CONFIG_TOKEN: "two words" }, err: /EDGE_CONFIG_TOKEN/ },
     { name: "missing origin", env: {}, err: /ORIGIN/ },
     { name: "origin with a path", env: { ORIGIN: "https://api.test/v1" }, err: /no path/ },
     { name: "origin with credentials", env: { ORIGIN: "https://u:p@api.test" }, err: /credentials/ },

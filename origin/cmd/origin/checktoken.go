@@ -106,7 +106,7 @@ func runCheckToken(ctx context.Context, args []string, lookupEnv func(string) (s
 			return err
 		}
 		defer host.Close(context.WithoutCancel(ctx))
-		sink, authorizer = host.Configure, host
+		sink, authorizer = host, host
 	}
 	db, err := openStore(ctx, c, lookupEnv, log)
 	if err != nil {

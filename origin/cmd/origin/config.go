@@ -10,11 +10,13 @@ import (
 	"log/slog"
 	"os"
 	"path/filepath"
+	"slices"
 	"time"
 
 	"golang.org/x/crypto/bcrypt"
 
 	"github.com/craftingapis/todos/origin"
+	"github.com/craftingapis/todos/origin/tokens"
 )
 
 // Config is the origin's effective configuration. Its JSON shape is the
@@ -30,6 +32,8 @@ type Config struct {
 	// Metrics and Reload are operations (opsconfig.go).
 	Metrics MetricsConfig `json:"metrics"`
 	Reload  ReloadConfig  `json:"reload"`
+	// Edge is what edge gates get from the origin (edgeconfig.go).
+	Edge EdgeConfig `json:"edge"`
 }
 
 // ServerConfig is the HTTP listener.
@@ -67,6 +71,11 @@ type AuthConfig struct {
 	TokenLifetime Duration `json:"tokenLifetime"`
 	LeewaySeconds int64    `json:"leewaySeconds"`
 	SigningAlg    string   `json:"signingAlg"`
+	// RefreshIdleLifetime is how long a refresh token works unused;
+	// RefreshAbsoluteLifetime how long a session lasts however often it is
+	// refreshed.
+	RefreshIdleLifetime     Duration `json:"refreshIdleLifetime"`
+	RefreshAbsoluteLifetime Duration `json:"refreshAbsoluteLifetime"`
 	// Module is the ABI v1 module file of the auth step; "" means the
 	// module embedded in the binary (embedded.go).
 	Module string `json:"module"`
@@ -131,7 +140,8 @@ func defaultConfig() Config {
 		Database: DatabaseConfig{Path: "./data/origin.db"},
 		Auth: AuthConfig{
 			Issuer: "", Audiences: []string{"todos"}, Realm: "todos",
-			TokenLifetime: Duration(time.Hour), LeewaySeconds: 30, SigningAlg: origin.AlgEdDSA,
+			TokenLifetime: Duration(tokens.DefaultLifetime), LeewaySeconds: 30, SigningAlg: origin.AlgEdDSA,
+			RefreshIdleLifetime: Duration(tokens.DefaultRefreshIdle), RefreshAbsoluteLifetime: Duration(tokens.DefaultRefreshAbsolute),
 			Module: "", Engine: engineWasm, PoolSize: 0, CacheDir: "",
 			BcryptCost: 12, PollInterval: Duration(time.Second),
 		},
@@ -176,7 +186,9 @@ func settings() []setting {
 		{key: "auth.issuer", env: "AUTH_ISSUER", flag: "issuer", help: "iss of issued tokens and the API's base URL (empty: http://host:port of the listener)", set: setString(func(c *Config) *string { return &c.Auth.Issuer })},
 		{key: "auth.audiences", env: "AUTH_AUDIENCES", flag: "audiences", help: "aud of issued tokens, comma-separated", set: setList(func(c *Config) *[]string { return &c.Auth.Audiences })},
 		{key: "auth.realm", env: "AUTH_REALM", flag: "realm", help: "realm in WWW-Authenticate", set: setString(func(c *Config) *string { return &c.Auth.Realm })},
-		{key: "auth.tokenLifetime", env: "AUTH_TOKEN_LIFETIME", flag: "token-lifetime", help: "lifetime of issued tokens", set: setDuration(func(c *Config) *Duration { return &c.Auth.TokenLifetime })},
+		{key: "auth.tokenLifetime", env: "AUTH_TOKEN_LIFETIME", flag: "token-lifetime", help: "lifetime of issued access tokens", set: setDuration(func(c *Config) *Duration { return &c.Auth.TokenLifetime })},
+		{key: "auth.refreshIdleLifetime", env: "AUTH_REFRESH_IDLE_LIFETIME", flag: "refresh-idle-lifetime", help: "how long a refresh token works unused", set: setDuration(func(c *Config) *Duration { return &c.Auth.RefreshIdleLifetime })},
+		{key: "auth.refreshAbsoluteLifetime", env: "AUTH_REFRESH_ABSOLUTE_LIFETIME", flag: "refresh-absolute-lifetime", help: "how long a session lasts however often it is refreshed", set: setDuration(func(c *Config) *Duration { return &c.Auth.RefreshAbsoluteLifetime })},
 		{key: "auth.leewaySeconds", env: "AUTH_LEEWAY_SECONDS", flag: "leeway", help: "clock skew allowed by the auth step, seconds", set: setInt64(func(c *Config) *int64 { return &c.Auth.LeewaySeconds })},
 		{key: "auth.signingAlg", env: "AUTH_SIGNING_ALG", flag: "signing-alg", help: "EdDSA, ES256 or HS256 (origin only)", set: setString(func(c *Config) *string { return &c.Auth.SigningAlg })},
 		{key: "auth.module", env: "AUTH_MODULE", flag: "module", help: "ABI v1 wasm module of the auth step (empty: the one embedded in the binary)", set: setString(func(c *Config) *string { return &c.Auth.Module })},
@@ -188,7 +200,7 @@ func settings() []setting {
 		{key: "auth.bcryptCost", env: "AUTH_BCRYPT_COST", flag: "bcrypt-cost", help: "bcrypt cost of password hashes", set: setInt(func(c *Config) *int { return &c.Auth.BcryptCost })},
 		{key: "auth.pollInterval", env: "AUTH_POLL_INTERVAL", flag: "poll-interval", help: "how often changes by other processes are picked up", set: setDuration(func(c *Config) *Duration { return &c.Auth.PollInterval })},
 		{key: "log.level", env: "LOG_LEVEL", flag: "log-level", help: "debug, info, warn or error", set: setString(func(c *Config) *string { return &c.Log.Level })},
-	}, append(rateLimitSettings(), opsSettings()...)...)
+	}, slices.Concat(rateLimitSettings(), opsSettings(), edgeSettings())...)
 }
 
 // flagValue records a flag's raw value; it is applied after the file and
@@ -326,6 +338,8 @@ func (c Config) validate() error {
 		return bad("auth.audiences is empty")
 	case time.Duration(c.Auth.TokenLifetime) < time.Second || time.Duration(c.Auth.TokenLifetime)%time.Second != 0:
 		return bad("auth.tokenLifetime must be a whole number of seconds, at least 1s")
+	case time.Duration(c.Auth.RefreshIdleLifetime) < time.Second || c.Auth.RefreshAbsoluteLifetime < c.Auth.RefreshIdleLifetime:
+		return bad("auth.refreshIdleLifetime must be at least 1s and at most auth.refreshAbsoluteLifetime")
 	case c.Auth.LeewaySeconds < 0 || c.Auth.LeewaySeconds > 300:
 		return bad("auth.leewaySeconds must be 0..300")
 	case c.Auth.SigningAlg != origin.AlgEdDSA && c.Auth.SigningAlg != origin.AlgES256 && c.Auth.SigningAlg != origin.AlgHS256:
@@ -353,6 +367,9 @@ func (c Config) validate() error {
 		return err
 	}
 	if err := c.validateOps(); err != nil {
+		return err
+	}
+	if err := c.Edge.validate(); err != nil {
 		return err
 	}
 	return c.RateLimit.validate()

@@ -42,7 +42,9 @@ func TestConfigDefaults(t *testing.T) {
 	}
 	if c.Server.Host != "127.0.0.1" || c.Server.Port != 3000 || !c.Server.EnableSecurity ||
 		c.Database.Path != "./data/origin.db" || c.Auth.SigningAlg != "EdDSA" ||
-		time.Duration(c.Auth.TokenLifetime) != time.Hour || c.Auth.LeewaySeconds != 30 || c.Auth.BcryptCost != 12 {
+		time.Duration(c.Auth.TokenLifetime) != 10*time.Minute || c.Auth.LeewaySeconds != 30 || c.Auth.BcryptCost != 12 ||
+		time.Duration(c.Auth.RefreshIdleLifetime) != 14*24*time.Hour || time.Duration(c.Auth.RefreshAbsoluteLifetime) != 30*24*time.Hour ||
+		c.Edge.ConfigToken != "" {
 		t.Fatalf("defaults = %+v", c)
 	}
 }
@@ -66,10 +68,10 @@ func TestConfigPrecedence(t *testing.T) {
 			5000, "0.0.0.0", true, 30 * time.Minute, "/tmp/env.db"},
 		{"flag over env over file", []string{"-port", "6000", "-config", file, "-db", "/tmp/flag.db"}, map[string]string{"SERVER_PORT": "5000", "DATABASE_PATH": "/tmp/env.db"},
 			6000, "0.0.0.0", true, 2 * time.Hour, "/tmp/flag.db"},
-		{"env false is false", nil, map[string]string{"SERVER_ENABLE_SECURITY": "false"}, 3000, "127.0.0.1", false, time.Hour, "./data/origin.db"},
-		{"env 0 is false", nil, map[string]string{"SERVER_ENABLE_SECURITY": "0"}, 3000, "127.0.0.1", false, time.Hour, "./data/origin.db"},
-		{"flag false beats env true", []string{"-enable-security=false"}, map[string]string{"SERVER_ENABLE_SECURITY": "true"}, 3000, "127.0.0.1", false, time.Hour, "./data/origin.db"},
-		{"bare bool flag is true", []string{"-enable-security"}, map[string]string{"SERVER_ENABLE_SECURITY": "false"}, 3000, "127.0.0.1", true, time.Hour, "./data/origin.db"},
+		{"env false is false", nil, map[string]string{"SERVER_ENABLE_SECURITY": "false"}, 3000, "127.0.0.1", false, 10 * time.Minute, "./data/origin.db"},
+		{"env 0 is false", nil, map[string]string{"SERVER_ENABLE_SECURITY": "0"}, 3000, "127.0.0.1", false, 10 * time.Minute, "./data/origin.db"},
+		{"flag false beats env true", []string{"-enable-security=false"}, map[string]string{"SERVER_ENABLE_SECURITY": "true"}, 3000, "127.0.0.1", false, 10 * time.Minute, "./data/origin.db"},
+		{"bare bool flag is true", []string{"-enable-security"}, map[string]string{"SERVER_ENABLE_SECURITY": "false"}, 3000, "127.0.0.1", true, 10 * time.Minute, "./data/origin.db"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -109,6 +111,9 @@ func TestConfigErrors(t *testing.T) {
 		{"negative leeway", nil, map[string]string{"AUTH_LEEWAY_SECONDS": "-1"}, ""},
 		{"bad log level", nil, map[string]string{"LOG_LEVEL": "chatty"}, ""},
 		{"no audiences", nil, map[string]string{"AUTH_AUDIENCES": " , "}, ""},
+		{"refresh idle beyond absolute", nil, map[string]string{"AUTH_REFRESH_IDLE_LIFETIME": "48h", "AUTH_REFRESH_ABSOLUTE_LIFETIME": "24h"}, ""},
+		{"refresh idle zero", nil, map[string]string{"AUTH_REFRESH_IDLE_LIFETIME": "0s"}, ""},
+		{"short edge config token", nil, map[string]string{"EDGE_CONFIG_TOKEN": "guessable"}, ""},
 		{"unknown file key", nil, nil, `{"server":{"enableSecurty":false}}`},
 		{"boolean as string in file", nil, nil, `{"server":{"enableSecurity":"false"}}`},
 		{"duration as number in file", nil, nil, `{"auth":{"tokenLifetime":3600}}`},

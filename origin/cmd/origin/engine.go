@@ -24,5 +24,5 @@ const (
 func nativeAuthStep(log *slog.Logger) (controlplane.Sink, origin.Authorizer) {
 	log.Info("auth step runs natively (auth.engine=native): no wasm sandbox")
 	n := nativeauth.New()
-	return n.Configure, n
+	return n, n
 }

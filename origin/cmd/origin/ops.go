@@ -70,6 +70,21 @@ func (o *opsRuntime) instrument(sink controlplane.Sink, a origin.Authorizer) (co
 	return sink, o.metrics.Authorizer(a)
 }
 
+// authService counts refresh-token reuse when metrics are on.
+func (o *opsRuntime) authService(a origin.AuthService) origin.AuthService {
+	if o.metrics == nil {
+		return a
+	}
+	return o.metrics.AuthService(a)
+}
+
+// watchControlPlane exports the control plane's state when metrics are on.
+func (o *opsRuntime) watchControlPlane(cp *controlplane.ControlPlane) {
+	if o.metrics != nil {
+		o.metrics.WatchControlPlane(cp.Stats)
+	}
+}
+
 // observer is httpapi's request hook, or nil without metrics (a nil
 // *Metrics must not become a non-nil interface).
 func (o *opsRuntime) observer() httpapi.RequestObserver {

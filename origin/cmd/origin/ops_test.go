@@ -124,7 +124,8 @@ func TestMetricsEndpoint(t *testing.T) {
 		{"owner mismatch", metrics.NameDecisions, map[string]string{"outcome": "deny", "reason": edgeauth.ReasonNotFound}, 1},
 		{"revoked", metrics.NameDecisions, map[string]string{"outcome": "deny", "reason": edgeauth.ReasonRevoked}, 1},
 		{"auth latency, one per request", metrics.NameAuthDuration, nil, 7},
-		{"logout and rotation pushed configs", metrics.NameConfigUpdates, map[string]string{"result": "success"}, 2},
+		{"the logout pushed an update", metrics.NameConfigDeltas, map[string]string{"result": "success"}, 1},
+		{"the rotation pushed a config", metrics.NameConfigUpdates, map[string]string{"result": "success"}, 1},
 		{"rotation", metrics.NameKeyRotations, nil, 1},
 	}
 	for _, tt := range tests {
@@ -134,7 +135,7 @@ func TestMetricsEndpoint(t *testing.T) {
 			}
 		})
 	}
-	for name, want := range map[string]float64{metrics.NamePoolInstances: 2, metrics.NameVerifyingKeys: 2, metrics.NameRevokedTokens: 1} {
+	for name, want := range map[string]float64{metrics.NamePoolInstances: 2, metrics.NameVerifyingKeys: 2, metrics.NameRevokedTokens: 0, metrics.NameRevokedSessions: 1} {
 		if got := metricValue(after, name, nil); got != want {
 			t.Errorf("%s = %v, want %v", name, got, want)
 		}

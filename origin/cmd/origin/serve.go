@@ -54,7 +54,7 @@ func runServe(ctx context.Context, args []string, lookupEnv func(string) (string
 		// The swapper owns the host and lets a reload replace it (reconfigure.go).
 		swap = reload.NewSwapper(host)
 		defer swap.Close(context.WithoutCancel(ctx))
-		sink, authorizer = swap.Configure, swap
+		sink, authorizer = swap, swap
 	} else {
 		log.Warn("SECURITY IS OFF: every route is open and no token is checked; for local development only")
 	}
@@ -112,15 +112,21 @@ func runServe(ctx context.Context, args []string, lookupEnv func(string) (string
 	if err != nil {
 		return err
 	}
+	ops.watchControlPlane(cp)
 	// The control plane reads the store; the services that change what the
 	// auth step must see refresh it before they return.
 	users, keys := sqlstore.NewUserService(db.Store, cp), sqlstore.NewKeyService(db.Store, cp)
+	sessions := sqlstore.NewSessionService(db.Store, cp)
 	issuer, err := tokens.NewIssuer(tokens.IssuerOptions{
 		Issuer: iss, Audiences: c.Auth.Audiences, Lifetime: lifetime, BcryptCost: c.Auth.BcryptCost,
-		Credentials: users, Keys: keys, Subjects: db.Store, Notifier: cp,
+		RefreshIdle: time.Duration(c.Auth.RefreshIdleLifetime), RefreshAbsolute: time.Duration(c.Auth.RefreshAbsoluteLifetime),
+		Credentials: users, Keys: keys, Sessions: sessions, Notifier: cp, Logger: log,
 	})
 	if err != nil {
 		return err
+	}
+	if c.Edge.ConfigToken == "" {
+		log.Warn("no edge config token: /.well-known/edgeauth.json serves only its public subset (keys and routes), so edge gates cannot refuse revoked sessions; set " + envEdgeConfigToken)
 	}
 	limiter, clientAddr, err := c.RateLimit.build()
 	if err != nil {
@@ -132,14 +138,14 @@ func runServe(ctx context.Context, args []string, lookupEnv func(string) (string
 	}
 	apiTodos, apiUsers := cacheTodoLists(c, sqlstore.NewTodoService(db.Store), users, log)
 	handler, err := httpapi.New(httpapi.Options{
-		Users: apiUsers, Todos: apiTodos, Auth: issuer, Control: cp,
+		Users: apiUsers, Todos: apiTodos, Sessions: sessions, Auth: ops.authService(issuer), Control: cp,
 		Authorizer: authorizer, EnableSecurity: c.Server.EnableSecurity,
 		Realm: c.Auth.Realm, Issuer: iss, CORSOrigins: c.Server.CORSOrigins,
 		Readiness: []httpapi.ReadinessCheck{{Name: "database", Down: "the database is unreachable",
 			Check: func(ctx context.Context) error { _, err := db.ChangeVersion(ctx); return err }}},
 		Logger: log, AccessLog: logs.access, MaxBodyBytes: c.Server.MaxBodyBytes,
 		Limiter: limiter, ClientAddr: clientAddr, Observer: ops.observer(),
-		DeviceCookies: devices,
+		DeviceCookies: devices, EdgeConfigToken: c.Edge.ConfigToken,
 	})
 	if err != nil {
 		return err

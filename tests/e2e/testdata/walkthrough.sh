@@ -12,7 +12,7 @@ USER=$(curl -sS --fail-with-body -X POST $BASE/users -H 'Content-Type: applicati
 echo "$USER"
 ID=$(echo "$USER" | sed -E 's/.*"id":([0-9]+).*/\1/')
 
-# 2. Authenticate (200): {"token":"eyJ...","token_type":"Bearer","expires_in":3600}
+# 2. Authenticate (200): {"token":"eyJ...","token_type":"Bearer","expires_in":600,"refresh_token":"...","refresh_expires_in":1209600}
 TOKEN=$(curl -sS --fail-with-body -X POST $BASE/authenticate -H 'Content-Type: application/json' \
   -d '{"email":"ada@example.com","password":"correct horse battery"}' \
   | sed -E 's/.*"token":"([^"]+)".*/\1/')
