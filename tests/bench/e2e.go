@@ -73,10 +73,11 @@ type Prepared struct {
 	Scenario Scenario
 	origin   *Origin
 	client   *http.Client
-	url      string
-	headers  []string
-	next     atomic.Uint64
-	opts     E2EOptions
+	// urls and headers are the measured requests: the i-th token reads
+	// its own user's list.
+	urls, headers []string
+	next          atomic.Uint64
+	opts          E2EOptions
 }
 
 // Prepare starts a fresh origin for s and sets up an account whose list
@@ -95,14 +96,15 @@ func Prepare(ctx context.Context, o E2EOptions, s Scenario) (*Prepared, error) {
 		return nil, fmt.Errorf("%s: %w", s.Name, err)
 	}
 	p := &Prepared{Scenario: s, origin: org, client: NewClient(o.Concurrency), opts: o}
-	acct, err := Setup(ctx, p.client, org.Base, o.Todos, max(1, s.Tokens), 8)
+	accts, err := SetupAccounts(ctx, p.client, org.Base, o.Todos, max(1, s.Tokens), 8)
 	if err != nil {
 		org.Stop()
 		return nil, fmt.Errorf("%s: setup: %w", s.Name, err)
 	}
-	p.url = acct.TodosURL(org.Base)
-	for _, t := range acct.Tokens {
-		p.headers = append(p.headers, "Bearer "+t)
+	for _, a := range accts {
+		for _, t := range a.Tokens {
+			p.urls, p.headers = append(p.urls, a.TodosURL(org.Base)), append(p.headers, "Bearer "+t)
+		}
 	}
 	return p, nil
 }
@@ -119,14 +121,15 @@ func (p *Prepared) Measure(ctx context.Context) (*E2E, error) {
 		WindowStart: func() { cpuBefore, _ = p.origin.CPUTime() },
 		WindowEnd:   func() { cpuAfter, _ = p.origin.CPUTime() },
 		Request: func(w, i int) (*http.Request, error) {
-			req, err := http.NewRequest(http.MethodGet, p.url, nil)
-			if err != nil {
-				return nil, err
-			}
 			// One shared cycle through the tokens, so that concurrent
 			// workers do not turn a cycle of misses into hits by walking
 			// it in step.
-			req.Header.Set("Authorization", p.headers[(p.next.Add(1)-1)%uint64(len(p.headers))])
+			n := (p.next.Add(1) - 1) % uint64(len(p.headers))
+			req, err := http.NewRequest(http.MethodGet, p.urls[n], nil)
+			if err != nil {
+				return nil, err
+			}
+			req.Header.Set("Authorization", p.headers[n])
 			return req, nil
 		},
 	})

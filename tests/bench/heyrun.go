@@ -60,7 +60,7 @@ func HeyInterleaved(ctx context.Context, o E2EOptions, h HeyOptions, scenarios [
 			return nil, err
 		}
 		origins = append(origins, p)
-		targets = append(targets, &heyTarget{hey: h.Hey, name: s.Name, url: p.url, auth: p.headers[0],
+		targets = append(targets, &heyTarget{hey: h.Hey, name: s.Name, url: p.urls[0], auth: p.headers[0],
 			cpu: p.origin.CPUTime, stop: p.Close})
 		names = append(names, s.Name)
 	}
@@ -101,7 +101,7 @@ func (t *heyTarget) Close() error { return t.stop() }
 // startFloor saves p's answer to the measured request and starts the
 // floor server answering it.
 func startFloor(ctx context.Context, o E2EOptions, h HeyOptions, p *Prepared, env map[string]string) (*heyTarget, error) {
-	req, err := http.NewRequestWithContext(ctx, http.MethodGet, p.url, nil)
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, p.urls[0], nil)
 	if err != nil {
 		return nil, err
 	}

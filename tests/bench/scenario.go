@@ -9,6 +9,8 @@ import (
 	"net/http"
 	"strconv"
 	"sync"
+
+	"github.com/craftingapis/todos/origin/sqlstore"
 )
 
 // Account is a user of a running origin with todos and tokens to read them.
@@ -20,8 +22,30 @@ type Account struct {
 // Setup creates a user with nTodos todos and logs in nTokens times (each
 // login issues a distinct token), logging in from `parallel` goroutines.
 // The origin should run with a low AUTH_BCRYPT_COST so this is quick.
+// nTokens must not pass sqlstore.MaxSessionsPerUser (see SetupAccounts).
 func Setup(ctx context.Context, c *http.Client, base string, nTodos, nTokens, parallel int) (*Account, error) {
-	const email, password = "bench@example.com", "correct horse battery staple"
+	return setupAccount(ctx, c, base, "bench@example.com", nTodos, nTokens, parallel)
+}
+
+// SetupAccounts is Setup for any number of tokens: the origin keeps at
+// most sqlstore.MaxSessionsPerUser live sessions per user (a sign-in
+// beyond them revokes the oldest session's tokens), so the tokens are
+// spread over as many users as that takes, each with nTodos todos.
+func SetupAccounts(ctx context.Context, c *http.Client, base string, nTodos, nTokens, parallel int) ([]*Account, error) {
+	var accts []*Account
+	for i := 0; i == 0 || i*sqlstore.MaxSessionsPerUser < nTokens; i++ {
+		n := min(sqlstore.MaxSessionsPerUser, nTokens-i*sqlstore.MaxSessionsPerUser)
+		a, err := setupAccount(ctx, c, base, "bench-"+strconv.Itoa(i)+"@example.com", nTodos, max(n, 1), parallel)
+		if err != nil {
+			return nil, err
+		}
+		accts = append(accts, a)
+	}
+	return accts, nil
+}
+
+func setupAccount(ctx context.Context, c *http.Client, base, email string, nTodos, nTokens, parallel int) (*Account, error) {
+	const password = "correct horse battery staple"
 	var u struct {
 		ID int64 `json:"id"`
 	}
