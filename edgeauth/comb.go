@@ -138,10 +138,10 @@ type tableCache struct {
 // filippo.io/edwards25519's ScalarBaseMult does it in constant time,
 // selecting every digit's point with conditional moves across a table row,
 // which a verifier does not need (S is public). In wasm summing B's table
-// instead made a check about a tenth faster; natively it made it slower
-// (the library's field arithmetic is assembly, and a second table doubles
-// what the check pulls through the cache), hence baseByTable. One table
-// per Authorizer, not per key.
+// instead measured faster; natively it measured slower (the library's field
+// arithmetic is assembly, and a second table doubles what the check pulls
+// through the cache), hence baseByTable. One table per Authorizer, not per
+// key.
 func (c *tableCache) edwardsBase() *combTable[edwards25519.Point, *edwards25519.Point] {
 	if !baseByTable && !c.forceBase {
 		return nil
