@@ -107,7 +107,9 @@ func waitRefused(ctx context.Context, t *testing.T, base string) {
 	var d net.Dialer
 	for {
 		conn, err := d.DialContext(ctx, "tcp", u.Host)
-		if errors.Is(err, syscall.ECONNREFUSED) {
+		// A connect answered with a reset met the listening socket as it
+		// closed: as final as a refusal.
+		if errors.Is(err, syscall.ECONNREFUSED) || errors.Is(err, syscall.ECONNRESET) {
 			return
 		}
 		if err != nil {

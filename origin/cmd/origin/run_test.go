@@ -401,7 +401,8 @@ func TestServeGracefulShutdown(t *testing.T) {
 	u, _ := url.Parse(s.base)
 	for {
 		conn, err := (&net.Dialer{}).DialContext(ctx, "tcp", u.Host)
-		if errors.Is(err, syscall.ECONNREFUSED) {
+		// A reset on connect met the listening socket as it closed.
+		if errors.Is(err, syscall.ECONNREFUSED) || errors.Is(err, syscall.ECONNRESET) {
 			break
 		}
 		if err != nil {
