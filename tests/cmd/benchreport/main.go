@@ -32,6 +32,7 @@ import (
 	"os/exec"
 	"os/signal"
 	"path/filepath"
+	"regexp"
 	"runtime"
 	"strconv"
 	"strings"
@@ -55,6 +56,7 @@ type options struct {
 	quick, skipMicro, skipE2E   bool
 	hey, floor                  string // hey's binary ("" skips the hey runs) and the floor server's
 	heyDuration                 time.Duration
+	scenarios                   *regexp.Regexp // the origin's HTTP scenarios to run, by name
 }
 
 func run() error {
@@ -74,7 +76,12 @@ func run() error {
 	flag.StringVar(&o.hey, "hey", "hey", "hey's binary, for the HTTP runs under hey (empty: skip them)")
 	flag.StringVar(&o.floor, "floor", "build/floor", "the lean floor server (go build -o build/floor ./tests/bench/floor)")
 	flag.DurationVar(&o.heyDuration, "hey-duration", 10*time.Second, "measured window of each hey run (hey -z)")
+	only := flag.String("scenarios", "", "run only the origin's HTTP scenarios whose name matches this regular expression (e.g. 'cache misses|security off'; empty: all)")
 	flag.Parse()
+	var err error
+	if o.scenarios, err = regexp.Compile(*only); err != nil {
+		return fmt.Errorf("-scenarios: %w", err)
+	}
 	if o.quick {
 		o.duration, o.warmup, o.rounds, o.heyDuration = 2*time.Second, 300*time.Millisecond, 1, 2*time.Second
 	}
@@ -91,7 +98,6 @@ func run() error {
 			return fmt.Errorf("%w (run `make build` first)", err)
 		}
 	}
-	var err error
 	if r.moduleRaw, r.moduleGz, err = moduleSize(o.module); err != nil {
 		return err
 	}
@@ -213,13 +219,13 @@ func (r *report) e2e(ctx context.Context, o options) error {
 		missTokens = 1500
 	}
 	off := map[string]string{"AUTH_DECISION_CACHE_ENTRIES": "-1"}
-	scenarios := []bench.Scenario{
+	scenarios := o.pick([]bench.Scenario{
 		{Name: "security off", Env: map[string]string{"SERVER_ENABLE_SECURITY": "false"}, Tokens: 1},
 		{Name: "native check (auth.engine=native)", Env: map[string]string{"AUTH_ENGINE": "native"}, Tokens: 1},
 		{Name: "wasm, cache misses", Env: off, Tokens: missTokens},
 		{Name: "wasm, module cache only (host cache off)", Env: off, Tokens: 1},
 		{Name: "wasm with its caches (default)", Tokens: 1},
-	}
+	})
 	progress := func(s string) { fmt.Fprintf(os.Stderr, "benchreport: HTTP: %s\n", s) }
 	if o.seed == "" {
 		r.e2eRuns, err = bench.Interleaved(ctx, eo, scenarios, o.rounds, progress)
@@ -242,7 +248,7 @@ func (r *report) e2e(ctx context.Context, o options) error {
 		sizes = append(sizes, bench.Scenario{Name: fmt.Sprintf("pool %d, cache misses", size), Tokens: missTokens,
 			Env: map[string]string{"AUTH_DECISION_CACHE_ENTRIES": "-1", "AUTH_POOL_SIZE": strconv.Itoa(size)}})
 	}
-	if r.pool, err = bench.Interleaved(ctx, pool, sizes, o.rounds, progress); err != nil {
+	if r.pool, err = bench.Interleaved(ctx, pool, o.pick(sizes), o.rounds, progress); err != nil {
 		return err
 	}
 	return nil
@@ -260,10 +266,10 @@ func (r *report) runHey(ctx context.Context, o options) error {
 		Hey:   bench.Hey{Bin: o.hey, Concurrency: o.concurrency, Warmup: o.warmup, Duration: o.heyDuration},
 		Floor: abs(o.floor), Seed: o.seed, ServerProcs: 1,
 	}
-	scenarios := []bench.Scenario{
+	scenarios := o.pick([]bench.Scenario{
 		{Name: "security off", Env: map[string]string{"SERVER_ENABLE_SECURITY": "false"}, Tokens: 1},
 		{Name: "wasm with its caches (default)", Tokens: 1},
-	}
+	})
 	progress := func(s string) { fmt.Fprintf(os.Stderr, "benchreport: hey: %s\n", s) }
 	if o.seed != "" {
 		if err := bench.EnsureSeedDeps(ctx, o.seed, os.Stderr); err != nil {
@@ -286,6 +292,17 @@ func (o options) e2eOptions(prefix string) (eo bench.E2EOptions, done func(), er
 		Concurrency: o.concurrency, Warmup: o.warmup, Duration: o.duration, Todos: 10,
 	}
 	return eo, func() { os.RemoveAll(work) }, nil
+}
+
+// pick keeps the scenarios that -scenarios names.
+func (o options) pick(all []bench.Scenario) []bench.Scenario {
+	var kept []bench.Scenario
+	for _, s := range all {
+		if o.scenarios.MatchString(s.Name) {
+			kept = append(kept, s)
+		}
+	}
+	return kept
 }
 
 func fileExists(p string) bool { _, err := os.Stat(p); return err == nil }
