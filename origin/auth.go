@@ -31,7 +31,11 @@ func UserIDOf(sub string) (int64, bool) {
 		return 0, false
 	}
 	id, err := strconv.ParseInt(s, 10, 64)
-	return id, err == nil && id > 0 && strconv.FormatInt(id, 10) == s
+	// Only the canonical spelling ("7", not "07" or "+7"). The auth step
+	// parses a subject on every request: the round trip goes through a
+	// stack buffer, not an allocated string.
+	var buf [20]byte
+	return id, err == nil && id > 0 && string(strconv.AppendInt(buf[:0], id, 10)) == s
 }
 
 // Credentials is the input of POST /authenticate.
