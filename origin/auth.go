@@ -96,7 +96,9 @@ type AuthService interface {
 }
 
 // Authorizer is the auth step: the wasm module through wasmhost, or the
-// native edgeauth package in benchmarks. It must be safe for concurrent use.
+// native edgeauth package in benchmarks. It must be safe for concurrent use,
+// and must not keep req, its Headers map or slices, once Authorize returns:
+// the caller reuses them for the next request.
 type Authorizer interface {
 	Authorize(ctx context.Context, req *edgeauth.Request) (edgeauth.Decision, error)
 }

@@ -3,6 +3,7 @@ package httpapi
 import (
 	"context"
 	"net/http"
+	"sync"
 	"time"
 
 	"github.com/craftingapis/todos/edgeauth"
@@ -38,6 +39,11 @@ func WithPrincipal(ctx context.Context, p *origin.Principal) context.Context {
 // An error from the Authorizer (a trap, a timeout, a pool closed at shutdown)
 // is a 503: the request is refused, never let through.
 func (s *server) authStep(next http.Handler) http.Handler {
+	// The Request's one-entry header map is the auth step's largest
+	// allocation (a map is a header and a group of eight slots); an
+	// Authorizer keeps nothing of req once it returns (origin.Authorizer),
+	// so the maps are reused.
+	var headerMaps sync.Pool
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		info := infoFrom(r.Context())
 		var req *edgeauth.Request
@@ -47,10 +53,21 @@ func (s *server) authStep(next http.Handler) http.Handler {
 			req = new(edgeauth.Request)
 		}
 		req.Method, req.Path = r.Method, r.URL.EscapedPath()
+		var headers map[string][]string
 		if vals := r.Header["Authorization"]; len(vals) > 0 {
-			req.Headers = map[string][]string{"authorization": vals}
+			headers, _ = headerMaps.Get().(map[string][]string)
+			if headers == nil {
+				headers = make(map[string][]string, 1)
+			}
+			headers["authorization"] = vals
+			req.Headers = headers
 		}
 		d, err := s.authorizer.Authorize(r.Context(), req)
+		if headers != nil {
+			req.Headers = nil
+			clear(headers) // the pool must not keep the request's token alive
+			headerMaps.Put(headers)
+		}
 		if err != nil {
 			if r.Context().Err() == nil { // a client gone away is no server fault
 				s.log.ErrorContext(r.Context(), "auth step failed", "err", err,

@@ -211,3 +211,21 @@ func TestNewRefusesMiswiring(t *testing.T) {
 		})
 	}
 }
+
+// TestAuthStepHeadersPerRequest checks that the reused header maps carry
+// nothing from one request to the next.
+func TestAuthStepHeadersPerRequest(t *testing.T) {
+	hs := newHarness(t, true)
+	hs.do("GET", "/users/1/todos", "", "Authorization", "Bearer a", "Authorization", "Bearer b")
+	hs.do("POST", "/users", "")
+	hs.do("GET", "/users/1/todos", "", "Authorization", "Bearer c")
+	want := [][]string{{"Bearer a", "Bearer b"}, nil, {"Bearer c"}}
+	if len(hs.authz.seen) != len(want) {
+		t.Fatalf("asked %d times, want %d", len(hs.authz.seen), len(want))
+	}
+	for i, req := range hs.authz.seen {
+		if w := want[i]; (w == nil) != (req.Headers == nil) || len(req.Headers) > 1 || !slices.Equal(req.Headers["authorization"], w) {
+			t.Errorf("request %d: headers = %v, want authorization %v", i, req.Headers, w)
+		}
+	}
+}

@@ -2,6 +2,7 @@ package httpapi
 
 import (
 	"context"
+	"maps"
 	"sort"
 	"strconv"
 	"sync"
@@ -311,8 +312,11 @@ type authorizerFunc struct {
 }
 
 func (a *authorizerFunc) Authorize(_ context.Context, req *edgeauth.Request) (edgeauth.Decision, error) {
+	// A copy: the auth step reuses req's header map once this returns.
+	seen := *req
+	seen.Headers = maps.Clone(req.Headers)
 	a.mu.Lock()
-	a.seen = append(a.seen, req)
+	a.seen = append(a.seen, &seen)
 	a.mu.Unlock()
 	return a.fn(req)
 }
