@@ -26,8 +26,9 @@ import (
 //   - The key is everything the module reads: the method, the path and the
 //     whole Authorization value (only requests with exactly one value and no
 //     caller-supplied clock are cached), length-prefixed so that no two
-//     requests share a key. The token is compared byte for byte (a map key),
-//     never by a hash alone.
+//     requests share a key. The key is hashed once (seeded maphash), which
+//     picks the shard and the map slot; a hit then compares the whole key
+//     byte for byte, so the token is never matched by a hash alone.
 //   - Only allowed decisions for a verified token enter (a Subject and an
 //     ExpiresAt in the future). Denials depend on time (not yet valid) or
 //     are cheap, and caching them would let junk tokens evict real ones.
@@ -101,15 +102,17 @@ const (
 	nameSubject
 )
 
-// decisionEntry is a cached Decision and the generation it was made under.
+// decisionEntry is a cached Decision, its key and the generation it was
+// made under.
 type decisionEntry struct {
 	edgeauth.Decision
+	key string
 	gen uint64
 }
 
 type decisionShard struct {
 	mu         sync.Mutex
-	entries    map[string]*decisionEntry
+	entries    map[uint64]*decisionEntry // by the key's hash; the entry holds the key
 	bytes      int
 	maxEntries int
 	maxBytes   int
@@ -125,7 +128,7 @@ func newDecisionCache(gen uint64, maxEntries, maxBytes int) *decisionCache {
 	c := &decisionCache{gen: gen, seed: maphash.MakeSeed()}
 	for i := range c.shards {
 		s := &c.shards[i]
-		s.entries = make(map[string]*decisionEntry)
+		s.entries = make(map[uint64]*decisionEntry)
 		s.maxEntries = max(1, maxEntries/decisionShards)
 		s.maxBytes = max(1, maxBytes/decisionShards)
 	}
@@ -151,19 +154,25 @@ func appendDecisionKey(dst []byte, req *edgeauth.Request) ([]byte, bool) {
 	return append(dst, auth[0]...), true
 }
 
-func (c *decisionCache) shard(key []byte) *decisionShard {
-	return &c.shards[maphash.Bytes(c.seed, key)%decisionShards]
+// shard returns key's hash and the shard it belongs to. One hash serves
+// both: the shard's map is keyed by it, so the key's bytes are hashed once
+// per lookup, not a second time by the map.
+func (c *decisionCache) shard(key []byte) (uint64, *decisionShard) {
+	h := maphash.Bytes(c.seed, key)
+	return h, &c.shards[h%decisionShards]
 }
 
 // get returns a copy of the Decision cached under key if it is still valid
 // at now (unix seconds). The copy has its own Scopes, so the caller may
 // keep or change it.
 func (c *decisionCache) get(key []byte, now int64) (edgeauth.Decision, bool) {
-	s := c.shard(key)
+	h, s := c.shard(key)
 	s.mu.Lock()
-	e, ok := s.entries[string(key)] // no allocation for a lookup
+	e := s.entries[h]
+	// Another key with the same hash (a 2^-64 chance) is a miss.
+	ok := e != nil && e.key == string(key)
 	if ok && (now >= e.ExpiresAt || c.stale(e)) {
-		s.remove(string(key), e)
+		s.remove(h, e)
 		ok = false
 	}
 	var d edgeauth.Decision
@@ -185,18 +194,17 @@ func (c *decisionCache) put(key []byte, d *edgeauth.Decision, now int64, gen uin
 	if !d.Allow || d.Subject == "" || d.ExpiresAt <= now || gen < c.gen {
 		return
 	}
-	e := &decisionEntry{Decision: *d, gen: gen}
+	e := &decisionEntry{Decision: *d, key: string(key), gen: gen}
 	e.Scopes = slices.Clone(d.Scopes)
-	size := decisionSize(key, e)
-	s := c.shard(key)
+	size := decisionSize(e)
+	h, s := c.shard(key)
 	if size > s.maxBytes {
 		return
 	}
-	k := string(key)
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	if old, ok := s.entries[k]; ok {
-		s.remove(k, old)
+	if old, ok := s.entries[h]; ok { // the same key, or one with its hash
+		s.remove(h, old)
 	}
 	if len(s.entries) >= s.maxEntries || s.bytes+size > s.maxBytes {
 		scanned := 0
@@ -215,13 +223,13 @@ func (c *decisionCache) put(key []byte, d *edgeauth.Decision, now int64, gen uin
 			s.remove(k, old)
 		}
 	}
-	s.entries[k] = e
+	s.entries[h] = e
 	s.bytes += size
 }
 
-func (s *decisionShard) remove(k string, e *decisionEntry) {
-	delete(s.entries, k)
-	s.bytes -= decisionSize(k, e)
+func (s *decisionShard) remove(h uint64, e *decisionEntry) {
+	delete(s.entries, h)
+	s.bytes -= decisionSize(e)
 }
 
 // revoke records, for generation gen, what an Update revoked: entries
@@ -261,8 +269,8 @@ func (c *decisionCache) stale(e *decisionEntry) bool {
 }
 
 // decisionSize approximates the bytes an entry holds.
-func decisionSize[S ~string | ~[]byte](key S, d *decisionEntry) int {
-	n := decisionEntryOverhead + len(key) + len(d.Subject) + len(d.JTI) + len(d.SID) + len(d.Reason) + 16*len(d.Scopes)
+func decisionSize(d *decisionEntry) int {
+	n := decisionEntryOverhead + len(d.key) + len(d.Subject) + len(d.JTI) + len(d.SID) + len(d.Reason) + 16*len(d.Scopes)
 	for _, s := range d.Scopes {
 		n += len(s)
 	}

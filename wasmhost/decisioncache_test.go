@@ -112,6 +112,27 @@ func TestDecisionCacheCopies(t *testing.T) {
 	}
 }
 
+// TestDecisionCacheComparesKeys holds a hit to the whole key, not its hash:
+// an entry filed under a key's hash but holding another key (what a hash
+// collision would look like) is a miss, and a put under that hash replaces it.
+func TestDecisionCacheComparesKeys(t *testing.T) {
+	c := newDecisionCache(1, 64, 1<<20)
+	key, _ := appendDecisionKey(nil, authReq("GET", "/x", "Bearer t"))
+	c.put(key, allowed("users/1", 100), 1, 1)
+	h, s := c.shard(key)
+	s.entries[h].key = "another key with the same hash"
+	if d, hit := c.get(key, 1); hit {
+		t.Fatalf("hit %+v for an entry holding another key", d)
+	}
+	c.put(key, allowed("users/2", 100), 1, 1)
+	if d, hit := c.get(key, 1); !hit || d.Subject != "users/2" {
+		t.Fatalf("get after put = %+v, %t; want users/2", d, hit)
+	}
+	if n := c.len(); n != 1 {
+		t.Fatalf("%d entries, want 1", n)
+	}
+}
+
 func TestDecisionCacheBounds(t *testing.T) {
 	tests := []struct {
 		name       string
