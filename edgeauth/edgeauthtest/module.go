@@ -135,5 +135,8 @@ func meterFile(path string) error {
 	if b, err = meter.Instrument(b, meter.DefaultExport); err != nil {
 		return fmt.Errorf("metering the module: %w", err)
 	}
+	if b, err = meter.CompactData(b, meter.DefaultDataGap); err != nil {
+		return fmt.Errorf("joining the module's data segments: %w", err)
+	}
 	return os.WriteFile(path, b, 0o644)
 }

@@ -1,4 +1,5 @@
-// Package meter makes a WebAssembly module bound its own running time.
+// Package meter makes a WebAssembly module bound its own running time, and
+// joins its data segments (CompactData).
 //
 // Instrument rewrites a module so that every loop iteration spends one unit
 // of fuel from a mutable i64 global the module exports, and traps

@@ -1,5 +1,6 @@
 // Command wasmmeter instruments a WebAssembly module so that it bounds its
-// own running time (see package meter): wasmmeter [-export NAME] IN OUT.
+// own running time, and joins its data segments (see package meter):
+// wasmmeter [-export NAME] IN OUT.
 package main
 
 import (
@@ -34,6 +35,9 @@ func run(args []string, stderr io.Writer) error {
 	}
 	out, err := meter.Instrument(in, *export)
 	if err != nil {
+		return err
+	}
+	if out, err = meter.CompactData(out, meter.DefaultDataGap); err != nil {
 		return err
 	}
 	// Write then rename, so a failed run never leaves a half-written module
