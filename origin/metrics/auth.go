@@ -42,6 +42,10 @@ type authMetrics struct {
 	duration  *prometheus.HistogramVec
 	byReason  map[string]prometheus.Counter // "outcome/reason"
 	latency   map[string]prometheus.Observer
+	// validToken and allowed are the series of nearly every request (a
+	// verified token allowed), kept apart so that it skips classify.
+	validToken prometheus.Counter
+	allowed    prometheus.Observer
 }
 
 func newAuthMetrics() authMetrics {
@@ -71,10 +75,17 @@ func newAuthMetrics() authMetrics {
 	for _, o := range []string{OutcomeAllow, OutcomeDeny, OutcomeError} {
 		a.latency[o] = a.duration.WithLabelValues(o)
 	}
+	a.validToken = a.byReason[OutcomeAllow+"/"+edgeauth.ReasonValidToken]
+	a.allowed = a.latency[OutcomeAllow]
 	return a
 }
 
 func (a *authMetrics) observe(d edgeauth.Decision, err error, took time.Duration) {
+	if err == nil && d.Allow && d.Reason == edgeauth.ReasonValidToken { // what classify would say
+		a.validToken.Inc()
+		a.allowed.Observe(took.Seconds())
+		return
+	}
 	outcome, reason := classify(d, err)
 	c, ok := a.byReason[outcome+"/"+reason]
 	if !ok { // cannot happen: classify returns only pre-declared pairs

@@ -88,6 +88,8 @@ func TestAuthorizerCountsOutcomes(t *testing.T) {
 	}{
 		{"public", edgeauth.Decision{Allow: true, Status: 200}, nil, OutcomeAllow, edgeauth.ReasonPublic},
 		{"token", edgeauth.Decision{Allow: true, Status: 200, Subject: "users/1"}, nil, OutcomeAllow, edgeauth.ReasonValidToken},
+		{"token with its reason", edgeauth.Decision{Allow: true, Status: 200, Subject: "users/1", Reason: edgeauth.ReasonValidToken}, nil, OutcomeAllow, edgeauth.ReasonValidToken},
+		{"error beside an allowing decision", edgeauth.Decision{Allow: true, Status: 200, Subject: "users/1", Reason: edgeauth.ReasonValidToken}, wasmhost.ErrTrap, OutcomeError, ErrorTrap},
 		{"expired", expired, nil, OutcomeDeny, edgeauth.ReasonExpired},
 		{"missing", edgeauth.Decision{Status: 401}, nil, OutcomeDeny, edgeauth.ReasonMissing},
 		{"owner mismatch", edgeauth.Decision{Status: 404, Error: edgeauth.CodeNotFound, ErrorDescription: "not found"}, nil, OutcomeDeny, edgeauth.ReasonNotFound},
@@ -287,7 +289,8 @@ func TestLint(t *testing.T) {
 // BenchmarkAuthorizer measures what the decorator adds to every request.
 func BenchmarkAuthorizer(b *testing.B) {
 	m := New()
-	a := m.Authorizer(fakeAuthorizer{d: edgeauth.Decision{Allow: true, Status: 200, Subject: "users/1"}})
+	// A verified token allowed, as the module answers it.
+	a := m.Authorizer(fakeAuthorizer{d: edgeauth.Decision{Allow: true, Status: 200, Subject: "users/1", Reason: edgeauth.ReasonValidToken}})
 	req := &edgeauth.Request{Method: "GET", Path: "/users/1"}
 	ctx := context.Background()
 	b.ReportAllocs()
