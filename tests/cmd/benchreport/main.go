@@ -11,6 +11,9 @@
 //
 //	go run ./tests/cmd/benchreport [-duration 8s] [-quick] [-seed tests/bench/seed]
 //
+// -scenarios REGEXP runs only the origin's HTTP scenarios whose names match
+// (with -skip-micro and -hey "", one scenario can be profiled on its own).
+//
 // The HTTP runs include the seed's stack (tests/bench/seed: Restify,
 // jsonwebtoken, better-sqlite3 on Node), measured in the same rounds as the
 // origin so that the origin/seed ratio is a side-by-side figure; its npm
