@@ -1,0 +1,137 @@
+// Package ed25519vt sums multiples of fixed Ed25519 points from
+// precomputed tables, in variable time, for a signature verifier: R' =
+// [k](−A) + [S]B with no doubling at all.
+//
+// Its field arithmetic is ref10's (ten limbs of 25.5 bits in int32, products
+// in int64), which a wasm build runs with one i64.mul per limb product;
+// 64-bit limbs (filippo.io/edwards25519's) need a 64×64→128-bit multiply that
+// wasm lacks. Points enter and leave through filippo.io/edwards25519, which
+// also keeps everything a verifier must decide beyond this sum (canonical
+// encodings, low-order keys, scalar reduction).
+//
+// Its time depends on the scalars and points. That is fine for a verifier,
+// whose inputs (key, message, signature) are all public, and wrong for
+// anything that handles a secret.
+package ed25519vt
+
+import "filippo.io/edwards25519"
+
+// A scalar is written in signed base 2^window: digits d in
+// [−2^(window−1)+1, 2^(window−1)], so a table row needs only the positive
+// multiples (a niels point is negated for free). Canonical scalars are below
+// L < 2^253; rows digits of window bits cover 253 bits with room for the
+// last carry, which keeps the top digit within the row.
+const (
+	window = 6
+	half   = 1 << (window - 1)
+	rows   = (254 + window - 1) / window
+)
+
+// Table holds d·2^(window·i)·P for every digit position i and every d in
+// 1..2^(window−1), affine, ready for mixed additions.
+type Table struct {
+	rows [rows][half]niels
+}
+
+// NewTable precomputes the table of p: one addition per entry in extended
+// coordinates, then one field inversion for all of them (Montgomery's
+// trick) to make them affine.
+func NewTable(p *edwards25519.Point) *Table {
+	const n = rows * half
+	pts := make([]extended, n)
+	var b extended
+	b.setPoint(p)
+	var bc cached
+	var c completed
+	for i := range rows {
+		row := pts[i*half : (i+1)*half]
+		row[0] = b
+		b.toCached(&bc)
+		for d := 1; d < half; d++ {
+			geAdd(&c, &row[d-1], &bc)
+			c.toExtended(&row[d])
+		}
+		row[half-1].double(&c) // 2^window·b, the next row's base
+		c.toExtended(&b)
+	}
+
+	// Montgomery's trick: prefix[i] = Z_0·…·Z_(i−1), one inversion of the
+	// product, then each 1/Z_i on the way back.
+	prefix := make([]fieldElement, n)
+	var acc fieldElement
+	feOne(&acc)
+	for i := range pts {
+		prefix[i] = acc
+		feMul(&acc, &acc, &pts[i].Z)
+	}
+	var inv fieldElement
+	feInvert(&inv, &acc)
+
+	t := new(Table)
+	var zInv, x, y, xy fieldElement
+	for i := n - 1; i >= 0; i-- {
+		feMul(&zInv, &inv, &prefix[i])
+		feMul(&inv, &inv, &pts[i].Z)
+		feMul(&x, &pts[i].X, &zInv)
+		feMul(&y, &pts[i].Y, &zInv)
+		q := &t.rows[i/half][i%half]
+		feAdd(&q.yPlusX, &y, &x)
+		feCarry(&q.yPlusX, &q.yPlusX)
+		feSub(&q.yMinusX, &y, &x)
+		feCarry(&q.yMinusX, &q.yMinusX)
+		feMul(&xy, &x, &y)
+		feMul(&q.xy2d, &xy, &d2)
+	}
+	return t
+}
+
+// addMult sets acc = acc + [s]P, where t is P's table.
+func (t *Table) addMult(acc *extended, s *edwards25519.Scalar) {
+	digits := signedDigits(s)
+	var c completed
+	for i, d := range digits {
+		switch {
+		case d > 0:
+			geMixedAdd(&c, acc, &t.rows[i][d-1])
+		case d < 0:
+			geMixedSub(&c, acc, &t.rows[i][-d-1])
+		default:
+			continue
+		}
+		c.toExtended(acc)
+	}
+}
+
+// Sum returns the encoding of [s]P + [u]Q, where tp and tq are the tables
+// of P and Q.
+func Sum(tp *Table, s *edwards25519.Scalar, tq *Table, u *edwards25519.Scalar) [32]byte {
+	var acc extended
+	acc.setIdentity()
+	tp.addMult(&acc, s)
+	tq.addMult(&acc, u)
+	return acc.bytes()
+}
+
+// signedDigits returns s in signed base 2^window, least significant digit
+// first, each in [−2^(window−1)+1, 2^(window−1)].
+func signedDigits(s *edwards25519.Scalar) [rows]int8 {
+	b := s.Bytes() // canonical: below L < 2^253
+	var d [rows]int8
+	carry := 0
+	for i := range rows {
+		bit := i * window
+		j := bit / 8
+		v := int(b[j])
+		if j+1 < len(b) {
+			v |= int(b[j+1]) << 8
+		}
+		v = (v>>(bit%8))&(1<<window-1) + carry
+		carry = 0
+		if v > half {
+			v -= 1 << window
+			carry = 1
+		}
+		d[i] = int8(v)
+	}
+	return d
+}
