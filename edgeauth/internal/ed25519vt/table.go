@@ -114,9 +114,9 @@ func Sum(tp *Table, s *edwards25519.Scalar, tq *Table, u *edwards25519.Scalar) [
 
 // signedDigits returns s in signed base 2^window, least significant digit
 // first, each in [−2^(window−1)+1, 2^(window−1)].
-func signedDigits(s *edwards25519.Scalar) [rows]int8 {
+func signedDigits(s *edwards25519.Scalar) [rows]int16 {
 	b := s.Bytes() // canonical: below L < 2^253
-	var d [rows]int8
+	var d [rows]int16
 	carry := 0
 	for i := range rows {
 		bit := i * window
@@ -131,7 +131,7 @@ func signedDigits(s *edwards25519.Scalar) [rows]int8 {
 			v -= 1 << window
 			carry = 1
 		}
-		d[i] = int8(v)
+		d[i] = int16(v)
 	}
 	return d
 }
