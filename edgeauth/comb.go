@@ -90,12 +90,12 @@ func digitsBE(s []byte) *[64]byte {
 }
 
 // Bounds on precomputed tables. A table holds 960 points (1,376 affine ones
-// in ed25519vt's), and a WASI
-// instance has a few MiB, so besides B's (ed25519Base) only the first
-// maxTablesPerConfig EdDSA/ES256 keys of a Config get one (a JWKS holds one to three keys in practice; the
-// rest are checked the ordinary way), and an Authorizer keeps at most
-// maxCachedTables of them across its Configs, so that a new Config (every
-// revocation brings one) does not rebuild them.
+// in ed25519vt's), and a WASI instance has a few MiB, so besides B's
+// (ed25519Base) only the first maxTablesPerConfig EdDSA/ES256 keys of a
+// Config get one (a JWKS holds one to three keys in practice; the rest are
+// checked the ordinary way), and an Authorizer keeps at most maxCachedTables
+// of them across its Configs, so that a new Config (every revocation brings
+// one) does not rebuild them.
 const (
 	maxTablesPerConfig = 4
 	maxCachedTables    = 8
