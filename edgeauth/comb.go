@@ -101,6 +101,16 @@ const (
 	maxCachedTables    = 8
 )
 
+// The digit widths of ed25519vt's tables: a key's, of which an Authorizer
+// keeps up to maxCachedTables, about as large as filippo.io/edwards25519's
+// table (161 vs 150 KiB); B's, one per Authorizer, one bit wider (277 KiB,
+// fewer additions per check). Wider still (8 bits, 480 KiB) grew an
+// instance's memory by half a MiB (tests/bench/BENCHMARKS.md).
+const (
+	ed25519KeyWindow  = 6
+	ed25519BaseWindow = 7
+)
+
 // keyTable is one key's table: built on first use, through the cache of
 // the Authorizer that compiled the key, and only if the Config allowed the
 // key one (a non-nil cache).
@@ -153,7 +163,7 @@ func (c *tableCache) ref10() bool {
 // ed25519Base returns the ed25519vt table of B: one per Authorizer, not
 // per key, so that [S]B too is a sum of table entries.
 func (c *tableCache) ed25519Base() *ed25519vt.Table {
-	c.baseOnce.Do(func() { c.base = ed25519vt.NewTable(edwards25519.NewGeneratorPoint()) })
+	c.baseOnce.Do(func() { c.base = ed25519vt.NewTable(edwards25519.NewGeneratorPoint(), ed25519BaseWindow) })
 	return c.base
 }
 

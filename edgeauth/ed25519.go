@@ -84,7 +84,7 @@ func (k *ed25519Key) vtTable() *ed25519vt.Table {
 	}
 	k.vtOnce.Do(func() {
 		k.vt = cachedTable(k.table.cache, "EdDSA/ref10:"+string(k.enc[:]), func() *ed25519vt.Table {
-			return ed25519vt.NewTable(&k.negA)
+			return ed25519vt.NewTable(&k.negA, ed25519KeyWindow)
 		})
 	})
 	return k.vt

@@ -42,14 +42,14 @@ func BenchmarkOps(b *testing.B) {
 	})
 
 	ss := scalars(b, rng, 4)
-	p := new(edwards25519.Point).ScalarBaseMult(ss[len(ss)-1])
-	tp := NewTable(p)
+	p := new(edwards25519.Point).ScalarBaseMult(ss[len(ss)-3])
+	tp := NewTable(p, 6)
 	var acc extended
 	acc.setPoint(p)
 	var c completed
 	b.Run("add/ref10-mixed", func(b *testing.B) { // what a table entry costs
 		for b.Loop() {
-			geMixedAdd(&c, &acc, &tp.rows[3][5])
+			geMixedAdd(&c, &acc, &tp.entries[101])
 			c.toExtended(&acc)
 		}
 	})
@@ -69,20 +69,24 @@ func BenchmarkOps(b *testing.B) {
 			_ = fp.Bytes()
 		}
 	})
-	tb := NewTable(edwards25519.NewGeneratorPoint())
-	b.Run("sum/ref10-tables", func(b *testing.B) { // [s]P + [u]B, a verifier's sum
-		for b.Loop() {
-			_ = Sum(tp, ss[7], tb, ss[8])
-		}
-	})
+	for w := MinWindow; w <= MaxWindow; w++ {
+		tb := NewTable(edwards25519.NewGeneratorPoint(), w)
+		b.Run("sum/ref10-tables-key6-base"+string(rune('0'+w)), func(b *testing.B) { // [s]P + [u]B, a verifier's sum
+			for b.Loop() {
+				_ = Sum(tp, ss[len(ss)-1], tb, ss[len(ss)-2])
+			}
+		})
+	}
 	b.Run("sum/filippo-vartime", func(b *testing.B) {
 		for b.Loop() {
-			_ = fp.VarTimeDoubleScalarBaseMult(ss[7], p, ss[8]).Bytes()
+			_ = fp.VarTimeDoubleScalarBaseMult(ss[len(ss)-1], p, ss[len(ss)-2]).Bytes()
 		}
 	})
-	b.Run("table/ref10", func(b *testing.B) {
-		for b.Loop() {
-			_ = NewTable(p)
-		}
-	})
+	for w := MinWindow; w <= MaxWindow; w++ {
+		b.Run("table/ref10-window"+string(rune('0'+w)), func(b *testing.B) {
+			for b.Loop() {
+				_ = NewTable(p, w)
+			}
+		})
+	}
 }

@@ -16,34 +16,43 @@ package ed25519vt
 
 import "filippo.io/edwards25519"
 
-// A scalar is written in signed base 2^window: digits d in
-// [−2^(window−1)+1, 2^(window−1)], so a table row needs only the positive
-// multiples (a niels point is negated for free). Canonical scalars are below
-// L < 2^253; rows digits of window bits cover 253 bits with room for the
-// last carry, which keeps the top digit within the row.
+// A scalar is written in signed base 2^w: digits d in [−2^(w−1)+1, 2^(w−1)],
+// so a table row needs only the positive multiples (a niels point is negated
+// for free). Canonical scalars are below L < 2^253; rows(w) digits of w bits
+// cover 253 bits with room for the last carry, which keeps the top digit
+// within the row.
 const (
-	window = 6
-	half   = 1 << (window - 1)
-	rows   = (254 + window - 1) / window
+	MinWindow = 4
+	MaxWindow = 8
+	maxRows   = (254 + MinWindow - 1) / MinWindow
 )
 
-// Table holds d·2^(window·i)·P for every digit position i and every d in
-// 1..2^(window−1), affine, ready for mixed additions.
+func rows(w int) int { return (254 + w - 1) / w }
+
+// Table holds d·2^(w·i)·P for every digit position i and every d in
+// 1..2^(w−1), affine, ready for mixed additions: rows(w)·2^(w−1) points of
+// 120 bytes (w = 6: 43 rows of 32, 161 KiB; w = 8: 32 rows of 128, 480 KiB).
+// A wider window means fewer additions per scalar and a larger table.
 type Table struct {
-	rows [rows][half]niels
+	window  int
+	entries []niels // row i, digit d at i·2^(w−1) + d − 1
 }
 
-// NewTable precomputes the table of p: one addition per entry in extended
-// coordinates, then one field inversion for all of them (Montgomery's
-// trick) to make them affine.
-func NewTable(p *edwards25519.Point) *Table {
-	const n = rows * half
+// NewTable precomputes the table of p for digits of window bits, MinWindow
+// to MaxWindow: one addition per entry in extended coordinates, then one
+// field inversion for all of them (Montgomery's trick) to make them affine.
+func NewTable(p *edwards25519.Point, window int) *Table {
+	if window < MinWindow || window > MaxWindow {
+		panic("ed25519vt: window out of range")
+	}
+	half := 1 << (window - 1)
+	n := rows(window) * half
 	pts := make([]extended, n)
 	var b extended
 	b.setPoint(p)
 	var bc cached
 	var c completed
-	for i := range rows {
+	for i := range rows(window) {
 		row := pts[i*half : (i+1)*half]
 		row[0] = b
 		b.toCached(&bc)
@@ -67,14 +76,14 @@ func NewTable(p *edwards25519.Point) *Table {
 	var inv fieldElement
 	feInvert(&inv, &acc)
 
-	t := new(Table)
+	t := &Table{window: window, entries: make([]niels, n)}
 	var zInv, x, y, xy fieldElement
 	for i := n - 1; i >= 0; i-- {
 		feMul(&zInv, &inv, &prefix[i])
 		feMul(&inv, &inv, &pts[i].Z)
 		feMul(&x, &pts[i].X, &zInv)
 		feMul(&y, &pts[i].Y, &zInv)
-		q := &t.rows[i/half][i%half]
+		q := &t.entries[i]
 		feAdd(&q.yPlusX, &y, &x)
 		feCarry(&q.yPlusX, &q.yPlusX)
 		feSub(&q.yMinusX, &y, &x)
@@ -87,14 +96,16 @@ func NewTable(p *edwards25519.Point) *Table {
 
 // addMult sets acc = acc + [s]P, where t is P's table.
 func (t *Table) addMult(acc *extended, s *edwards25519.Scalar) {
-	digits := signedDigits(s)
+	var digits [maxRows]int16
+	n := signedDigits(&digits, s, t.window)
+	half := 1 << (t.window - 1)
 	var c completed
-	for i, d := range digits {
+	for i, d := range digits[:n] {
 		switch {
 		case d > 0:
-			geMixedAdd(&c, acc, &t.rows[i][d-1])
+			geMixedAdd(&c, acc, &t.entries[i*half+int(d)-1])
 		case d < 0:
-			geMixedSub(&c, acc, &t.rows[i][-d-1])
+			geMixedSub(&c, acc, &t.entries[i*half-int(d)-1])
 		default:
 			continue
 		}
@@ -112,26 +123,28 @@ func Sum(tp *Table, s *edwards25519.Scalar, tq *Table, u *edwards25519.Scalar) [
 	return acc.bytes()
 }
 
-// signedDigits returns s in signed base 2^window, least significant digit
-// first, each in [−2^(window−1)+1, 2^(window−1)].
-func signedDigits(s *edwards25519.Scalar) [rows]int16 {
-	b := s.Bytes() // canonical: below L < 2^253
-	var d [rows]int16
+// signedDigits writes s in signed base 2^w to d, least significant digit
+// first, each in [−2^(w−1)+1, 2^(w−1)], and returns their number, rows(w).
+func signedDigits(d *[maxRows]int16, s *edwards25519.Scalar, w int) int {
+	var b [32]byte
+	copy(b[:], s.Bytes()) // canonical: below L < 2^253
+	half := 1 << (w - 1)
 	carry := 0
-	for i := range rows {
-		bit := i * window
+	n := rows(w)
+	for i := range n {
+		bit := i * w
 		j := bit / 8
 		v := int(b[j])
 		if j+1 < len(b) {
 			v |= int(b[j+1]) << 8
 		}
-		v = (v>>(bit%8))&(1<<window-1) + carry
+		v = (v>>(bit%8))&(1<<w-1) + carry
 		carry = 0
 		if v > half {
-			v -= 1 << window
+			v -= 1 << w
 			carry = 1
 		}
 		d[i] = int16(v)
 	}
-	return d
+	return n
 }
