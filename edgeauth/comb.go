@@ -102,13 +102,14 @@ const (
 )
 
 // The digit widths of ed25519vt's tables: a key's, of which an Authorizer
-// keeps up to maxCachedTables, about as large as filippo.io/edwards25519's
-// table (161 vs 150 KiB); B's, one per Authorizer, one bit wider (277 KiB,
-// fewer additions per check). Wider still (8 bits, 480 KiB) grew an
-// instance's memory by half a MiB (tests/bench/BENCHMARKS.md).
+// keeps up to maxCachedTables, and B's, one per Authorizer. 6 bits make a
+// table about as large as filippo.io/edwards25519's (161 vs 150 KiB). A
+// wider table of B saves a few additions per check but costs memory an
+// instance does not have to spare: at 7 bits (277 KiB) the http-wasm build
+// ran out of its 8 MiB on a request at its read bound (tests/httpwasm).
 const (
 	ed25519KeyWindow  = 6
-	ed25519BaseWindow = 7
+	ed25519BaseWindow = 6
 )
 
 // keyTable is one key's table: built on first use, through the cache of

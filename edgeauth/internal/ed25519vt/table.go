@@ -40,33 +40,54 @@ type Table struct {
 
 // NewTable precomputes the table of p for digits of window bits, MinWindow
 // to MaxWindow: one addition per entry in extended coordinates, then one
-// field inversion for all of them (Montgomery's trick) to make them affine.
+// field inversion per batch of entries (Montgomery's trick) to make them
+// affine. Batches bound the scratch memory, which a WASI instance with a
+// few MiB notices.
 func NewTable(p *edwards25519.Point, window int) *Table {
 	if window < MinWindow || window > MaxWindow {
 		panic("ed25519vt: window out of range")
 	}
 	half := 1 << (window - 1)
-	n := rows(window) * half
-	pts := make([]extended, n)
-	var b extended
+	t := &Table{window: window, entries: make([]niels, rows(window)*half)}
+	batch := make([]extended, 0, batchSize)
+	prefix := make([]fieldElement, batchSize)
+	var b, cur extended // the row's base, and its multiple just added
 	b.setPoint(p)
 	var bc cached
 	var c completed
-	for i := range rows(window) {
-		row := pts[i*half : (i+1)*half]
-		row[0] = b
-		b.toCached(&bc)
-		for d := 1; d < half; d++ {
-			geAdd(&c, &row[d-1], &bc)
-			c.toExtended(&row[d])
+	done := 0
+	for i := range t.entries {
+		switch d := i % half; {
+		case d == 0 && i > 0:
+			cur.double(&c) // 2·2^(window−1)·b: the next row's base
+			c.toExtended(&b)
+			fallthrough
+		case d == 0:
+			cur = b
+			b.toCached(&bc)
+		default:
+			geAdd(&c, &cur, &bc)
+			c.toExtended(&cur)
 		}
-		row[half-1].double(&c) // 2^window·b, the next row's base
-		c.toExtended(&b)
+		batch = append(batch, cur)
+		if len(batch) == cap(batch) || i == len(t.entries)-1 {
+			toNiels(t.entries[done:done+len(batch)], batch, prefix)
+			done += len(batch)
+			batch = batch[:0]
+		}
 	}
+	return t
+}
 
-	// Montgomery's trick: prefix[i] = Z_0·…·Z_(i−1), one inversion of the
-	// product, then each 1/Z_i on the way back.
-	prefix := make([]fieldElement, n)
+// batchSize is how many points NewTable makes affine with one inversion:
+// 256 extended points are 40 KiB of scratch.
+const batchSize = 256
+
+// toNiels sets dst[i] to pts[i] in affine niels form, with one field
+// inversion for all of them: prefix[i] = Z_0·…·Z_(i−1), the inverse of the
+// product, then each 1/Z_i on the way back. prefix is scratch space, at
+// least len(pts) long.
+func toNiels(dst []niels, pts []extended, prefix []fieldElement) {
 	var acc fieldElement
 	feOne(&acc)
 	for i := range pts {
@@ -75,15 +96,13 @@ func NewTable(p *edwards25519.Point, window int) *Table {
 	}
 	var inv fieldElement
 	feInvert(&inv, &acc)
-
-	t := &Table{window: window, entries: make([]niels, n)}
 	var zInv, x, y, xy fieldElement
-	for i := n - 1; i >= 0; i-- {
+	for i := len(pts) - 1; i >= 0; i-- {
 		feMul(&zInv, &inv, &prefix[i])
 		feMul(&inv, &inv, &pts[i].Z)
 		feMul(&x, &pts[i].X, &zInv)
 		feMul(&y, &pts[i].Y, &zInv)
-		q := &t.entries[i]
+		q := &dst[i]
 		feAdd(&q.yPlusX, &y, &x)
 		feCarry(&q.yPlusX, &q.yPlusX)
 		feSub(&q.yMinusX, &y, &x)
@@ -91,7 +110,6 @@ func NewTable(p *edwards25519.Point, window int) *Table {
 		feMul(&xy, &x, &y)
 		feMul(&q.xy2d, &xy, &d2)
 	}
-	return t
 }
 
 // addMult sets acc = acc + [s]P, where t is P's table.
