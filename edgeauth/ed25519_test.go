@@ -9,6 +9,8 @@ import (
 	"testing"
 
 	"filippo.io/edwards25519"
+
+	"github.com/craftingapis/todos/edgeauth/internal/ed25519vt"
 )
 
 // An independent model of Ed25519 public keys in math/big (RFC 8032
@@ -218,6 +220,41 @@ func BenchmarkEd25519(b *testing.B) {
 	b.Run("stdlib", func(b *testing.B) {
 		for b.Loop() {
 			ed25519.Verify(pub, msg, sig)
+		}
+	})
+	// The sum R' = [k](−A) + [S]B alone: from filippo.io/edwards25519
+	// comb tables of −A and B (what the wasm build did before ed25519vt),
+	// and from ed25519vt's.
+	var digest [64]byte
+	copy(digest[:], msg)
+	hk, _ := edwards25519.NewScalar().SetUniformBytes(digest[:])
+	s, _ := edwards25519.NewScalar().SetCanonicalBytes(sig[32:])
+	negA, _ := new(edwards25519.Point).SetBytes(pub)
+	negA.Negate(negA)
+	combA, combB := newCombTable(negA), newCombTable(edwards25519.NewGeneratorPoint())
+	b.Run("sum/filippo-comb-tables", func(b *testing.B) {
+		for b.Loop() {
+			var r edwards25519.Point
+			combA.addMult(r.Set(edwards25519.NewIdentityPoint()), digitsLE(hk.Bytes()))
+			combB.addMult(&r, digitsLE(s.Bytes()))
+			_ = r.Bytes()
+		}
+	})
+	vtA := ed25519vt.NewTable(negA, ed25519KeyWindow)
+	vtB := ed25519vt.NewTable(edwards25519.NewGeneratorPoint(), ed25519BaseWindow)
+	b.Run("sum/ed25519vt-tables", func(b *testing.B) {
+		for b.Loop() {
+			_ = ed25519vt.Sum(vtA, hk, vtB, s)
+		}
+	})
+	b.Run("table/filippo-comb", func(b *testing.B) {
+		for b.Loop() {
+			_ = newCombTable(negA)
+		}
+	})
+	b.Run("table/ed25519vt", func(b *testing.B) {
+		for b.Loop() {
+			_ = ed25519vt.NewTable(negA, ed25519KeyWindow)
 		}
 	})
 	b.Run("hash-and-scalars", func(b *testing.B) { // what verify does besides the sum
