@@ -2,5 +2,5 @@
 
 package edgeauth
 
-// baseByTable: see tableCache.edwardsBase.
-const baseByTable = false
+// ref10Tables: see tableCache.ref10.
+const ref10Tables = false

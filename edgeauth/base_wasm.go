@@ -2,5 +2,5 @@
 
 package edgeauth
 
-// baseByTable: see tableCache.edwardsBase.
-const baseByTable = true
+// ref10Tables: see tableCache.ref10.
+const ref10Tables = true

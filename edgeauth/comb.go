@@ -4,6 +4,8 @@ import (
 	"sync"
 
 	"filippo.io/edwards25519"
+
+	"github.com/craftingapis/todos/edgeauth/internal/ed25519vt"
 )
 
 // A signature check multiplies the signer's public key by a scalar taken
@@ -15,9 +17,12 @@ import (
 // time in wasm; the table speeds native checks about as much ("Signature
 // verification" in tests/bench/BENCHMARKS.md).
 //
-// The group arithmetic stays in the well-kept libraries (filippo.io/edwards25519
-// and filippo.io/nistec, the upstreams of Go's own crypto internals): a table
-// is built and summed with their public, complete addition only.
+// The group arithmetic of these tables is the well-kept libraries'
+// (filippo.io/edwards25519 and filippo.io/nistec, the upstreams of Go's own
+// crypto internals): a table is built and summed with their public, complete
+// addition only. The one exception is Ed25519 in wasm, whose tables come from
+// internal/ed25519vt (see tableCache.ref10); decoding and validating keys and
+// scalars stays with filippo.io/edwards25519 there too.
 
 // groupElement is a point type of those libraries, used through its pointer.
 type groupElement[T any] interface {
@@ -84,15 +89,27 @@ func digitsBE(s []byte) *[64]byte {
 	return &d
 }
 
-// Bounds on precomputed tables. A table holds 960 points, and a WASI
-// instance has a few MiB, so besides B's (edwardsBase) only the first
-// maxTablesPerConfig EdDSA/ES256 keys of a Config get one (a JWKS holds one to three keys in practice; the
-// rest are checked the ordinary way), and an Authorizer keeps at most
-// maxCachedTables of them across its Configs, so that a new Config (every
-// revocation brings one) does not rebuild them.
+// Bounds on precomputed tables. A table holds 960 points (1,376 affine ones
+// in ed25519vt's), and a WASI instance has a few MiB, so besides B's
+// (ed25519Base) only the first maxTablesPerConfig EdDSA/ES256 keys of a
+// Config get one (a JWKS holds one to three keys in practice; the rest are
+// checked the ordinary way), and an Authorizer keeps at most maxCachedTables
+// of them across its Configs, so that a new Config (every revocation brings
+// one) does not rebuild them.
 const (
 	maxTablesPerConfig = 4
 	maxCachedTables    = 8
+)
+
+// The digit widths of ed25519vt's tables: a key's, of which an Authorizer
+// keeps up to maxCachedTables, and B's, one per Authorizer. 6 bits make a
+// table about as large as filippo.io/edwards25519's (161 vs 150 KiB). A
+// wider table of B saves a few additions per check but costs memory an
+// instance does not have to spare: at 7 bits (277 KiB) the http-wasm build
+// ran out of its 8 MiB on a request at its read bound (tests/httpwasm).
+const (
+	ed25519KeyWindow  = 6
+	ed25519BaseWindow = 6
 )
 
 // keyTable is one key's table: built on first use, through the cache of
@@ -125,28 +142,29 @@ type tableCache struct {
 	keys  []string
 	table map[string]any
 
-	// base is the table of Ed25519's base point B, built on the first
-	// check of a key that has a table where baseByTable says so (see
-	// edwardsBase); forceBase uses it on any architecture (tests).
-	baseOnce  sync.Once
-	base      *combTable[edwards25519.Point, *edwards25519.Point]
-	forceBase bool
+	// base is the ed25519vt table of Ed25519's base point B, built on
+	// the first check of a key that has a table where ref10 says so (see
+	// ed25519Base); forceRef10 takes that path on any architecture (tests).
+	baseOnce   sync.Once
+	base       *ed25519vt.Table
+	forceRef10 bool
 }
 
-// edwardsBase returns the table of B, or nil where [S]B is better left to
-// ScalarBaseMult. An EdDSA check computes [S]B as well as [k](−A);
-// filippo.io/edwards25519's ScalarBaseMult does it in constant time,
-// selecting every digit's point with conditional moves across a table row,
-// which a verifier does not need (S is public). In wasm summing B's table
-// instead measured faster; natively it measured slower (the library's field
-// arithmetic is assembly, and a second table doubles what the check pulls
-// through the cache), hence baseByTable. One table per Authorizer, not per
-// key.
-func (c *tableCache) edwardsBase() *combTable[edwards25519.Point, *edwards25519.Point] {
-	if !baseByTable && !c.forceBase {
-		return nil
-	}
-	c.baseOnce.Do(func() { c.base = newCombTable(edwards25519.NewGeneratorPoint()) })
+// ref10 reports whether Ed25519 keys with a table get ed25519vt's (ref10's
+// 32-bit-limb field, affine points, signed digits, a table of B too) rather
+// than filippo.io/edwards25519 points summed with ScalarBaseMult for [S]B.
+// In wasm, which has no 64×64→128-bit multiply, ed25519vt's field and
+// additions measured faster; natively filippo.io/edwards25519's assembly
+// field is, hence ref10Tables ("Signature verification" in
+// tests/bench/BENCHMARKS.md). A nil cache (a key without a table) says no.
+func (c *tableCache) ref10() bool {
+	return c != nil && (ref10Tables || c.forceRef10)
+}
+
+// ed25519Base returns the ed25519vt table of B: one per Authorizer, not
+// per key, so that [S]B too is a sum of table entries.
+func (c *tableCache) ed25519Base() *ed25519vt.Table {
+	c.baseOnce.Do(func() { c.base = ed25519vt.NewTable(edwards25519.NewGeneratorPoint(), ed25519BaseWindow) })
 	return c.base
 }
 
