@@ -104,44 +104,78 @@ func (p *policy) verifyToken(tok []byte, now int64, s *scratch) (*tokenInfo, den
 
 // checkHeader applies the header rules and returns the one key named by kid.
 func (p *policy) checkHeader(header []byte, s *scratch) (*key, denial) {
-	if alg, kid, typ, ok := canonicalHeader(header); ok {
-		return p.headerOf(alg, kid, typ)
+	if h, ok := canonicalHeader(header); ok {
+		return p.headerOf(&h)
 	}
 	return p.checkHeaderGeneral(header, s)
 }
 
-// canonicalHeader reads a header of exactly the shape issuers write —
-// {"alg":"…","kid":"…","typ":"…"}, in that order, every string plain
-// ASCII (jsonx.PlainPrefix) — and reports false for anything else. Such a
-// header is valid JSON meaning exactly those three strings, so judging
-// them in that order (headerOf) decides as the general path does; a fuzz
-// target holds the two to the same answers.
-func canonicalHeader(b []byte) (alg, kid, typ []byte, ok bool) {
-	fields := [3]*[]byte{&alg, &kid, &typ}
-	for i, prefix := range [3]string{`{"alg":"`, `","kid":"`, `","typ":"`} {
-		if b, ok = bytes.CutPrefix(b, []byte(prefix)); !ok {
-			return nil, nil, nil, false
-		}
-		n := jsonx.PlainPrefix(b)
-		*fields[i], b = b[:n], b[n:]
-	}
-	if string(b) != `"}` {
-		return nil, nil, nil, false
-	}
-	return alg, kid, typ, true
+// plainHeader is a header of exactly alg, kid and typ, each once.
+type plainHeader struct {
+	alg, kid, typ []byte
+	// typFirst: typ came before alg, so a bad typ is reported before a
+	// bad alg, as the general path reports the first bad member it meets.
+	typFirst bool
 }
 
-// headerOf judges a header holding exactly alg, kid and typ, in that order,
-// as checkHeaderGeneral's loop and final checks do.
-func (p *policy) headerOf(alg, kid, typ []byte) (*key, denial) {
-	a := parseAlg(alg)
-	switch {
-	case a == 0 || a&p.algs == 0:
-		return nil, denyAlg
-	case !isAccessTokenType(typ):
-		return nil, denyType
+// canonicalHeader reads a header of the shape issuers write — an object of
+// exactly the members "alg", "kid" and "typ", in any order, each once,
+// every string plain ASCII (jsonx.PlainPrefix), no whitespace — and
+// reports false for anything else. Such a header is valid JSON meaning
+// exactly those three strings, so judging them as headerOf does decides as
+// the general path does; a fuzz target holds the two to the same answers.
+func canonicalHeader(b []byte) (h plainHeader, ok bool) {
+	var seen [3]bool
+	sep := byte('{')
+	for range 3 {
+		if len(b) < 8 || b[0] != sep || b[1] != '"' || b[5] != '"' || b[6] != ':' || b[7] != '"' {
+			return plainHeader{}, false
+		}
+		var field *[]byte
+		var i int
+		switch string(b[2:5]) {
+		case "alg":
+			field, i = &h.alg, 0
+		case "kid":
+			field, i = &h.kid, 1
+		case "typ":
+			field, i, h.typFirst = &h.typ, 2, !seen[0]
+		default:
+			return plainHeader{}, false
+		}
+		if seen[i] {
+			return plainHeader{}, false
+		}
+		seen[i] = true
+		b = b[8:]
+		n := jsonx.PlainPrefix(b)
+		*field, b = b[:n], b[n:]
+		if len(b) == 0 || b[0] != '"' {
+			return plainHeader{}, false
+		}
+		b = b[1:]
+		sep = ','
 	}
-	k := p.keys[string(kid)]
+	if string(b) != "}" {
+		return plainHeader{}, false
+	}
+	return h, true
+}
+
+// headerOf judges a header holding exactly alg, kid and typ as
+// checkHeaderGeneral's loop and final checks do: alg and typ in the order
+// they came, then the key.
+func (p *policy) headerOf(h *plainHeader) (*key, denial) {
+	a := parseAlg(h.alg)
+	badAlg := a == 0 || a&p.algs == 0
+	badTyp := !isAccessTokenType(h.typ)
+	switch {
+	case badTyp && (h.typFirst || !badAlg):
+		return nil, denyType
+	case badAlg:
+		return nil, denyAlg
+	}
+	k := p.keys[string(h.kid)]
 	switch {
 	case k == nil:
 		return nil, denyKey
