@@ -2,31 +2,28 @@
 
 package hmac256
 
-import (
-	"encoding/binary"
-	"math/bits"
-)
+import "math/bits"
 
 // block absorbs every whole 64-byte block of p into h.
 func block(h *[8]uint32, p []byte) {
 	for len(p) >= 64 {
 		_ = p[63]
-		w0 := binary.BigEndian.Uint32(p[0:])
-		w1 := binary.BigEndian.Uint32(p[4:])
-		w2 := binary.BigEndian.Uint32(p[8:])
-		w3 := binary.BigEndian.Uint32(p[12:])
-		w4 := binary.BigEndian.Uint32(p[16:])
-		w5 := binary.BigEndian.Uint32(p[20:])
-		w6 := binary.BigEndian.Uint32(p[24:])
-		w7 := binary.BigEndian.Uint32(p[28:])
-		w8 := binary.BigEndian.Uint32(p[32:])
-		w9 := binary.BigEndian.Uint32(p[36:])
-		w10 := binary.BigEndian.Uint32(p[40:])
-		w11 := binary.BigEndian.Uint32(p[44:])
-		w12 := binary.BigEndian.Uint32(p[48:])
-		w13 := binary.BigEndian.Uint32(p[52:])
-		w14 := binary.BigEndian.Uint32(p[56:])
-		w15 := binary.BigEndian.Uint32(p[60:])
+		w0 := uint32(p[0])<<24 | uint32(p[1])<<16 | uint32(p[2])<<8 | uint32(p[3])
+		w1 := uint32(p[4])<<24 | uint32(p[5])<<16 | uint32(p[6])<<8 | uint32(p[7])
+		w2 := uint32(p[8])<<24 | uint32(p[9])<<16 | uint32(p[10])<<8 | uint32(p[11])
+		w3 := uint32(p[12])<<24 | uint32(p[13])<<16 | uint32(p[14])<<8 | uint32(p[15])
+		w4 := uint32(p[16])<<24 | uint32(p[17])<<16 | uint32(p[18])<<8 | uint32(p[19])
+		w5 := uint32(p[20])<<24 | uint32(p[21])<<16 | uint32(p[22])<<8 | uint32(p[23])
+		w6 := uint32(p[24])<<24 | uint32(p[25])<<16 | uint32(p[26])<<8 | uint32(p[27])
+		w7 := uint32(p[28])<<24 | uint32(p[29])<<16 | uint32(p[30])<<8 | uint32(p[31])
+		w8 := uint32(p[32])<<24 | uint32(p[33])<<16 | uint32(p[34])<<8 | uint32(p[35])
+		w9 := uint32(p[36])<<24 | uint32(p[37])<<16 | uint32(p[38])<<8 | uint32(p[39])
+		w10 := uint32(p[40])<<24 | uint32(p[41])<<16 | uint32(p[42])<<8 | uint32(p[43])
+		w11 := uint32(p[44])<<24 | uint32(p[45])<<16 | uint32(p[46])<<8 | uint32(p[47])
+		w12 := uint32(p[48])<<24 | uint32(p[49])<<16 | uint32(p[50])<<8 | uint32(p[51])
+		w13 := uint32(p[52])<<24 | uint32(p[53])<<16 | uint32(p[54])<<8 | uint32(p[55])
+		w14 := uint32(p[56])<<24 | uint32(p[57])<<16 | uint32(p[58])<<8 | uint32(p[59])
+		w15 := uint32(p[60])<<24 | uint32(p[61])<<16 | uint32(p[62])<<8 | uint32(p[63])
 		a, b, c, d, e, f, g, hh := h[0], h[1], h[2], h[3], h[4], h[5], h[6], h[7]
 		hh += (bits.RotateLeft32(e, -6) ^ bits.RotateLeft32(e, -11) ^ bits.RotateLeft32(e, -25)) + (g ^ (e & (f ^ g))) + 0x428a2f98 + w0
 		d += hh
