@@ -4,7 +4,9 @@
 // more, never the pads; and SHA-256's rounds are written out (block.go), so
 // that in wasm they run without a loop per round. Natively crypto/hmac is
 // faster (assembly); this package is for the WASI module, and its tests hold
-// it to crypto/sha256 and crypto/hmac.
+// it to crypto/sha256 and crypto/hmac. As in crypto/sha256, no branch or
+// memory access depends on the key or the message bytes (only on lengths),
+// so the secret does not leak through timing.
 package hmac256
 
 import "encoding/binary"
