@@ -2,6 +2,7 @@ package edgeauth
 
 import (
 	"math/rand/v2"
+	"slices"
 	"strconv"
 	"strings"
 	"testing"
@@ -64,7 +65,7 @@ func TestCacheAgainstModel(t *testing.T) {
 				}
 				if i%50 == 0 { // and nothing older is still answered
 					for _, old := range order[:len(order)-c.n] {
-						if _, ok := c.get([]byte(old)); ok && !contains(live, old) {
+						if _, ok := c.get([]byte(old)); ok && !slices.Contains(live, old) {
 							t.Fatalf("put %d: an evicted token is still answered", i)
 						}
 					}
@@ -72,13 +73,4 @@ func TestCacheAgainstModel(t *testing.T) {
 			}
 		})
 	}
-}
-
-func contains(s []string, v string) bool {
-	for _, x := range s {
-		if x == v {
-			return true
-		}
-	}
-	return false
 }
