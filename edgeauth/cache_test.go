@@ -5,6 +5,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"sync"
 	"testing"
 )
 
@@ -72,5 +73,33 @@ func TestCacheAgainstModel(t *testing.T) {
 				}
 			}
 		})
+	}
+}
+
+// TestCacheConcurrent has goroutines fill and read one small cache at
+// once, so that entries are evicted and their arena bytes rewritten while
+// others look tokens up: a hit must always be the token's own claims (and
+// under -race, nothing may be read outside the lock).
+func TestCacheConcurrent(t *testing.T) {
+	c := newTokenCache(8, 1<<20)
+	var wg sync.WaitGroup
+	for g := range 4 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for i := range 2000 {
+				sub := strconv.Itoa((i*7 + g) % 40)
+				tok := []byte(strings.Repeat("t", 10+len(sub)*30) + "." + sub)
+				if got, ok := c.get(tok); ok && got.sub != sub {
+					t.Errorf("token of %s answered with the claims of %s", sub, got.sub)
+					return
+				}
+				c.put(tok, &tokenInfo{sub: sub, exp: 1000})
+			}
+		}()
+	}
+	wg.Wait()
+	if n := c.len(); n == 0 || n > 8 {
+		t.Fatalf("%d entries, bound 8", n)
 	}
 }
