@@ -175,7 +175,7 @@ func (p *policy) headerOf(h *plainHeader) (*key, denial) {
 	case badAlg:
 		return nil, denyAlg
 	}
-	k := p.keys[string(h.kid)]
+	k := p.keyOf(h.kid)
 	switch {
 	case k == nil:
 		return nil, denyKey
@@ -208,7 +208,7 @@ func (p *policy) checkHeaderGeneral(header []byte, s *scratch) (*key, denial) {
 			if s.text, hasKid = v.AppendText(s.text[:0]); !hasKid {
 				return nil, denyHeader
 			}
-			k = p.keys[string(s.text)] // exact match, no fallback to other keys
+			k = p.keyOf(s.text) // exact match, no fallback to other keys
 		case "typ":
 			if s.text, hasTyp = v.AppendText(s.text[:0]); !hasTyp || !isAccessTokenType(s.text) {
 				return nil, denyType

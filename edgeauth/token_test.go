@@ -1,6 +1,8 @@
 package edgeauth
 
 import (
+	"bytes"
+	"fmt"
 	"strings"
 	"testing"
 )
@@ -284,4 +286,43 @@ func mustB64(t *testing.T, s string) []byte {
 		t.Fatalf("bad base64url %q", s)
 	}
 	return b
+}
+
+// TestKeyLookup checks that a kid finds exactly its key whether the Config
+// has few keys (compared one by one) or many (looked up in the map).
+func TestKeyLookup(t *testing.T) {
+	for _, extra := range []int{0, maxScannedKeys} {
+		t.Run(fmt.Sprintf("%d more keys", extra), func(t *testing.T) {
+			cfg := baseConfig(t)
+			keys := getKeys(t).jwks()
+			for i := range extra {
+				other := bytes.Repeat([]byte{byte(i + 1)}, 32)
+				keys = append(keys, map[string]any{"kty": "oct", "kid": fmt.Sprint("hs-", i), "alg": "HS256", "k": b64(other)})
+			}
+			cfg["keys"] = map[string]any{"keys": keys}
+			p := newTestAuthorizer(t, cfg).policy.Load()
+			if scanned := p.fewKeys != nil; scanned != (len(keys) <= maxScannedKeys) {
+				t.Fatalf("%d keys: compared one by one = %v", len(keys), scanned)
+			}
+			tests := []struct {
+				kid  string
+				want denial
+			}{
+				{"hs", denyNone},
+				{"hs-0", denySignature}, // another key (when present): its own secret does not match
+				{"h", denyKey},
+				{"nope", denyKey},
+			}
+			for _, tt := range tests {
+				want := tt.want
+				if tt.kid == "hs-0" && extra == 0 {
+					want = denyKey
+				}
+				tok := mint(t, "HS256", baseHeader("HS256", tt.kid), baseClaims())
+				if _, d := p.verifyToken([]byte(tok), testNow, new(scratch)); d != want {
+					t.Errorf("kid %q: %v, want %v", tt.kid, d, want)
+				}
+			}
+		})
+	}
 }
