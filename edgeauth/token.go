@@ -3,6 +3,7 @@ package edgeauth
 import (
 	"bytes"
 	"slices"
+	"unsafe"
 
 	"github.com/craftingapis/todos/edgeauth/internal/jsonx"
 )
@@ -20,10 +21,10 @@ type tokenInfo struct {
 	// alone.
 	jtiDigest, sidDigest, subDigest digest
 	// scopeArr backs scopes when the token has at most len(scopeArr) of
-	// them, so that a verified token costs two allocations (this struct and
-	// one string holding sub, jti and scope) instead of five: in wasm each
-	// allocation costs time and, later, collector work, which stops the
-	// instance.
+	// them, so that a verified token needs no more than this struct and one
+	// string holding sub, jti and scope; both come from the check's
+	// scratch blocks (newInfo, keepText), so most checks allocate neither:
+	// in wasm an allocation costs more than reading the claims' numbers.
 	scopeArr [4]string
 }
 
@@ -37,6 +38,37 @@ type scratch struct {
 	payload []byte
 	sig     []byte
 	text    []byte // an unescaped header string (alg, kid, typ)
+	// infos and texts are blocks that verified tokens' tokenInfos and
+	// claim strings are cut from, one allocation per many checks. What is
+	// handed out is never written again (a string's bytes stay as they
+	// were made), and a block lives as long as anything cut from it.
+	infos []tokenInfo
+	texts []byte
+}
+
+// newInfo returns a zero tokenInfo cut from s's block.
+func (s *scratch) newInfo() *tokenInfo {
+	if len(s.infos) == 0 {
+		s.infos = make([]tokenInfo, infoBlock)
+	}
+	t := &s.infos[0]
+	s.infos = s.infos[1:]
+	return t
+}
+
+// keepText returns b as a string cut from s's block of text.
+func (s *scratch) keepText(b []byte) string {
+	if len(b) == 0 {
+		return ""
+	}
+	if len(b) > cap(s.texts)-len(s.texts) {
+		s.texts = make([]byte, 0, max(textBlock, len(b)))
+	}
+	n := len(s.texts)
+	s.texts = append(s.texts, b...)
+	// The bytes were just written past every string handed out before,
+	// and nothing writes them again.
+	return unsafe.String(&s.texts[n], len(b))
 }
 
 // verifyToken checks a compact JWS against the token profile (ABI.md). It
@@ -94,7 +126,7 @@ func (p *policy) verifyToken(tok []byte, now int64, s *scratch) (*tokenInfo, den
 	if !k.verify(tok[:dot2], s.sig) {
 		return nil, denySignature
 	}
-	t, d := p.checkClaims(s.payload, now)
+	t, d := p.checkClaims(s.payload, now, s)
 	if d != denyNone {
 		return nil, d
 	}
@@ -246,7 +278,7 @@ func isAccessTokenType(typ []byte) bool {
 var claimNames = [...]string{"iss", "aud", "sub", "exp", "iat", "nbf", "jti", "sid", "scope"}
 
 // checkClaims parses the claims set and applies every claim rule.
-func (p *policy) checkClaims(payload []byte, now int64) (*tokenInfo, denial) {
+func (p *policy) checkClaims(payload []byte, now int64, s *scratch) (*tokenInfo, denial) {
 	var claims [len(claimNames)]jsonx.Value
 	// Claims as issuers write them are read in one pass; any other valid
 	// claims set gives the same Values through the parser.
@@ -270,7 +302,7 @@ func (p *policy) checkClaims(payload []byte, now int64) (*tokenInfo, denial) {
 	if !p.audienceMatches(aud) {
 		return nil, denyAudience
 	}
-	t := &tokenInfo{}
+	t := s.newInfo()
 	// sub, jti, sid and scope are unescaped into one buffer and become one
 	// string; the fields are substrings of it.
 	var arr [256]byte
@@ -294,7 +326,7 @@ func (p *policy) checkClaims(payload []byte, now int64) (*tokenInfo, denial) {
 			return nil, denyClaims
 		}
 	}
-	text := string(buf)
+	text := s.keepText(buf)
 	t.sub, t.jti, t.sid = text[:nSub], text[nSub:nJTI], text[nJTI:nSID]
 	t.scopes = splitScopes(t.scopeArr[:0], text[nSID:])
 	var err error

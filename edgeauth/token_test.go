@@ -326,3 +326,28 @@ func TestKeyLookup(t *testing.T) {
 		})
 	}
 }
+
+// TestScratchBlocks checks that strings and tokenInfos cut from a
+// scratch's blocks keep their contents while later ones are cut, within a
+// block and across a new one (natively blocks hold one item; a block is
+// forced here as wasm uses them).
+func TestScratchBlocks(t *testing.T) {
+	s := &scratch{texts: make([]byte, 0, 16), infos: make([]tokenInfo, 2)}
+	var kept []string
+	var infos []*tokenInfo
+	for i := range 10 {
+		want := strings.Repeat(string(rune('a'+i)), 1+i%5)
+		kept = append(kept, s.keepText([]byte(want)))
+		ti := s.newInfo()
+		ti.sub = want
+		infos = append(infos, ti)
+		for j, k := range kept {
+			if w := strings.Repeat(string(rune('a'+j)), 1+j%5); k != w || infos[j].sub != w {
+				t.Fatalf("after %d cuts, item %d is %q / %q, want %q", i+1, j, k, infos[j].sub, w)
+			}
+		}
+	}
+	if s.keepText(nil) != "" {
+		t.Fatal("an empty text is not empty")
+	}
+}
