@@ -79,9 +79,9 @@ $(JS_STAMP): tests/js/package.json tests/js/package-lock.json
 # After every Go test: the conformance summary lines (hidden by go test
 # unless -v), a bounded fuzz run with an oracle (an accepted token carries
 # exactly what was signed), and short differential runs: the signature code
-# against the standard library (Ed25519 also with fuzzed keys), the one-pass
-# readers of the Request, the header and the claims against the general
-# parser.
+# (Ed25519 also with fuzzed keys) and the wasm build's HMAC-SHA-256 against
+# the standard library, the one-pass readers of the Request, the header and
+# the claims against the general parser.
 test-go: $(WASM) $(EMBED_WASM) docs-ui $(JS_STAMP) postgres
 	$(GO) vet ./...
 	$(GO) test -count=1 ./...
@@ -89,6 +89,7 @@ test-go: $(WASM) $(EMBED_WASM) docs-ui $(JS_STAMP) postgres
 	$(GO) test -run '^$$' -fuzz '^FuzzOracle$$' -fuzztime 15s ./tests/conformance
 	$(GO) test -run '^$$' -fuzz '^FuzzSignatures$$' -fuzztime 5s ./edgeauth
 	$(GO) test -run '^$$' -fuzz '^FuzzEd25519$$' -fuzztime 5s ./edgeauth
+	$(GO) test -run '^$$' -fuzz '^FuzzHMAC$$' -fuzztime 5s ./edgeauth/internal/hmac256
 	$(GO) test -run '^$$' -fuzz '^FuzzCanonicalRequest$$' -fuzztime 5s ./edgeauth
 	$(GO) test -run '^$$' -fuzz '^FuzzCanonicalHeader$$' -fuzztime 5s ./edgeauth
 	$(GO) test -run '^$$' -fuzz '^FuzzReadFlat$$' -fuzztime 5s ./edgeauth/internal/jsonx
@@ -158,7 +159,8 @@ chromium: postgres
 FUZZTIME ?= 30s
 FUZZ_TARGETS := \
 	./edgeauth:FuzzParseToken ./edgeauth:FuzzConfigure ./edgeauth:FuzzUpdate ./edgeauth:FuzzRequestJSON ./edgeauth:FuzzCanonicalRequest ./edgeauth:FuzzCanonicalHeader ./edgeauth:FuzzSignatures ./edgeauth:FuzzEd25519 \
-	./edgeauth/internal/jsonx:FuzzJSON ./edgeauth/internal/jsonx:FuzzPlainWord ./edgeauth/internal/jsonx:FuzzReadFlat ./wasmhost:FuzzParseDecision \
+	./edgeauth:FuzzBase64url ./edgeauth/internal/hmac256:FuzzHMAC \
+	./edgeauth/internal/jsonx:FuzzJSON ./edgeauth/internal/jsonx:FuzzPlainWord ./edgeauth/internal/jsonx:FuzzReadFlat ./edgeauth/internal/jsonx:FuzzAppendString ./wasmhost:FuzzParseDecision \
 	./tests/conformance:FuzzParse ./tests/conformance:FuzzCheck ./tests/conformance:FuzzOracle ./origin/httpapi:FuzzDecodeStrict \
 	./origin/internal/cursor:FuzzDecode ./origin/sqlstore:FuzzRebind ./origin/tokens:FuzzNarrowScope ./origin:FuzzNormalizeEmail \
 	./origin/devicecookie:FuzzDevice ./tests/bench:FuzzParseHey

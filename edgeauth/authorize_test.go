@@ -212,40 +212,44 @@ func TestCacheBounds(t *testing.T) {
 	if small.bytes > 3*cacheEntryOverhead || small.len() > 2 {
 		t.Fatalf("%d bytes in %d entries exceed the bound", small.bytes, small.len())
 	}
-	// Tokens sharing the key suffix never stand in for each other.
-	suffix := strings.Repeat("s", cacheKeyBytes)
+	// Tokens sharing the bytes the index hashes never stand in for each
+	// other: both are cached, each with its own claims.
+	suffix := strings.Repeat("s", 22)
 	c = newTokenCache(4, 1<<20)
 	c.put([]byte("A."+suffix), &tokenInfo{sub: "a", exp: 100})
 	if _, ok := c.get([]byte("B." + suffix)); ok {
 		t.Fatal("a different token with the same suffix hit the cache")
 	}
 	c.put([]byte("B."+suffix), &tokenInfo{sub: "b", exp: 100})
-	if got, ok := c.get([]byte("B." + suffix)); !ok || got.sub != "b" {
-		t.Fatal("the newer token is not cached")
+	for _, want := range []string{"a", "b"} {
+		if got, ok := c.get([]byte(strings.ToUpper(want) + "." + suffix)); !ok || got.sub != want {
+			t.Fatalf("token %s: got %+v, %v", want, got, ok)
+		}
 	}
-	if _, ok := c.get([]byte("A." + suffix)); ok {
-		t.Fatal("the older token is still returned")
-	}
-	if c.len() != 1 || c.bytes != entrySize("B."+suffix, &tokenInfo{sub: "b"}) {
-		t.Fatalf("accounting after a collision: %d entries, %d bytes", c.len(), c.bytes)
+	if c.len() != 2 || c.bytes != entrySize("A."+suffix, &tokenInfo{sub: "a"})+entrySize("B."+suffix, &tokenInfo{sub: "b"}) {
+		t.Fatalf("accounting after a shared suffix: %d entries, %d bytes", c.len(), c.bytes)
 	}
 	// The oldest entries go first (tokens of one issuer share a lifetime,
-	// so the oldest is the first to expire), and a replaced entry's stale
-	// ring slot frees nothing and evicts nothing twice.
+	// so the oldest is the first to expire); a token put again keeps its
+	// place and is not counted twice.
 	c = newTokenCache(3, 1<<20)
 	c.put([]byte("old"), &tokenInfo{exp: 10})
 	c.put([]byte("live"), &tokenInfo{exp: 1000})
-	c.put([]byte("live"), &tokenInfo{exp: 1000}) // again: its first slot goes stale
-	c.put([]byte("new"), &tokenInfo{exp: 1000})  // the ring is full: "old" goes
-	for _, tok := range []string{"live", "new"} {
+	c.put([]byte("live"), &tokenInfo{exp: 1000}) // again: nothing changes
+	c.put([]byte("new"), &tokenInfo{exp: 1000})
+	if c.len() != 3 {
+		t.Fatalf("%d entries after a repeated put, want 3", c.len())
+	}
+	c.put([]byte("newer"), &tokenInfo{exp: 1000}) // full: "old" goes
+	for _, tok := range []string{"live", "new", "newer"} {
 		if _, ok := c.get([]byte(tok)); !ok {
 			t.Fatalf("%q was evicted before older entries", tok)
 		}
 	}
-	if _, ok := c.get([]byte("old")); ok || c.len() != 2 {
+	if _, ok := c.get([]byte("old")); ok || c.len() != 3 {
 		t.Fatalf("the oldest entry was kept (%d entries)", c.len())
 	}
-	want := entrySize("live", &tokenInfo{}) + entrySize("new", &tokenInfo{})
+	want := entrySize("live", &tokenInfo{}) + entrySize("new", &tokenInfo{}) + entrySize("newer", &tokenInfo{})
 	if c.bytes != want {
 		t.Fatalf("%d bytes accounted, want %d", c.bytes, want)
 	}

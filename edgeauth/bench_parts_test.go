@@ -108,7 +108,7 @@ func BenchmarkParts(b *testing.B) {
 	b.Run("claims", func(b *testing.B) {
 		payload := mustJSON(b, baseClaims())
 		for b.Loop() {
-			if _, d := p.checkClaims(payload, testNow); d != denyNone {
+			if _, d := p.checkClaims(payload, testNow, s); d != denyNone {
 				b.Fatal(d)
 			}
 		}

@@ -28,11 +28,15 @@ type policy struct {
 	maxLifetime   int64
 	maxTokenBytes int64
 	keys          map[string]*key
-	rev           *revocations // the one part an Update changes, in place
-	public        []pattern
-	routes        []route
-	denyDefault   bool
-	deny          *challenges
+	// fewKeys holds the keys in Config order when there are at most
+	// maxScannedKeys of them: comparing a kid with a few short strings is
+	// cheaper in wasm than a map lookup, which hashes without hardware help.
+	fewKeys     []*key
+	rev         *revocations // the one part an Update changes, in place
+	public      []pattern
+	routes      []route
+	denyDefault bool
+	deny        *challenges
 	// cache holds tokens verified under this policy. A new Config brings a
 	// new, empty cache, so key removals take effect at once; revocations
 	// and cutoffs, which an Update changes in place, are re-checked on
@@ -215,6 +219,26 @@ func (p *policy) compileKeys(v jsonx.Value, tables *tableCache) error {
 			return configErr("keys: two keys share a kid")
 		}
 		p.keys[k.kid] = k
+		p.fewKeys = append(p.fewKeys, k)
+	}
+	if len(p.fewKeys) > maxScannedKeys {
+		p.fewKeys = nil
+	}
+	return nil
+}
+
+// maxScannedKeys is the most keys keyOf compares one by one.
+const maxScannedKeys = 8
+
+// keyOf returns the key whose kid is exactly kid, or nil.
+func (p *policy) keyOf(kid []byte) *key {
+	if p.fewKeys == nil {
+		return p.keys[string(kid)]
+	}
+	for _, k := range p.fewKeys {
+		if k.kid == string(kid) {
+			return k
+		}
 	}
 	return nil
 }

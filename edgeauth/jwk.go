@@ -1,12 +1,8 @@
 package edgeauth
 
 import (
-	"crypto/hmac"
 	"crypto/rsa"
-	"crypto/sha256"
-	"hash"
 	"math/big"
-	"sync"
 
 	"filippo.io/edwards25519"
 
@@ -32,9 +28,7 @@ type key struct {
 	ed  *ed25519Key
 	ec  *p256Key
 	rsa *rsa.PublicKey
-	// macs holds HMAC-SHA256 states keyed with the secret: reusing them
-	// saves the allocations of hmac.New on every HS256 check.
-	macs *sync.Pool
+	mac *hmacKey
 }
 
 // jwkFields are the JWK members the profile reads; all are strings.
@@ -220,7 +214,7 @@ func (k *key) setHMAC(f *jwkFields) error {
 	if len(secret) < minHMACKeyBytes {
 		return configErr("keys: an HS256 key must have at least 32 bytes")
 	}
-	k.macs = &sync.Pool{New: func() any { return hmac.New(sha256.New, secret) }}
+	k.mac = newHMACKey(secret)
 	return nil
 }
 
@@ -230,13 +224,4 @@ func leadingZeros(b byte) int {
 		n++
 	}
 	return n
-}
-
-// macOf computes HMAC-SHA256 of msg with the key into out.
-func (k *key) macOf(out *[sha256.Size]byte, msg []byte) {
-	h := k.macs.Get().(hash.Hash)
-	h.Reset()
-	h.Write(msg)
-	h.Sum(out[:0])
-	k.macs.Put(h)
 }

@@ -3,6 +3,7 @@ package edgeauth
 import (
 	"bytes"
 	"slices"
+	"unsafe"
 
 	"github.com/craftingapis/todos/edgeauth/internal/jsonx"
 )
@@ -20,10 +21,10 @@ type tokenInfo struct {
 	// alone.
 	jtiDigest, sidDigest, subDigest digest
 	// scopeArr backs scopes when the token has at most len(scopeArr) of
-	// them, so that a verified token costs two allocations (this struct and
-	// one string holding sub, jti and scope) instead of five: in wasm each
-	// allocation costs time and, later, collector work, which stops the
-	// instance.
+	// them, so that a verified token needs no more than this struct and one
+	// string holding sub, jti and scope; both come from the check's
+	// scratch blocks (newInfo, keepText), so most checks allocate neither:
+	// in wasm an allocation costs more than reading the claims' numbers.
 	scopeArr [4]string
 }
 
@@ -37,6 +38,37 @@ type scratch struct {
 	payload []byte
 	sig     []byte
 	text    []byte // an unescaped header string (alg, kid, typ)
+	// infos and texts are blocks that verified tokens' tokenInfos and
+	// claim strings are cut from, one allocation per many checks. What is
+	// handed out is never written again (a string's bytes stay as they
+	// were made), and a block lives as long as anything cut from it.
+	infos []tokenInfo
+	texts []byte
+}
+
+// newInfo returns a zero tokenInfo cut from s's block.
+func (s *scratch) newInfo() *tokenInfo {
+	if len(s.infos) == 0 {
+		s.infos = make([]tokenInfo, infoBlock)
+	}
+	t := &s.infos[0]
+	s.infos = s.infos[1:]
+	return t
+}
+
+// keepText returns b as a string cut from s's block of text.
+func (s *scratch) keepText(b []byte) string {
+	if len(b) == 0 {
+		return ""
+	}
+	if len(b) > cap(s.texts)-len(s.texts) {
+		s.texts = make([]byte, 0, max(textBlock, len(b)))
+	}
+	n := len(s.texts)
+	s.texts = append(s.texts, b...)
+	// The bytes were just written past every string handed out before,
+	// and nothing writes them again.
+	return unsafe.String(&s.texts[n], len(b))
 }
 
 // verifyToken checks a compact JWS against the token profile (ABI.md). It
@@ -94,7 +126,7 @@ func (p *policy) verifyToken(tok []byte, now int64, s *scratch) (*tokenInfo, den
 	if !k.verify(tok[:dot2], s.sig) {
 		return nil, denySignature
 	}
-	t, d := p.checkClaims(s.payload, now)
+	t, d := p.checkClaims(s.payload, now, s)
 	if d != denyNone {
 		return nil, d
 	}
@@ -104,44 +136,78 @@ func (p *policy) verifyToken(tok []byte, now int64, s *scratch) (*tokenInfo, den
 
 // checkHeader applies the header rules and returns the one key named by kid.
 func (p *policy) checkHeader(header []byte, s *scratch) (*key, denial) {
-	if alg, kid, typ, ok := canonicalHeader(header); ok {
-		return p.headerOf(alg, kid, typ)
+	if h, ok := canonicalHeader(header); ok {
+		return p.headerOf(&h)
 	}
 	return p.checkHeaderGeneral(header, s)
 }
 
-// canonicalHeader reads a header of exactly the shape issuers write —
-// {"alg":"…","kid":"…","typ":"…"}, in that order, every string plain
-// ASCII (jsonx.PlainPrefix) — and reports false for anything else. Such a
-// header is valid JSON meaning exactly those three strings, so judging
-// them in that order (headerOf) decides as the general path does; a fuzz
-// target holds the two to the same answers.
-func canonicalHeader(b []byte) (alg, kid, typ []byte, ok bool) {
-	fields := [3]*[]byte{&alg, &kid, &typ}
-	for i, prefix := range [3]string{`{"alg":"`, `","kid":"`, `","typ":"`} {
-		if b, ok = bytes.CutPrefix(b, []byte(prefix)); !ok {
-			return nil, nil, nil, false
-		}
-		n := jsonx.PlainPrefix(b)
-		*fields[i], b = b[:n], b[n:]
-	}
-	if string(b) != `"}` {
-		return nil, nil, nil, false
-	}
-	return alg, kid, typ, true
+// plainHeader is a header of exactly alg, kid and typ, each once.
+type plainHeader struct {
+	alg, kid, typ []byte
+	// typFirst: typ came before alg, so a bad typ is reported before a
+	// bad alg, as the general path reports the first bad member it meets.
+	typFirst bool
 }
 
-// headerOf judges a header holding exactly alg, kid and typ, in that order,
-// as checkHeaderGeneral's loop and final checks do.
-func (p *policy) headerOf(alg, kid, typ []byte) (*key, denial) {
-	a := parseAlg(alg)
-	switch {
-	case a == 0 || a&p.algs == 0:
-		return nil, denyAlg
-	case !isAccessTokenType(typ):
-		return nil, denyType
+// canonicalHeader reads a header of the shape issuers write — an object of
+// exactly the members "alg", "kid" and "typ", in any order, each once,
+// every string plain ASCII (jsonx.PlainPrefix), no whitespace — and
+// reports false for anything else. Such a header is valid JSON meaning
+// exactly those three strings, so judging them as headerOf does decides as
+// the general path does; a fuzz target holds the two to the same answers.
+func canonicalHeader(b []byte) (h plainHeader, ok bool) {
+	var seen [3]bool
+	sep := byte('{')
+	for range 3 {
+		if len(b) < 8 || b[0] != sep || b[1] != '"' || b[5] != '"' || b[6] != ':' || b[7] != '"' {
+			return plainHeader{}, false
+		}
+		var field *[]byte
+		var i int
+		switch string(b[2:5]) {
+		case "alg":
+			field, i = &h.alg, 0
+		case "kid":
+			field, i = &h.kid, 1
+		case "typ":
+			field, i, h.typFirst = &h.typ, 2, !seen[0]
+		default:
+			return plainHeader{}, false
+		}
+		if seen[i] {
+			return plainHeader{}, false
+		}
+		seen[i] = true
+		b = b[8:]
+		n := jsonx.PlainPrefix(b)
+		*field, b = b[:n], b[n:]
+		if len(b) == 0 || b[0] != '"' {
+			return plainHeader{}, false
+		}
+		b = b[1:]
+		sep = ','
 	}
-	k := p.keys[string(kid)]
+	if string(b) != "}" {
+		return plainHeader{}, false
+	}
+	return h, true
+}
+
+// headerOf judges a header holding exactly alg, kid and typ as
+// checkHeaderGeneral's loop and final checks do: alg and typ in the order
+// they came, then the key.
+func (p *policy) headerOf(h *plainHeader) (*key, denial) {
+	a := parseAlg(h.alg)
+	badAlg := a == 0 || a&p.algs == 0
+	badTyp := !isAccessTokenType(h.typ)
+	switch {
+	case badTyp && (h.typFirst || !badAlg):
+		return nil, denyType
+	case badAlg:
+		return nil, denyAlg
+	}
+	k := p.keyOf(h.kid)
 	switch {
 	case k == nil:
 		return nil, denyKey
@@ -174,7 +240,7 @@ func (p *policy) checkHeaderGeneral(header []byte, s *scratch) (*key, denial) {
 			if s.text, hasKid = v.AppendText(s.text[:0]); !hasKid {
 				return nil, denyHeader
 			}
-			k = p.keys[string(s.text)] // exact match, no fallback to other keys
+			k = p.keyOf(s.text) // exact match, no fallback to other keys
 		case "typ":
 			if s.text, hasTyp = v.AppendText(s.text[:0]); !hasTyp || !isAccessTokenType(s.text) {
 				return nil, denyType
@@ -212,7 +278,7 @@ func isAccessTokenType(typ []byte) bool {
 var claimNames = [...]string{"iss", "aud", "sub", "exp", "iat", "nbf", "jti", "sid", "scope"}
 
 // checkClaims parses the claims set and applies every claim rule.
-func (p *policy) checkClaims(payload []byte, now int64) (*tokenInfo, denial) {
+func (p *policy) checkClaims(payload []byte, now int64, s *scratch) (*tokenInfo, denial) {
 	var claims [len(claimNames)]jsonx.Value
 	// Claims as issuers write them are read in one pass; any other valid
 	// claims set gives the same Values through the parser.
@@ -236,7 +302,7 @@ func (p *policy) checkClaims(payload []byte, now int64) (*tokenInfo, denial) {
 	if !p.audienceMatches(aud) {
 		return nil, denyAudience
 	}
-	t := &tokenInfo{}
+	t := s.newInfo()
 	// sub, jti, sid and scope are unescaped into one buffer and become one
 	// string; the fields are substrings of it.
 	var arr [256]byte
@@ -260,7 +326,7 @@ func (p *policy) checkClaims(payload []byte, now int64) (*tokenInfo, denial) {
 			return nil, denyClaims
 		}
 	}
-	text := string(buf)
+	text := s.keepText(buf)
 	t.sub, t.jti, t.sid = text[:nSub], text[nSub:nJTI], text[nJTI:nSID]
 	t.scopes = splitScopes(t.scopeArr[:0], text[nSID:])
 	var err error

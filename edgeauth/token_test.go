@@ -1,6 +1,8 @@
 package edgeauth
 
 import (
+	"bytes"
+	"fmt"
 	"strings"
 	"testing"
 )
@@ -284,4 +286,68 @@ func mustB64(t *testing.T, s string) []byte {
 		t.Fatalf("bad base64url %q", s)
 	}
 	return b
+}
+
+// TestKeyLookup checks that a kid finds exactly its key whether the Config
+// has few keys (compared one by one) or many (looked up in the map).
+func TestKeyLookup(t *testing.T) {
+	for _, extra := range []int{0, maxScannedKeys} {
+		t.Run(fmt.Sprintf("%d more keys", extra), func(t *testing.T) {
+			cfg := baseConfig(t)
+			keys := getKeys(t).jwks()
+			for i := range extra {
+				other := bytes.Repeat([]byte{byte(i + 1)}, 32)
+				keys = append(keys, map[string]any{"kty": "oct", "kid": fmt.Sprint("hs-", i), "alg": "HS256", "k": b64(other)})
+			}
+			cfg["keys"] = map[string]any{"keys": keys}
+			p := newTestAuthorizer(t, cfg).policy.Load()
+			if scanned := p.fewKeys != nil; scanned != (len(keys) <= maxScannedKeys) {
+				t.Fatalf("%d keys: compared one by one = %v", len(keys), scanned)
+			}
+			tests := []struct {
+				kid  string
+				want denial
+			}{
+				{"hs", denyNone},
+				{"hs-0", denySignature}, // another key (when present): its own secret does not match
+				{"h", denyKey},
+				{"nope", denyKey},
+			}
+			for _, tt := range tests {
+				want := tt.want
+				if tt.kid == "hs-0" && extra == 0 {
+					want = denyKey
+				}
+				tok := mint(t, "HS256", baseHeader("HS256", tt.kid), baseClaims())
+				if _, d := p.verifyToken([]byte(tok), testNow, new(scratch)); d != want {
+					t.Errorf("kid %q: %v, want %v", tt.kid, d, want)
+				}
+			}
+		})
+	}
+}
+
+// TestScratchBlocks checks that strings and tokenInfos cut from a
+// scratch's blocks keep their contents while later ones are cut, within a
+// block and across a new one (natively blocks hold one item; a block is
+// forced here as wasm uses them).
+func TestScratchBlocks(t *testing.T) {
+	s := &scratch{texts: make([]byte, 0, 16), infos: make([]tokenInfo, 2)}
+	var kept []string
+	var infos []*tokenInfo
+	for i := range 10 {
+		want := strings.Repeat(string(rune('a'+i)), 1+i%5)
+		kept = append(kept, s.keepText([]byte(want)))
+		ti := s.newInfo()
+		ti.sub = want
+		infos = append(infos, ti)
+		for j, k := range kept {
+			if w := strings.Repeat(string(rune('a'+j)), 1+j%5); k != w || infos[j].sub != w {
+				t.Fatalf("after %d cuts, item %d is %q / %q, want %q", i+1, j, k, infos[j].sub, w)
+			}
+		}
+	}
+	if s.keepText(nil) != "" {
+		t.Fatal("an empty text is not empty")
+	}
 }

@@ -30,7 +30,7 @@ func (k *key) verify(signingInput, sig []byte) bool {
 			return false
 		}
 		var mac [sha256.Size]byte
-		k.macOf(&mac, signingInput)
+		k.mac.Sum(&mac, signingInput)
 		return hmac.Equal(mac[:], sig) // constant time
 	}
 	return false

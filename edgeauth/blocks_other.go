@@ -1,0 +1,11 @@
+//go:build !wasm
+
+package edgeauth
+
+// Natively every tokenInfo and claim string is its own allocation, which is
+// cheap there: a Decision from Authorize holds the claim strings, and a
+// caller that keeps Decisions must not keep a whole block alive with each.
+const (
+	infoBlock = 1
+	textBlock = 0
+)
