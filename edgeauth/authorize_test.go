@@ -49,6 +49,13 @@ func TestOutcomes(t *testing.T) {
 		{"3 empty value", nil, &Request{Method: "GET", Path: "/x", Headers: map[string][]string{"authorization": {""}}, Now: ptr(testNow)}, want{400, CodeInvalidRequest, bad(desc(denyScheme))}},
 		{"3 tab separator", nil, request("GET", "/x", "Bearer\t"+tok), want{400, CodeInvalidRequest, bad(desc(denyScheme))}},
 		{"3 scheme case-insensitive", nil, request("GET", "/x", "bEaReR "+tok), want{200, "", ""}},
+		// Authorize copies no more of a value than credentialBound; values
+		// past it must be decided as when read whole (the ABI path below).
+		{"4 a credential one byte over the longest token", nil, request("GET", "/x", "Bearer "+strings.Repeat("a", defaultMaxTokenBytes+1)), want{401, CodeInvalidToken, realm + `, error="invalid_token", error_description="the token is too large"`}},
+		{"4 a credential far over the longest token", nil, request("GET", "/x", "Bearer "+strings.Repeat("a", 1<<16)), want{401, CodeInvalidToken, realm + `, error="invalid_token", error_description="the token is too large"`}},
+		{"3 a value past the bound without a space", nil, request("GET", "/x", strings.Repeat("a", 1<<16)), want{400, CodeInvalidRequest, bad(desc(denyScheme))}},
+		{"3 a scheme that runs past the bound", nil, request("GET", "/x", "Bearer"+strings.Repeat("x", 1<<16)+" "+tok), want{400, CodeInvalidRequest, bad(desc(denyScheme))}},
+		{"3 a long scheme, then a token", nil, request("GET", "/x", strings.Repeat("B", defaultMaxTokenBytes)+" "+tok), want{400, CodeInvalidRequest, bad(desc(denyScheme))}},
 		{"4 two spaces: credential starts with a space", nil, request("GET", "/x", "Bearer  "+tok), want{401, CodeInvalidToken, realm + `, error="invalid_token", error_description="the token is malformed"`}},
 		{"4 trailing space in credential", nil, request("GET", "/x", "Bearer "+tok+" "), want{401, CodeInvalidToken, realm + `, error="invalid_token", error_description="the token is malformed"`}},
 		{"4 expired", nil, request("GET", "/users/42/todos", "Bearer "+expired), want{401, CodeInvalidToken, realm + `, error="invalid_token", error_description="the token has expired"`}},

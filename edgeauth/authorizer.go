@@ -1,6 +1,7 @@
 package edgeauth
 
 import (
+	"math"
 	"slices"
 	"sync"
 	"sync/atomic"
@@ -89,7 +90,8 @@ func (a *Authorizer) Authorize(req *Request) Decision {
 	defer a.scratch.Put(s)
 	auth := req.Headers["authorization"]
 	if len(auth) > 0 {
-		s.cred = append(s.cred[:0], auth[0]...)
+		v := auth[0]
+		s.cred = append(s.cred[:0], v[:min(len(v), p.credentialBound())]...)
 	}
 	d := decide(p, req.Method, req.Path, len(auth), s.cred, a.clock(req.Now), s)
 	// The scopes may be shared with the token cache; the caller gets its own.
@@ -200,6 +202,19 @@ func decide[S ~string | ~[]byte](p *policy, method, path S, nAuth int, auth []by
 		}
 	}
 	return Decision{Allow: true, Status: 200, Subject: t.sub, Scopes: t.scopes, JTI: t.jti, ExpiresAt: t.exp, SID: t.sid, Reason: ReasonValidToken}
+}
+
+// credentialBound is how much of an Authorization value decide can need:
+// a scheme as long as "Bearer", its space and one byte more than the
+// longest token accepted. A longer value is refused the same whether it is
+// read whole or cut there (for its scheme, or as too large), so Authorize
+// copies no more of it: a request at a host's header bound must not cost a
+// second copy of that size inside a small WASI memory.
+func (p *policy) credentialBound() int {
+	if p == nil {
+		return 0 // nothing of the value is read before a Config
+	}
+	return len("Bearer ") + int(min(p.maxTokenBytes, math.MaxInt32)) + 1
 }
 
 // cutSpace splits an Authorization value at its first space.
