@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/craftingapis/todos/edgeauth"
+	"github.com/craftingapis/todos/origin/internal/jsonlog"
 )
 
 // BenchmarkGetTodo measures the HTTP layer's own cost per request (request
@@ -83,7 +84,8 @@ func (w *discardWriter) WriteHeader(code int)        { w.status = code }
 // the load benchmarks send (GET /users/1/todos answered from precomputed
 // bytes), with security off and with an auth step that allows at once (as
 // wasmhost's decision cache does for a repeated token): request ID, access
-// log (JSON, discarded), auth step, routing, guard and the answer.
+// log (JSON as the server writes it, discarded), auth step, routing, guard
+// and the answer.
 // net/http's own parsing and writing are not in it.
 func BenchmarkListEncoded(b *testing.B) {
 	for _, security := range []bool{false, true} {
@@ -96,6 +98,8 @@ func BenchmarkListEncoded(b *testing.B) {
 				Users: newFakeUsers(), Todos: encodedTodos{newFakeTodos(), bytes.Repeat([]byte("x"), 1400)},
 				Sessions: &fakeSessions{}, Auth: &fakeAuth{}, Control: &fakeControl{},
 				Logger: slog.New(slog.NewJSONHandler(io.Discard, nil)),
+				// The access log as a server writes it (origin/cmd/origin).
+				AccessLog: slog.New(jsonlog.New(io.Discard, nil)),
 			}
 			if security {
 				o.EnableSecurity, o.Authorizer = true, allowAll{fakeTokens["alice"]}
