@@ -39,6 +39,25 @@ type requestInfo struct {
 	// rec is the answer's writer as the access log and panic recovery see
 	// it: one per request, allocated with the rest of the request's state.
 	rec statusRecorder
+	// idValue and lengthValue back the X-Request-ID and Content-Length
+	// header values, which would otherwise be a slice allocated apiece.
+	// net/http only reads them; Header's Set and Del replace them, and Add
+	// copies them (their length is their capacity).
+	idValue, lengthValue [1]string
+}
+
+// requestCtx is a request's context: its parent and the request's state in
+// one allocation, where context.WithValue would make a second.
+type requestCtx struct {
+	context.Context
+	info requestInfo
+}
+
+func (c *requestCtx) Value(key any) any {
+	if key == any(infoKey) {
+		return &c.info
+	}
+	return c.Context.Value(key)
 }
 
 func infoFrom(ctx context.Context) *requestInfo {
@@ -86,8 +105,10 @@ func (s *server) requestID(next http.Handler) http.Handler {
 		if !saneRequestID(id) {
 			id = s.ids.next()
 		}
-		w.Header()[requestIDKey] = []string{id}
-		ctx := context.WithValue(r.Context(), infoKey, &requestInfo{id: id})
+		ctx := &requestCtx{Context: r.Context()}
+		ctx.info.id = id
+		ctx.info.idValue[0] = id
+		w.Header()[requestIDKey] = ctx.info.idValue[:]
 		next.ServeHTTP(w, r.WithContext(ctx))
 	})
 }
