@@ -8,6 +8,8 @@ import (
 	"net/http"
 	"strings"
 	"sync"
+
+	"github.com/gorilla/mux"
 )
 
 // docsFiles is the API reference: docs/index.html and docs/docs.js
@@ -97,7 +99,7 @@ func (s *server) docsPage(w http.ResponseWriter, r *http.Request) {
 
 // docsAsset: GET /docs/{file} -> one of docsAssets.
 func (s *server) docsAsset(w http.ResponseWriter, r *http.Request) {
-	file := pathValue(r, "file")
+	file := mux.Vars(r)["file"]
 	if file == "" {
 		s.notFound(w, r)
 		return

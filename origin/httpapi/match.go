@@ -1,9 +1,12 @@
 package httpapi
 
 import (
+	"errors"
 	"fmt"
 	"net/http"
 	"net/url"
+
+	"github.com/gorilla/mux"
 )
 
 // RouteMatch is how the API's router answers a request, whatever the auth
@@ -25,16 +28,18 @@ func MatchRoute(method, path string) (RouteMatch, error) {
 		return RouteMatch{}, fmt.Errorf("httpapi: %q is not a path", path)
 	}
 	s := &server{}
-	if s.routes, err = s.router(); err != nil {
+	if s.mux, err = s.router(); err != nil {
 		return RouteMatch{}, err
 	}
-	var vars pathVars
-	p := s.routes.find(u.EscapedPath(), &vars)
+	r := &http.Request{Method: method, URL: u, Header: http.Header{}}
+	var m mux.RouteMatch
+	s.mux.Match(r, &m)
 	switch {
-	case p == nil:
-		return RouteMatch{Status: http.StatusNotFound}, nil
-	case p.handlers[method] == nil:
-		return RouteMatch{Status: http.StatusMethodNotAllowed, Allow: s.routes.allowed(u.EscapedPath())}, nil
+	case m.MatchErr == nil && m.Route != nil:
+		tpl, err := m.Route.GetPathTemplate()
+		return RouteMatch{Template: tpl}, err
+	case errors.Is(m.MatchErr, mux.ErrMethodMismatch):
+		return RouteMatch{Status: http.StatusMethodNotAllowed, Allow: s.allowedMethods(r)}, nil
 	}
-	return RouteMatch{Template: p.template}, nil
+	return RouteMatch{Status: http.StatusNotFound}, nil
 }

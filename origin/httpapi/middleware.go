@@ -7,6 +7,8 @@ import (
 	"net/http"
 	"runtime/debug"
 
+	"github.com/gorilla/mux"
+
 	"github.com/craftingapis/todos/edgeauth"
 	"github.com/craftingapis/todos/origin"
 )
@@ -34,8 +36,6 @@ type requestInfo struct {
 	// principal, allocated here with the rest.
 	authReq        edgeauth.Request
 	principalValue origin.Principal
-	// vars are the variables of the path the router matched.
-	vars pathVars
 	// rec is the answer's writer as the access log and panic recovery see
 	// it: one per request, allocated with the rest of the request's state.
 	rec statusRecorder
@@ -189,10 +189,10 @@ func (s *server) accessLog(next http.Handler) http.Handler {
 
 // routeOf returns the template of the route r matches, or "(unmatched)".
 func (s *server) routeOf(r *http.Request) string {
-	var vars pathVars
-	if s.routes != nil {
-		if p := s.routes.find(r.URL.EscapedPath(), &vars); p != nil && p.handlers[r.Method] != nil {
-			return p.template
+	var m mux.RouteMatch
+	if s.mux != nil && s.mux.Match(r, &m) && m.MatchErr == nil && m.Route != nil {
+		if tpl, err := m.Route.GetPathTemplate(); err == nil {
+			return tpl
 		}
 	}
 	return "(unmatched)"

@@ -12,6 +12,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/gorilla/mux"
+
 	"github.com/craftingapis/todos/origin"
 )
 
@@ -121,10 +123,24 @@ func routerRoutes(t *testing.T, head bool) []string {
 		t.Fatal(err)
 	}
 	var served []string
-	for _, k := range r.routes() {
-		if head || !strings.HasPrefix(k, http.MethodHead+" ") {
-			served = append(served, k)
+	err = r.Walk(func(rt *mux.Route, _ *mux.Router, _ []*mux.Route) error {
+		tpl, err := rt.GetPathTemplate()
+		if err != nil {
+			return err
 		}
+		ms, err := rt.GetMethods()
+		if err != nil {
+			return err
+		}
+		for _, m := range ms {
+			if head || m != http.MethodHead {
+				served = append(served, routeKey(m, tpl))
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
 	}
 	return served
 }

@@ -1,12 +1,14 @@
 package httpapi
 
 import (
-	"context"
+	"errors"
 	"fmt"
 	"net/http"
 	"slices"
 	"strconv"
 	"strings"
+
+	"github.com/gorilla/mux"
 
 	"github.com/craftingapis/todos/edgeauth"
 	"github.com/craftingapis/todos/origin"
@@ -46,36 +48,37 @@ func (s *server) handlers() map[string]http.HandlerFunc {
 	}
 }
 
-// router builds the router from the route tables.
+// router builds the mux from the route tables.
 //
 // It matches on the escaped path and never cleans it, so that the router
 // sees the very path the auth step judged: "/users/1/../2" or "/%75sers/1"
 // match no route here, just as they match no rule in the module, instead of
 // being redirected or decoded into a route the module did not check.
 // An error means the route tables and the handlers disagree.
-func (s *server) router() (*router, error) {
-	rt := &router{}
+func (s *server) router() (*mux.Router, error) {
+	r := mux.NewRouter().UseEncodedPath().SkipClean(true)
+	r.NotFoundHandler = http.HandlerFunc(s.notFound)
+	r.MethodNotAllowedHandler = http.HandlerFunc(s.methodNotAllowed)
 	hs := s.handlers()
 	var missing []string
-	add := func(method, path string, wrap func(http.Handler) http.Handler) error {
+	take := func(method, path string) http.Handler {
 		k := routeKey(method, path)
 		h, ok := hs[k]
 		if !ok {
 			missing = append(missing, k)
-			return nil
 		}
 		delete(hs, k)
-		return rt.add(method, path, wrap(h))
+		return recordRoute(path, h)
 	}
+	// The router tries routes in the order they are added, one regular
+	// expression each, and no two routes match the same request, so the
+	// order changes nothing but speed: the API's own routes, which carry
+	// most requests, come before the public documents.
 	for _, rule := range origin.RouteRules {
-		if err := add(rule.Method, rule.Path, func(h http.Handler) http.Handler { return s.guard(rule, h) }); err != nil {
-			return nil, err
-		}
+		r.Handle(rule.Path, s.guard(rule, take(rule.Method, rule.Path))).Methods(withHead(rule.Method)...)
 	}
 	for _, p := range origin.PublicRoutes {
-		if err := add(p.Method, p.Path, func(h http.Handler) http.Handler { return h }); err != nil {
-			return nil, err
-		}
+		r.Handle(p.Path, take(p.Method, p.Path)).Methods(withHead(p.Method)...)
 	}
 	if len(missing) != 0 {
 		return nil, fmt.Errorf("httpapi: no handler for the routes %q", missing)
@@ -83,40 +86,19 @@ func (s *server) router() (*router, error) {
 	if len(hs) != 0 {
 		return nil, fmt.Errorf("httpapi: %d handlers without a route rule", len(hs))
 	}
-	return rt, nil
+	return r, nil
 }
 
-// serveRoute runs the handler of the route r matches, recording the route
-// template and the path's variables in the request's state; a path served
-// for other methods is answered by methodNotAllowed, any other by notFound.
-func (s *server) serveRoute(w http.ResponseWriter, r *http.Request) {
-	info := infoFrom(r.Context())
-	if info == nil { // not under requestID: give the handlers the state they read
-		info = &requestInfo{}
-		r = r.WithContext(context.WithValue(r.Context(), infoKey, info))
-	}
-	p := s.routes.find(r.URL.EscapedPath(), &info.vars)
-	if p == nil {
-		s.notFound(w, r)
-		return
-	}
-	h := p.handlers[r.Method]
-	if h == nil {
-		info.vars = pathVars{}
-		s.methodNotAllowed(w, r)
-		return
-	}
-	info.route = p.template
-	h.ServeHTTP(w, r)
-}
-
-// pathValue returns the variable name of the path r matched ("" when it
-// names none).
-func pathValue(r *http.Request, name string) string {
-	if info := infoFrom(r.Context()); info != nil {
-		return info.vars.get(name)
-	}
-	return ""
+// recordRoute records the route template for the access log, then runs h.
+// (A middleware given to the router's Use would be wrapped anew for every
+// request, and would have to ask the router which route matched.)
+func recordRoute(template string, h http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if info := infoFrom(r.Context()); info != nil {
+			info.route = template
+		}
+		h.ServeHTTP(w, r)
+	})
 }
 
 // guard re-checks, in the origin itself, what the auth step already decided
@@ -146,7 +128,7 @@ func (s *server) guard(rule edgeauth.Route, next http.Handler) http.Handler {
 				return
 			}
 		}
-		if rule.Owner != "" && (p.UserID <= 0 || pathValue(r, rule.Owner) != strconv.FormatInt(p.UserID, 10)) {
+		if rule.Owner != "" && (p.UserID <= 0 || mux.Vars(r)[rule.Owner] != strconv.FormatInt(p.UserID, 10)) {
 			s.notFound(w, r)
 			return
 		}
@@ -185,14 +167,26 @@ func withHead(method string) []string {
 // them (OPTIONS last: every served path answers it), or nil when no route
 // has the path.
 func (s *server) allowedMethods(r *http.Request) []string {
-	return s.routes.allowed(r.URL.EscapedPath())
+	var allow []string
+	for _, m := range []string{"GET", "HEAD", "POST", "PUT", "PATCH", "DELETE"} {
+		probe := r.WithContext(r.Context()) // a shallow copy the router only reads
+		probe.Method = m
+		var match mux.RouteMatch
+		if s.mux.Match(probe, &match) && match.MatchErr == nil {
+			allow = append(allow, m)
+		}
+	}
+	if len(allow) > 0 {
+		allow = append(allow, http.MethodOptions)
+	}
+	return allow
 }
 
 // wrongMethod reports whether r's path is served, but not for r's method.
 func (s *server) wrongMethod(r *http.Request) bool {
-	var vars pathVars
-	p := s.routes.find(r.URL.EscapedPath(), &vars)
-	return p != nil && p.handlers[r.Method] == nil
+	var match mux.RouteMatch
+	s.mux.Match(r, &match) // true on a mismatch too: the router has a MethodNotAllowedHandler
+	return errors.Is(match.MatchErr, mux.ErrMethodMismatch)
 }
 
 // methodNotAllowed answers a served path asked with another method: OPTIONS

@@ -22,6 +22,8 @@ import (
 	"net/http"
 	"time"
 
+	"github.com/gorilla/mux"
+
 	"github.com/craftingapis/todos/origin"
 )
 
@@ -108,7 +110,7 @@ type server struct {
 	requestLog *slog.Logger // the access log
 	maxBody    int64
 	now        func() time.Time
-	routes     *router // set by New; the access log asks it for route templates
+	mux        *mux.Router // set by New; the access log asks it for route templates
 	observer   RequestObserver
 	limits     attemptLimits
 	discovery  discovery
@@ -180,10 +182,10 @@ func New(o Options) (http.Handler, error) {
 	}
 
 	var err error
-	if s.routes, err = s.router(); err != nil {
+	if s.mux, err = s.router(); err != nil {
 		return nil, err
 	}
-	var h http.Handler = http.HandlerFunc(s.serveRoute)
+	var h http.Handler = s.mux
 	if s.security {
 		h = s.authStep(h)
 	}

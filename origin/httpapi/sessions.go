@@ -3,6 +3,8 @@ package httpapi
 import (
 	"net/http"
 
+	"github.com/gorilla/mux"
+
 	"github.com/craftingapis/todos/origin"
 )
 
@@ -41,7 +43,7 @@ func (s *server) endSession(w http.ResponseWriter, r *http.Request) {
 	if !ok {
 		return
 	}
-	sid := pathValue(r, "sid")
+	sid := mux.Vars(r)["sid"]
 	if sid == "" || len(sid) > maxSIDLen {
 		s.notFound(w, r)
 		return
