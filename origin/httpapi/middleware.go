@@ -36,6 +36,8 @@ type requestInfo struct {
 	// principal, allocated here with the rest.
 	authReq        edgeauth.Request
 	principalValue origin.Principal
+	// vars are the variables of the route the router matched (serveRoute).
+	vars map[string]string
 	// rec is the answer's writer as the access log and panic recovery see
 	// it: one per request, allocated with the rest of the request's state.
 	rec statusRecorder

@@ -1,6 +1,7 @@
 package httpapi
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"net/http"
@@ -89,6 +90,35 @@ func (s *server) router() (*mux.Router, error) {
 	return r, nil
 }
 
+// serveRoute runs the handler gorilla/mux matches for r: the route's, or
+// the router's NotFoundHandler or MethodNotAllowedHandler. Router.ServeHTTP
+// would do the same, but hand the route and its variables over in two
+// context values on two copies of the request; here the variables join
+// the request's state, where pathValue reads them.
+func (s *server) serveRoute(w http.ResponseWriter, r *http.Request) {
+	var m mux.RouteMatch
+	if !s.mux.Match(r, &m) || m.Handler == nil { // not with this router: it has both handlers
+		s.notFound(w, r)
+		return
+	}
+	info := infoFrom(r.Context())
+	if info == nil { // outside requestID's chain: the state pathValue reads
+		info = &requestInfo{}
+		r = r.WithContext(context.WithValue(r.Context(), infoKey, info))
+	}
+	info.vars = m.Vars
+	m.Handler.ServeHTTP(w, r)
+}
+
+// pathValue returns the variable name of the path r matched ("" when it
+// has none).
+func pathValue(r *http.Request, name string) string {
+	if info := infoFrom(r.Context()); info != nil && info.vars != nil {
+		return info.vars[name]
+	}
+	return mux.Vars(r)[name]
+}
+
 // recordRoute records the route template for the access log, then runs h.
 // (A middleware given to the router's Use would be wrapped anew for every
 // request, and would have to ask the router which route matched.)
@@ -128,7 +158,7 @@ func (s *server) guard(rule edgeauth.Route, next http.Handler) http.Handler {
 				return
 			}
 		}
-		if rule.Owner != "" && (p.UserID <= 0 || mux.Vars(r)[rule.Owner] != strconv.FormatInt(p.UserID, 10)) {
+		if rule.Owner != "" && (p.UserID <= 0 || pathValue(r, rule.Owner) != strconv.FormatInt(p.UserID, 10)) {
 			s.notFound(w, r)
 			return
 		}
