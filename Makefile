@@ -157,7 +157,7 @@ FUZZTIME ?= 30s
 FUZZ_TARGETS := \
 	./edgeauth:FuzzParseToken ./edgeauth:FuzzConfigure ./edgeauth:FuzzUpdate ./edgeauth:FuzzRequestJSON ./edgeauth:FuzzCanonicalRequest ./edgeauth:FuzzCanonicalHeader ./edgeauth:FuzzSignatures \
 	./edgeauth/internal/jsonx:FuzzJSON ./edgeauth/internal/jsonx:FuzzPlainWord ./edgeauth/internal/jsonx:FuzzReadFlat ./wasmhost:FuzzParseDecision \
-	./tests/conformance:FuzzParse ./tests/conformance:FuzzCheck ./tests/conformance:FuzzOracle ./origin/httpapi:FuzzDecodeStrict \
+	./tests/conformance:FuzzParse ./tests/conformance:FuzzCheck ./tests/conformance:FuzzOracle ./origin/httpapi:FuzzDecodeStrict ./origin/httpapi:FuzzRouteOrder \
 	./origin/internal/cursor:FuzzDecode ./origin/internal/jsonlog:FuzzSameAsSlog ./origin/sqlstore:FuzzRebind ./origin/tokens:FuzzNarrowScope ./origin:FuzzNormalizeEmail \
 	./origin/devicecookie:FuzzDevice ./tests/bench:FuzzParseHey
 fuzz: $(WASM)
