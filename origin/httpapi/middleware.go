@@ -11,6 +11,7 @@ import (
 
 	"github.com/craftingapis/todos/edgeauth"
 	"github.com/craftingapis/todos/origin"
+	"github.com/craftingapis/todos/origin/internal/jsonlog"
 )
 
 // RequestIDHeader carries the request ID both ways.
@@ -171,8 +172,7 @@ func (s *server) accessLog(next http.Handler) http.Handler {
 		// caller's program counter (runtime.Callers, for a source the
 		// access log never shows) on every request.
 		if h := s.requestLog.Handler(); h.Enabled(r.Context(), level) {
-			line := slog.NewRecord(end, level, "request", 0)
-			line.AddAttrs(
+			attrs := [...]slog.Attr{
 				slog.String("method", r.Method),
 				slog.String("route", route),
 				slog.Int("status", status),
@@ -180,8 +180,16 @@ func (s *server) accessLog(next http.Handler) http.Handler {
 				slog.Int64("bytes", rec.bytes),
 				slog.String("request_id", info.id),
 				slog.String("subject", info.subject),
-			)
-			_ = h.Handle(r.Context(), line) // a failed write is the handler's writer's to report
+			}
+			if jh, ok := h.(*jsonlog.Handler); ok {
+				// The same line without a slog.Record, which allocates
+				// for more than five attributes.
+				_ = jh.HandleAttrs(r.Context(), end, level, "request", attrs[:])
+			} else {
+				line := slog.NewRecord(end, level, "request", 0)
+				line.AddAttrs(attrs[:]...)
+				_ = h.Handle(r.Context(), line) // a failed write is the handler's writer's to report
+			}
 		}
 		if s.observer != nil {
 			s.observer.ObserveRequest(r.Method, route, status, took)

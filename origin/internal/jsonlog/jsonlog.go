@@ -71,58 +71,94 @@ func (h *Handler) WithAttrs(attrs []slog.Attr) slog.Handler { return h.slow.With
 // WithGroup returns slog's JSON handler with the group name.
 func (h *Handler) WithGroup(name string) slog.Handler { return h.slow.WithGroup(name) }
 
+// Handle writes r as one JSON line.
+func (h *Handler) Handle(ctx context.Context, r slog.Record) error {
+	bp := h.bufs.Get().(*[]byte)
+	defer h.putBuf(bp)
+	b, ok := appendHead((*bp)[:0], r.Time, r.Level, r.Message)
+	if ok {
+		r.Attrs(func(a slog.Attr) bool {
+			b, ok = appendAttr(b, a)
+			return ok
+		})
+	}
+	if !ok {
+		*bp = b
+		return h.slow.Handle(ctx, r)
+	}
+	b = append(b, '}', '\n')
+	*bp = b
+	return h.write(b)
+}
+
+// HandleAttrs writes the line Handle writes for a Record of t, level, msg
+// and attrs, without making the Record: a Record keeps five attributes
+// inline and allocates for more, on every line. attrs is not kept.
+func (h *Handler) HandleAttrs(ctx context.Context, t time.Time, level slog.Level, msg string, attrs []slog.Attr) error {
+	bp := h.bufs.Get().(*[]byte)
+	defer h.putBuf(bp)
+	b, ok := appendHead((*bp)[:0], t, level, msg)
+	for i := 0; ok && i < len(attrs); i++ {
+		b, ok = appendAttr(b, attrs[i])
+	}
+	if !ok {
+		*bp = b
+		r := slog.NewRecord(t, level, msg, 0)
+		r.AddAttrs(attrs...)
+		return h.slow.Handle(ctx, r)
+	}
+	b = append(b, '}', '\n')
+	*bp = b
+	return h.write(b)
+}
+
 // maxBuf is the largest buffer kept for reuse: one huge record must not
 // pin its buffer for ever.
 const maxBuf = 16 << 10
 
-// Handle writes r as one JSON line.
-func (h *Handler) Handle(ctx context.Context, r slog.Record) error {
-	bp := h.bufs.Get().(*[]byte)
-	defer func() {
-		if cap(*bp) <= maxBuf {
-			h.bufs.Put(bp)
-		}
-	}()
-	b, ok := appendRecord((*bp)[:0], r)
-	*bp = b
-	if !ok {
-		return h.slow.Handle(ctx, r)
+func (h *Handler) putBuf(bp *[]byte) {
+	if cap(*bp) <= maxBuf {
+		h.bufs.Put(bp)
 	}
+}
+
+// write writes one whole line.
+func (h *Handler) write(line []byte) error {
 	h.mu.Lock()
 	defer h.mu.Unlock()
-	_, err := h.w.Write(b)
+	_, err := h.w.Write(line)
 	return err
 }
 
-// appendRecord appends r as slog's JSON handler writes it, or reports
-// false when r holds something only slog's handler writes right.
-func appendRecord(b []byte, r slog.Record) ([]byte, bool) {
+// appendHead appends the opening brace and the built-in attributes as
+// slog's JSON handler writes them, or reports false when only slog's
+// handler writes them right.
+func appendHead(b []byte, t time.Time, level slog.Level, msg string) ([]byte, bool) {
 	b = append(b, '{')
-	if !r.Time.IsZero() {
+	if !t.IsZero() {
 		var ok bool
 		b = append(b, `"time":`...)
-		if b, ok = appendTime(b, r.Time); !ok {
+		if b, ok = appendTime(b, t); !ok {
 			return b, false
 		}
 		b = append(b, ',')
 	}
 	b = append(b, `"level":`...)
-	b = appendString(b, r.Level.String())
+	b = appendString(b, level.String())
 	b = append(b, `,"msg":`...)
-	b = appendString(b, r.Message)
-	ok := true
-	r.Attrs(func(a slog.Attr) bool {
-		if a.Key == "" {
-			ok = false // empty attributes are skipped, others written: slog's rules
-			return false
-		}
-		b = append(b, ',')
-		b = appendString(b, a.Key)
-		b = append(b, ':')
-		b, ok = appendValue(b, a.Value)
-		return ok
-	})
-	return append(b, '}', '\n'), ok
+	return appendString(b, msg), true
+}
+
+// appendAttr appends ,"key":value, or reports false when a is something
+// only slog's handler writes right.
+func appendAttr(b []byte, a slog.Attr) ([]byte, bool) {
+	if a.Key == "" {
+		return b, false // empty attributes are skipped, others written: slog's rules
+	}
+	b = append(b, ',')
+	b = appendString(b, a.Key)
+	b = append(b, ':')
+	return appendValue(b, a.Value)
 }
 
 // appendValue appends v as slog's JSON handler does, for the kinds it

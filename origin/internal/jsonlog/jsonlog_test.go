@@ -10,18 +10,24 @@ import (
 	"time"
 )
 
-// both writes r through this package's handler and slog's own JSON handler
-// and returns the two outputs.
-func both(t testing.TB, level slog.Leveler, r slog.Record) (got, want string) {
+// lines writes a record of t, level, msg and attrs through this package's
+// Handle and HandleAttrs and through slog's own JSON handler, and returns
+// the three outputs.
+func lines(t testing.TB, leveler slog.Leveler, tm time.Time, level slog.Level, msg string, attrs []slog.Attr) (handle, handleAttrs, want string) {
 	t.Helper()
-	var g, w bytes.Buffer
-	if err := New(&g, level).Handle(context.Background(), r); err != nil {
+	r := slog.NewRecord(tm, level, msg, 0)
+	r.AddAttrs(attrs...)
+	var g, ga, w bytes.Buffer
+	if err := New(&g, leveler).Handle(context.Background(), r); err != nil {
 		t.Fatal(err)
 	}
-	if err := slog.NewJSONHandler(&w, &slog.HandlerOptions{Level: level}).Handle(context.Background(), r); err != nil {
+	if err := New(&ga, leveler).HandleAttrs(context.Background(), tm, level, msg, attrs); err != nil {
 		t.Fatal(err)
 	}
-	return g.String(), w.String()
+	if err := slog.NewJSONHandler(&w, &slog.HandlerOptions{Level: leveler}).Handle(context.Background(), r); err != nil {
+		t.Fatal(err)
+	}
+	return g.String(), ga.String(), w.String()
 }
 
 var when = time.Date(2026, 12, 6, 20, 41, 57, 767619000, time.UTC)
@@ -62,10 +68,12 @@ func TestSameAsSlog(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			r := slog.NewRecord(tt.time, tt.level, tt.msg, 0)
-			r.AddAttrs(tt.attrs...)
-			if got, want := both(t, slog.LevelDebug, r); got != want {
-				t.Errorf("got  %s\nwant %s", got, want)
+			got, gotAttrs, want := lines(t, slog.LevelDebug, tt.time, tt.level, tt.msg, tt.attrs)
+			if got != want {
+				t.Errorf("Handle:\ngot  %s\nwant %s", got, want)
+			}
+			if gotAttrs != want {
+				t.Errorf("HandleAttrs:\ngot  %s\nwant %s", gotAttrs, want)
 			}
 		})
 	}
@@ -104,11 +112,11 @@ func FuzzSameAsSlog(f *testing.F) {
 	f.Add("request", "GET", "/users/{id}", int64(200), 0.123, "é\x00\u2028\xff", int64(1700000000123456789))
 	f.Add("", "", "", int64(-1), 1e21, "\"\\", int64(0))
 	f.Fuzz(func(t *testing.T, msg, k, s string, i int64, fl float64, s2 string, ns int64) {
-		r := slog.NewRecord(time.Unix(0, ns).UTC(), slog.Level(i%16), msg, 0)
-		r.AddAttrs(slog.String(k, s), slog.Int64("i", i), slog.Float64("f", fl), slog.String("s2", s2),
-			slog.Uint64("u", uint64(i)), slog.Bool("b", i%2 == 0), slog.Duration("d", time.Duration(i)))
-		if got, want := both(t, slog.LevelDebug-8, r); got != want {
-			t.Fatalf("got  %s\nwant %s", got, want)
+		attrs := []slog.Attr{slog.String(k, s), slog.Int64("i", i), slog.Float64("f", fl), slog.String("s2", s2),
+			slog.Uint64("u", uint64(i)), slog.Bool("b", i%2 == 0), slog.Duration("d", time.Duration(i))}
+		got, gotAttrs, want := lines(t, slog.LevelDebug-8, time.Unix(0, ns).UTC(), slog.Level(i%16), msg, attrs)
+		if got != want || gotAttrs != want {
+			t.Fatalf("Handle      %s\nHandleAttrs %s\nslog        %s", got, gotAttrs, want)
 		}
 	})
 }
@@ -120,6 +128,18 @@ func BenchmarkAccessLine(b *testing.B) {
 		slog.Float64("duration_ms", 0.123), slog.Int64("bytes", 1397), slog.String("request_id", "d37000c6394b267a6c8763afde54f745"),
 		slog.String("subject", "users/1"),
 	)
+	attrs := []slog.Attr{
+		slog.String("method", "GET"), slog.String("route", "/users/{id}/todos"), slog.Int("status", 200),
+		slog.Float64("duration_ms", 0.123), slog.Int64("bytes", 1397), slog.String("request_id", "d37000c6394b267a6c8763afde54f745"),
+		slog.String("subject", "users/1"),
+	}
+	b.Run("jsonlog-HandleAttrs", func(b *testing.B) {
+		h := New(discard{}, nil)
+		b.ReportAllocs()
+		for b.Loop() {
+			_ = h.HandleAttrs(context.Background(), when, slog.LevelInfo, "request", attrs)
+		}
+	})
 	for _, h := range []struct {
 		name string
 		h    slog.Handler
