@@ -161,8 +161,8 @@ FUZZ_TARGETS := \
 	./edgeauth:FuzzParseToken ./edgeauth:FuzzConfigure ./edgeauth:FuzzUpdate ./edgeauth:FuzzRequestJSON ./edgeauth:FuzzCanonicalRequest ./edgeauth:FuzzCanonicalHeader ./edgeauth:FuzzSignatures ./edgeauth:FuzzEd25519 \
 	./edgeauth:FuzzBase64url ./edgeauth/internal/hmac256:FuzzHMAC \
 	./edgeauth/internal/jsonx:FuzzJSON ./edgeauth/internal/jsonx:FuzzPlainWord ./edgeauth/internal/jsonx:FuzzReadFlat ./edgeauth/internal/jsonx:FuzzAppendString ./wasmhost:FuzzParseDecision \
-	./tests/conformance:FuzzParse ./tests/conformance:FuzzCheck ./tests/conformance:FuzzOracle ./origin/httpapi:FuzzDecodeStrict \
-	./origin/internal/cursor:FuzzDecode ./origin/sqlstore:FuzzRebind ./origin/tokens:FuzzNarrowScope ./origin:FuzzNormalizeEmail \
+	./tests/conformance:FuzzParse ./tests/conformance:FuzzCheck ./tests/conformance:FuzzOracle ./origin/httpapi:FuzzDecodeStrict ./origin/httpapi:FuzzRouteOrder \
+	./origin/internal/cursor:FuzzDecode ./origin/internal/jsonlog:FuzzSameAsSlog ./origin/sqlstore:FuzzRebind ./origin/tokens:FuzzNarrowScope ./origin:FuzzNormalizeEmail \
 	./origin/devicecookie:FuzzDevice ./tests/bench:FuzzParseHey
 fuzz: $(WASM)
 	@set -e; for t in $(FUZZ_TARGETS); do \

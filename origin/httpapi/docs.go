@@ -8,8 +8,6 @@ import (
 	"net/http"
 	"strings"
 	"sync"
-
-	"github.com/gorilla/mux"
 )
 
 // docsFiles is the API reference: docs/index.html and docs/docs.js
@@ -99,7 +97,7 @@ func (s *server) docsPage(w http.ResponseWriter, r *http.Request) {
 
 // docsAsset: GET /docs/{file} -> one of docsAssets.
 func (s *server) docsAsset(w http.ResponseWriter, r *http.Request) {
-	file := mux.Vars(r)["file"]
+	file := pathValue(r, "file")
 	if file == "" {
 		s.notFound(w, r)
 		return

@@ -3,8 +3,6 @@ package httpapi
 import (
 	"net/http"
 	"strconv"
-
-	"github.com/gorilla/mux"
 )
 
 // pathID parses the path variable name as a resource id: a canonical
@@ -13,7 +11,7 @@ import (
 // the auth step's owner check gives for "/users/abc", which keeps the origin
 // and the module consistent whatever the security setting.
 func (s *server) pathID(w http.ResponseWriter, r *http.Request, name string) (int64, bool) {
-	id, ok := parseID(mux.Vars(r)[name])
+	id, ok := parseID(pathValue(r, name))
 	if !ok {
 		s.notFound(w, r)
 	}

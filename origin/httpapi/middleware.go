@@ -11,6 +11,7 @@ import (
 
 	"github.com/craftingapis/todos/edgeauth"
 	"github.com/craftingapis/todos/origin"
+	"github.com/craftingapis/todos/origin/internal/jsonlog"
 )
 
 // RequestIDHeader carries the request ID both ways.
@@ -36,9 +37,30 @@ type requestInfo struct {
 	// principal, allocated here with the rest.
 	authReq        edgeauth.Request
 	principalValue origin.Principal
+	// vars are the variables of the route the router matched (serveRoute).
+	vars map[string]string
 	// rec is the answer's writer as the access log and panic recovery see
 	// it: one per request, allocated with the rest of the request's state.
 	rec statusRecorder
+	// idValue and lengthValue back the X-Request-ID and Content-Length
+	// header values, which would otherwise be a slice allocated apiece.
+	// net/http only reads them; Header's Set and Del replace them, and Add
+	// copies them (their length is their capacity).
+	idValue, lengthValue [1]string
+}
+
+// requestCtx is a request's context: its parent and the request's state in
+// one allocation, where context.WithValue would make a second.
+type requestCtx struct {
+	context.Context
+	info requestInfo
+}
+
+func (c *requestCtx) Value(key any) any {
+	if key == any(infoKey) {
+		return &c.info
+	}
+	return c.Context.Value(key)
 }
 
 func infoFrom(ctx context.Context) *requestInfo {
@@ -86,8 +108,10 @@ func (s *server) requestID(next http.Handler) http.Handler {
 		if !saneRequestID(id) {
 			id = s.ids.next()
 		}
-		w.Header()[requestIDKey] = []string{id}
-		ctx := context.WithValue(r.Context(), infoKey, &requestInfo{id: id})
+		ctx := &requestCtx{Context: r.Context()}
+		ctx.info.id = id
+		ctx.info.idValue[0] = id
+		w.Header()[requestIDKey] = ctx.info.idValue[:]
 		next.ServeHTTP(w, r.WithContext(ctx))
 	})
 }
@@ -148,8 +172,7 @@ func (s *server) accessLog(next http.Handler) http.Handler {
 		// caller's program counter (runtime.Callers, for a source the
 		// access log never shows) on every request.
 		if h := s.requestLog.Handler(); h.Enabled(r.Context(), level) {
-			line := slog.NewRecord(end, level, "request", 0)
-			line.AddAttrs(
+			attrs := [...]slog.Attr{
 				slog.String("method", r.Method),
 				slog.String("route", route),
 				slog.Int("status", status),
@@ -157,8 +180,16 @@ func (s *server) accessLog(next http.Handler) http.Handler {
 				slog.Int64("bytes", rec.bytes),
 				slog.String("request_id", info.id),
 				slog.String("subject", info.subject),
-			)
-			_ = h.Handle(r.Context(), line) // a failed write is the handler's writer's to report
+			}
+			if jh, ok := h.(*jsonlog.Handler); ok {
+				// The same line without a slog.Record, which allocates
+				// for more than five attributes.
+				_ = jh.HandleAttrs(r.Context(), end, level, "request", attrs[:])
+			} else {
+				line := slog.NewRecord(end, level, "request", 0)
+				line.AddAttrs(attrs[:]...)
+				_ = h.Handle(r.Context(), line) // a failed write is the handler's writer's to report
+			}
 		}
 		if s.observer != nil {
 			s.observer.ObserveRequest(r.Method, route, status, took)

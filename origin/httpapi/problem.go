@@ -104,7 +104,7 @@ func (s *server) writeProblem(w http.ResponseWriter, r *http.Request, p Problem,
 	for k, v := range headers {
 		h.Set(k, v)
 	}
-	writeBody(w, p.Status, ProblemContentType, body)
+	writeBody(w, r, p.Status, ProblemContentType, body)
 }
 
 // writeJSON answers status with v as JSON.
@@ -114,18 +114,31 @@ func (s *server) writeJSON(w http.ResponseWriter, r *http.Request, status int, v
 		s.writeError(w, r, err)
 		return
 	}
-	writeBody(w, status, "application/json", body)
+	writeBody(w, r, status, "application/json", body)
 }
 
 // writeBody is the one place an API answer with a body is written: every
 // JSON answer and every problem. API answers are never cached (they hold
 // tokens and personal data) nor sniffed, and end with a newline. body is
 // written as it is, never appended to: it may be shared (TodoListEncoder).
-func writeBody(w http.ResponseWriter, status int, contentType string, body []byte) {
+func writeBody(w http.ResponseWriter, r *http.Request, status int, contentType string, body []byte) {
 	h := w.Header()
-	h.Set("Content-Type", contentType)
+	switch contentType {
+	case "application/json":
+		h["Content-Type"] = jsonType
+	case ProblemContentType:
+		h["Content-Type"] = problemType
+	default:
+		h.Set("Content-Type", contentType)
+	}
 	h["Cache-Control"], h["X-Content-Type-Options"] = noStore, nosniff
-	h.Set("Content-Length", strconv.Itoa(len(body)+1))
+	length := strconv.Itoa(len(body) + 1)
+	if info := infoFrom(r.Context()); info != nil {
+		info.lengthValue[0] = length
+		h["Content-Length"] = info.lengthValue[:]
+	} else {
+		h.Set("Content-Length", length)
+	}
 	w.WriteHeader(status)
 	_, _ = w.Write(body)
 	_, _ = w.Write(newline)
@@ -137,8 +150,10 @@ var newline = []byte{'\n'}
 // answer: net/http only reads them, and a Set or Add elsewhere replaces the
 // slice or, its length being its capacity, copies it.
 var (
-	noStore = []string{"no-store"}
-	nosniff = []string{"nosniff"}
+	noStore     = []string{"no-store"}
+	nosniff     = []string{"nosniff"}
+	jsonType    = []string{"application/json"}
+	problemType = []string{ProblemContentType}
 )
 
 // writeNoContent answers 204.

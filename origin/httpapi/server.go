@@ -185,7 +185,7 @@ func New(o Options) (http.Handler, error) {
 	if s.mux, err = s.router(); err != nil {
 		return nil, err
 	}
-	var h http.Handler = s.mux
+	var h http.Handler = http.HandlerFunc(s.serveRoute)
 	if s.security {
 		h = s.authStep(h)
 	}

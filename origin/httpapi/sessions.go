@@ -3,8 +3,6 @@ package httpapi
 import (
 	"net/http"
 
-	"github.com/gorilla/mux"
-
 	"github.com/craftingapis/todos/origin"
 )
 
@@ -43,7 +41,7 @@ func (s *server) endSession(w http.ResponseWriter, r *http.Request) {
 	if !ok {
 		return
 	}
-	sid := mux.Vars(r)["sid"]
+	sid := pathValue(r, "sid")
 	if sid == "" || len(sid) > maxSIDLen {
 		s.notFound(w, r)
 		return

@@ -27,5 +27,5 @@ func (s *server) writeEncodedList(w http.ResponseWriter, r *http.Request, enc To
 		s.writeError(w, r, err)
 		return
 	}
-	writeBody(w, http.StatusOK, "application/json", body)
+	writeBody(w, r, http.StatusOK, "application/json", body)
 }
