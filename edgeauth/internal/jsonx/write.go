@@ -13,12 +13,18 @@ const hexDigits = "0123456789abcdef"
 // source text. Invalid UTF-8 becomes U+FFFD, as with encoding/json, so the
 // output is always valid JSON that Parse accepts.
 func AppendString(dst []byte, s string) []byte {
-	dst = append(dst, '"')
 	// The leading run of plain bytes, usually the whole string (a token
 	// is hundreds), is found a word at a time and copied at once;
 	// PlainPrefix only reads the bytes.
+	return appendEscaped(dst, s, PlainPrefix(unsafe.Slice(unsafe.StringData(s), len(s))))
+}
+
+// appendEscaped is AppendString once the first plain bytes of s are known:
+// it escapes s byte by byte from plain on.
+func appendEscaped(dst []byte, s string, plain int) []byte {
+	dst = append(dst, '"')
 	start := 0
-	for i := PlainPrefix(unsafe.Slice(unsafe.StringData(s), len(s))); i < len(s); {
+	for i := plain; i < len(s); {
 		c := s[i]
 		if c < utf8.RuneSelf {
 			if c >= 0x20 && c != '"' && c != '\\' {
