@@ -2,6 +2,7 @@ package edgeauth
 
 import (
 	"fmt"
+	"math"
 	"strings"
 	"testing"
 )
@@ -277,4 +278,25 @@ func equalDecision(a, b Decision) bool {
 		strings.Join(a.Scopes, " ") == strings.Join(b.Scopes, " ") && (a.Scopes == nil) == (b.Scopes == nil) &&
 		a.JTI == b.JTI && a.ExpiresAt == b.ExpiresAt && a.Error == b.Error &&
 		a.ErrorDescription == b.ErrorDescription && a.WWWAuthenticate == b.WWWAuthenticate && a.Reason == b.Reason
+}
+
+// TestLargeMaxTokenBytes: a max_token_bytes near or past the largest int32
+// (an operator's "no limit") must neither overflow the bound of what
+// Authorize copies of an Authorization value nor change a decision, on
+// 32-bit platforms (GOARCH=386, arm) as on 64-bit ones.
+func TestLargeMaxTokenBytes(t *testing.T) {
+	tok := validToken(t, "EdDSA")
+	for _, n := range []int64{math.MaxInt32 - 8, math.MaxInt32, math.MaxInt64} {
+		t.Run(fmt.Sprint(n), func(t *testing.T) {
+			cfg := baseConfig(t)
+			cfg["max_token_bytes"] = n
+			a := newTestAuthorizer(t, cfg)
+			if d := a.Authorize(request("GET", "/users/42/todos", "Bearer "+tok)); !d.Allow {
+				t.Fatalf("a valid token: %+v", d)
+			}
+			if d := a.Authorize(request("GET", "/users/42/todos", "Bearer "+tok+"x")); d.Allow || d.Status != 401 {
+				t.Fatalf("a damaged token: %+v", d)
+			}
+		})
+	}
 }

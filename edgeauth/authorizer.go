@@ -91,7 +91,10 @@ func (a *Authorizer) Authorize(req *Request) Decision {
 	auth := req.Headers["authorization"]
 	if len(auth) > 0 {
 		v := auth[0]
-		s.cred = append(s.cred[:0], v[:min(len(v), p.credentialBound())]...)
+		if n := p.credentialBound(); int64(len(v)) > n {
+			v = v[:n]
+		}
+		s.cred = append(s.cred[:0], v...)
 	}
 	d := decide(p, req.Method, req.Path, len(auth), s.cred, a.clock(req.Now), s)
 	// The scopes may be shared with the token cache; the caller gets its own.
@@ -209,12 +212,15 @@ func decide[S ~string | ~[]byte](p *policy, method, path S, nAuth int, auth []by
 // longest token accepted. A longer value is refused the same whether it is
 // read whole or cut there (for its scheme, or as too large), so Authorize
 // copies no more of it: a request at a host's header bound must not cost a
-// second copy of that size inside a small WASI memory.
-func (p *policy) credentialBound() int {
+// second copy of that size inside a small WASI memory. It is an int64, as
+// max_token_bytes is: as an int it would overflow on a 32-bit platform for
+// a max_token_bytes near the largest int32, and capped there it would cut
+// a value that the bound does not refuse.
+func (p *policy) credentialBound() int64 {
 	if p == nil {
 		return 0 // nothing of the value is read before a Config
 	}
-	return len("Bearer ") + int(min(p.maxTokenBytes, math.MaxInt32)) + 1
+	return int64(len("Bearer ")) + min(p.maxTokenBytes, math.MaxInt64-int64(len("Bearer "))-1) + 1
 }
 
 // cutSpace splits an Authorization value at its first space.
