@@ -46,6 +46,56 @@ func feSub(dst, a, b *fieldElement) {
 	dst[9] = a[9] - b[9]
 }
 
+// feSumDiff sets s = a + b and d = a − b. Any of them may be the same
+// element: each limb is read before either result's limb is written.
+func feSumDiff(s, d, a, b *fieldElement) {
+	a0, b0 := a[0], b[0]
+	s[0], d[0] = a0+b0, a0-b0
+	a1, b1 := a[1], b[1]
+	s[1], d[1] = a1+b1, a1-b1
+	a2, b2 := a[2], b[2]
+	s[2], d[2] = a2+b2, a2-b2
+	a3, b3 := a[3], b[3]
+	s[3], d[3] = a3+b3, a3-b3
+	a4, b4 := a[4], b[4]
+	s[4], d[4] = a4+b4, a4-b4
+	a5, b5 := a[5], b[5]
+	s[5], d[5] = a5+b5, a5-b5
+	a6, b6 := a[6], b[6]
+	s[6], d[6] = a6+b6, a6-b6
+	a7, b7 := a[7], b[7]
+	s[7], d[7] = a7+b7, a7-b7
+	a8, b8 := a[8], b[8]
+	s[8], d[8] = a8+b8, a8-b8
+	a9, b9 := a[9], b[9]
+	s[9], d[9] = a9+b9, a9-b9
+}
+
+// feDoubleSumDiff sets s = 2a + b and d = 2a − b, with feSumDiff's freedom
+// of aliasing.
+func feDoubleSumDiff(s, d, a, b *fieldElement) {
+	a0, b0 := 2*a[0], b[0]
+	s[0], d[0] = a0+b0, a0-b0
+	a1, b1 := 2*a[1], b[1]
+	s[1], d[1] = a1+b1, a1-b1
+	a2, b2 := 2*a[2], b[2]
+	s[2], d[2] = a2+b2, a2-b2
+	a3, b3 := 2*a[3], b[3]
+	s[3], d[3] = a3+b3, a3-b3
+	a4, b4 := 2*a[4], b[4]
+	s[4], d[4] = a4+b4, a4-b4
+	a5, b5 := 2*a[5], b[5]
+	s[5], d[5] = a5+b5, a5-b5
+	a6, b6 := 2*a[6], b[6]
+	s[6], d[6] = a6+b6, a6-b6
+	a7, b7 := 2*a[7], b[7]
+	s[7], d[7] = a7+b7, a7-b7
+	a8, b8 := 2*a[8], b[8]
+	s[8], d[8] = a8+b8, a8-b8
+	a9, b9 := 2*a[9], b[9]
+	s[9], d[9] = a9+b9, a9-b9
+}
+
 func load3(in []byte) int64 {
 	var r int64
 	r = int64(in[0])

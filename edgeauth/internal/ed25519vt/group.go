@@ -113,35 +113,28 @@ func geAdd(r *completed, p *extended, q *cached) {
 	feSub(&r.T, &t0, &r.T)
 }
 
-// geMixedAdd sets r = p + q.
-func geMixedAdd(r *completed, p *extended, q *niels) {
-	var t0 fieldElement
-
-	feAdd(&r.X, &p.Y, &p.X)
-	feSub(&r.Y, &p.Y, &p.X)
-	feMul(&r.Z, &r.X, &q.yPlusX)
-	feMul(&r.Y, &r.Y, &q.yMinusX)
-	feMul(&r.T, &q.xy2d, &p.T)
-	feAdd(&t0, &p.Z, &p.Z)
-	feSub(&r.X, &r.Z, &r.Y)
-	feAdd(&r.Y, &r.Z, &r.Y)
-	feAdd(&r.Z, &t0, &r.T)
-	feSub(&r.T, &t0, &r.T)
-}
-
-// geMixedSub sets r = p − q: −(x, y) = (−x, y) swaps y+x with y−x and
-// negates 2d·x·y, so a niels point is negated for free.
-func geMixedSub(r *completed, p *extended, q *niels) {
-	var t0 fieldElement
-
-	feAdd(&r.X, &p.Y, &p.X)
-	feSub(&r.Y, &p.Y, &p.X)
-	feMul(&r.Z, &r.X, &q.yMinusX)
-	feMul(&r.Y, &r.Y, &q.yPlusX)
-	feMul(&r.T, &q.xy2d, &p.T)
-	feAdd(&t0, &p.Z, &p.Z)
-	feSub(&r.X, &r.Z, &r.Y)
-	feAdd(&r.Y, &r.Z, &r.Y)
-	feSub(&r.Z, &t0, &r.T)
-	feAdd(&r.T, &t0, &r.T)
+// addNiels sets p = p + q, or p − q if neg, with c as scratch space: ref10's
+// mixed addition (ge_madd, or ge_msub) and the conversion of its completed
+// result back to extended coordinates, in one step that keeps no temporary
+// of its own. A local field element would be zeroed on every call, which a
+// wasm build does with memory.fill, and wazero runs memory.fill as several
+// calls to Go's memmove.
+//
+// −(x, y) = (−x, y) swaps y+x with y−x and negates 2d·x·y, so a niels point
+// is negated for free: neg swaps which factor meets which sum, and which of
+// 2Z ± C becomes Z and which T.
+func (p *extended) addNiels(q *niels, neg bool, c *completed) {
+	yPlusX, yMinusX := &q.yPlusX, &q.yMinusX
+	z, t := &c.Z, &c.T
+	if neg {
+		yPlusX, yMinusX = yMinusX, yPlusX
+		z, t = t, z
+	}
+	feSumDiff(&c.X, &c.Y, &p.Y, &p.X) // Y+X, Y−X
+	feMul(&c.Z, &c.X, yPlusX)         // A = (Y+X)·(y+x)
+	feMul(&c.Y, &c.Y, yMinusX)        // B = (Y−X)·(y−x)
+	feMul(&c.T, &q.xy2d, &p.T)        // C = 2d·x·y·T
+	feSumDiff(&c.Y, &c.X, &c.Z, &c.Y) // A+B, A−B
+	feDoubleSumDiff(z, t, &p.Z, &c.T) // 2Z+C, 2Z−C
+	c.toExtended(p)
 }

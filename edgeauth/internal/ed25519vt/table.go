@@ -121,13 +121,10 @@ func (t *Table) addMult(acc *extended, s *edwards25519.Scalar) {
 	for i, d := range digits[:n] {
 		switch {
 		case d > 0:
-			geMixedAdd(&c, acc, &t.entries[i*half+int(d)-1])
+			acc.addNiels(&t.entries[i*half+int(d)-1], false, &c)
 		case d < 0:
-			geMixedSub(&c, acc, &t.entries[i*half-int(d)-1])
-		default:
-			continue
+			acc.addNiels(&t.entries[i*half-int(d)-1], true, &c)
 		}
-		c.toExtended(acc)
 	}
 }
 
