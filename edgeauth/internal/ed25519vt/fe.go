@@ -640,6 +640,138 @@ func feSquare(h, f *fieldElement) {
 	h[9] = int32(h9)
 }
 
+// feSquareN sets h = f^(2^n), n ≥ 1: n squarings with the limbs kept in
+// locals between them rather than stored and loaded again, and one call
+// instead of n, for the long runs of squarings in an inversion. Can overlap
+// h with f.
+func feSquareN(h, f *fieldElement, n int) {
+	f0 := int64(f[0])
+	f1 := int64(f[1])
+	f2 := int64(f[2])
+	f3 := int64(f[3])
+	f4 := int64(f[4])
+	f5 := int64(f[5])
+	f6 := int64(f[6])
+	f7 := int64(f[7])
+	f8 := int64(f[8])
+	f9 := int64(f[9])
+	for range n {
+		f0_2 := 2 * f0
+		f1_2 := 2 * f1
+		f2_2 := 2 * f2
+		f3_2 := 2 * f3
+		f4_2 := 2 * f4
+		f5_2 := 2 * f5
+		f6_2 := 2 * f6
+		f7_2 := 2 * f7
+		f5_38 := 38 * f5 // 1.31*2^30
+		f6_19 := 19 * f6 // 1.31*2^30
+		f7_38 := 38 * f7 // 1.31*2^30
+		f8_19 := 19 * f8 // 1.31*2^30
+		f9_38 := 38 * f9 // 1.31*2^30
+
+		h0 := f0*f0 + f1_2*f9_38 + f2_2*f8_19 + f3_2*f7_38 + f4_2*f6_19 + f5*f5_38
+		h1 := f0_2*f1 + f2*f9_38 + f3_2*f8_19 + f4*f7_38 + f5_2*f6_19
+		h2 := f0_2*f2 + f1_2*f1 + f3_2*f9_38 + f4_2*f8_19 + f5_2*f7_38 + f6*f6_19
+		h3 := f0_2*f3 + f1_2*f2 + f4*f9_38 + f5_2*f8_19 + f6*f7_38
+		h4 := f0_2*f4 + f1_2*f3_2 + f2*f2 + f5_2*f9_38 + f6_2*f8_19 + f7*f7_38
+		h5 := f0_2*f5 + f1_2*f4 + f2_2*f3 + f6*f9_38 + f7_2*f8_19
+		h6 := f0_2*f6 + f1_2*f5_2 + f2_2*f4 + f3_2*f3 + f7_2*f9_38 + f8*f8_19
+		h7 := f0_2*f7 + f1_2*f6 + f2_2*f5 + f3_2*f4 + f8*f9_38
+		h8 := f0_2*f8 + f1_2*f7_2 + f2_2*f6 + f3_2*f5_2 + f4*f4 + f9*f9_38
+		h9 := f0_2*f9 + f1_2*f8 + f2_2*f7 + f3_2*f6 + f4_2*f5
+
+		// feCombine, inlined by hand as in feMul.
+		var c0, c1, c2, c3, c4, c5, c6, c7, c8, c9 int64
+
+		/*
+		  |h0| <= (1.1*1.1*2^52*(1+19+19+19+19)+1.1*1.1*2^50*(38+38+38+38+38))
+		    i.e. |h0| <= 1.2*2^59; narrower ranges for h2, h4, h6, h8
+		  |h1| <= (1.1*1.1*2^51*(1+1+19+19+19+19+19+19+19+19))
+		    i.e. |h1| <= 1.5*2^58; narrower ranges for h3, h5, h7, h9
+		*/
+
+		c0 = (h0 + (1 << 25)) >> 26
+		h1 += c0
+		h0 -= c0 << 26
+		c4 = (h4 + (1 << 25)) >> 26
+		h5 += c4
+		h4 -= c4 << 26
+		/* |h0| <= 2^25 */
+		/* |h4| <= 2^25 */
+		/* |h1| <= 1.51*2^58 */
+		/* |h5| <= 1.51*2^58 */
+
+		c1 = (h1 + (1 << 24)) >> 25
+		h2 += c1
+		h1 -= c1 << 25
+		c5 = (h5 + (1 << 24)) >> 25
+		h6 += c5
+		h5 -= c5 << 25
+		/* |h1| <= 2^24; from now on fits into int32 */
+		/* |h5| <= 2^24; from now on fits into int32 */
+		/* |h2| <= 1.21*2^59 */
+		/* |h6| <= 1.21*2^59 */
+
+		c2 = (h2 + (1 << 25)) >> 26
+		h3 += c2
+		h2 -= c2 << 26
+		c6 = (h6 + (1 << 25)) >> 26
+		h7 += c6
+		h6 -= c6 << 26
+		/* |h2| <= 2^25; from now on fits into int32 unchanged */
+		/* |h6| <= 2^25; from now on fits into int32 unchanged */
+		/* |h3| <= 1.51*2^58 */
+		/* |h7| <= 1.51*2^58 */
+
+		c3 = (h3 + (1 << 24)) >> 25
+		h4 += c3
+		h3 -= c3 << 25
+		c7 = (h7 + (1 << 24)) >> 25
+		h8 += c7
+		h7 -= c7 << 25
+		/* |h3| <= 2^24; from now on fits into int32 unchanged */
+		/* |h7| <= 2^24; from now on fits into int32 unchanged */
+		/* |h4| <= 1.52*2^33 */
+		/* |h8| <= 1.52*2^33 */
+
+		c4 = (h4 + (1 << 25)) >> 26
+		h5 += c4
+		h4 -= c4 << 26
+		c8 = (h8 + (1 << 25)) >> 26
+		h9 += c8
+		h8 -= c8 << 26
+		/* |h4| <= 2^25; from now on fits into int32 unchanged */
+		/* |h8| <= 2^25; from now on fits into int32 unchanged */
+		/* |h5| <= 1.01*2^24 */
+		/* |h9| <= 1.51*2^58 */
+
+		c9 = (h9 + (1 << 24)) >> 25
+		h0 += c9 * 19
+		h9 -= c9 << 25
+		/* |h9| <= 2^24; from now on fits into int32 unchanged */
+		/* |h0| <= 1.8*2^37 */
+
+		c0 = (h0 + (1 << 25)) >> 26
+		h1 += c0
+		h0 -= c0 << 26
+		/* |h0| <= 2^25; from now on fits into int32 unchanged */
+		/* |h1| <= 1.01*2^24 */
+		f0, f1, f2, f3, f4 = int64(int32(h0)), int64(int32(h1)), int64(int32(h2)), int64(int32(h3)), int64(int32(h4))
+		f5, f6, f7, f8, f9 = int64(int32(h5)), int64(int32(h6)), int64(int32(h7)), int64(int32(h8)), int64(int32(h9))
+	}
+	h[0] = int32(f0)
+	h[1] = int32(f1)
+	h[2] = int32(f2)
+	h[3] = int32(f3)
+	h[4] = int32(f4)
+	h[5] = int32(f5)
+	h[6] = int32(f6)
+	h[7] = int32(f7)
+	h[8] = int32(f8)
+	h[9] = int32(f9)
+}
+
 // feSquare2 sets h = 2 * f * f, reduced. Can overlap h with f. ref10's
 // fe_sq2 doubled the wide products before carrying; only a table's
 // doublings use it here, so it is feSquare's result doubled and carried
@@ -662,55 +794,27 @@ func feCarry(h, f *fieldElement) {
 
 func feInvert(out, z *fieldElement) {
 	var t0, t1, t2, t3 fieldElement
-	var i int
 
-	feSquare(&t0, z)        // 2^1
-	feSquare(&t1, &t0)      // 2^2
-	for i = 1; i < 2; i++ { // 2^3
-		feSquare(&t1, &t1)
-	}
-	feMul(&t1, z, &t1)      // 2^3 + 2^0
-	feMul(&t0, &t0, &t1)    // 2^3 + 2^1 + 2^0
-	feSquare(&t2, &t0)      // 2^4 + 2^2 + 2^1
-	feMul(&t1, &t1, &t2)    // 2^4 + 2^3 + 2^2 + 2^1 + 2^0
-	feSquare(&t2, &t1)      // 5,4,3,2,1
-	for i = 1; i < 5; i++ { // 9,8,7,6,5
-		feSquare(&t2, &t2)
-	}
+	feSquare(&t0, z)         // 2^1
+	feSquareN(&t1, &t0, 2)   // 2^3
+	feMul(&t1, z, &t1)       // 2^3 + 2^0
+	feMul(&t0, &t0, &t1)     // 2^3 + 2^1 + 2^0
+	feSquare(&t2, &t0)       // 2^4 + 2^2 + 2^1
+	feMul(&t1, &t1, &t2)     // 2^4 + 2^3 + 2^2 + 2^1 + 2^0
+	feSquareN(&t2, &t1, 5)   // 9,8,7,6,5
 	feMul(&t1, &t2, &t1)     // 9,8,7,6,5,4,3,2,1,0
-	feSquare(&t2, &t1)       // 10..1
-	for i = 1; i < 10; i++ { // 19..10
-		feSquare(&t2, &t2)
-	}
+	feSquareN(&t2, &t1, 10)  // 19..10
 	feMul(&t2, &t2, &t1)     // 19..0
-	feSquare(&t3, &t2)       // 20..1
-	for i = 1; i < 20; i++ { // 39..20
-		feSquare(&t3, &t3)
-	}
+	feSquareN(&t3, &t2, 20)  // 39..20
 	feMul(&t2, &t3, &t2)     // 39..0
-	feSquare(&t2, &t2)       // 40..1
-	for i = 1; i < 10; i++ { // 49..10
-		feSquare(&t2, &t2)
-	}
+	feSquareN(&t2, &t2, 10)  // 49..10
 	feMul(&t1, &t2, &t1)     // 49..0
-	feSquare(&t2, &t1)       // 50..1
-	for i = 1; i < 50; i++ { // 99..50
-		feSquare(&t2, &t2)
-	}
-	feMul(&t2, &t2, &t1)      // 99..0
-	feSquare(&t3, &t2)        // 100..1
-	for i = 1; i < 100; i++ { // 199..100
-		feSquare(&t3, &t3)
-	}
+	feSquareN(&t2, &t1, 50)  // 99..50
+	feMul(&t2, &t2, &t1)     // 99..0
+	feSquareN(&t3, &t2, 100) // 199..100
 	feMul(&t2, &t3, &t2)     // 199..0
-	feSquare(&t2, &t2)       // 200..1
-	for i = 1; i < 50; i++ { // 249..50
-		feSquare(&t2, &t2)
-	}
-	feMul(&t1, &t2, &t1)    // 249..0
-	feSquare(&t1, &t1)      // 250..1
-	for i = 1; i < 5; i++ { // 254..5
-		feSquare(&t1, &t1)
-	}
-	feMul(out, &t1, &t0) // 254..5,3,1,0
+	feSquareN(&t2, &t2, 50)  // 249..50
+	feMul(&t1, &t2, &t1)     // 249..0
+	feSquareN(&t1, &t1, 5)   // 254..5
+	feMul(out, &t1, &t0)     // 254..5,3,1,0
 }
