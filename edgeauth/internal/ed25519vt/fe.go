@@ -132,7 +132,7 @@ func feFromBytes(dst *fieldElement, src *[32]byte) {
 // place.
 func feToBytes(s *[32]byte, f *fieldElement) {
 	h := *f
-	var carry [10]int32
+	var c int32 // each carry, used at once
 
 	q := (19*h[9] + (1 << 24)) >> 25
 	q = (h[0] + q) >> 26
@@ -150,35 +150,35 @@ func feToBytes(s *[32]byte, f *fieldElement) {
 	h[0] += 19 * q
 	// Goal: Output h-2^255 q, which is between 0 and 2^255-20.
 
-	carry[0] = h[0] >> 26
-	h[1] += carry[0]
-	h[0] -= carry[0] << 26
-	carry[1] = h[1] >> 25
-	h[2] += carry[1]
-	h[1] -= carry[1] << 25
-	carry[2] = h[2] >> 26
-	h[3] += carry[2]
-	h[2] -= carry[2] << 26
-	carry[3] = h[3] >> 25
-	h[4] += carry[3]
-	h[3] -= carry[3] << 25
-	carry[4] = h[4] >> 26
-	h[5] += carry[4]
-	h[4] -= carry[4] << 26
-	carry[5] = h[5] >> 25
-	h[6] += carry[5]
-	h[5] -= carry[5] << 25
-	carry[6] = h[6] >> 26
-	h[7] += carry[6]
-	h[6] -= carry[6] << 26
-	carry[7] = h[7] >> 25
-	h[8] += carry[7]
-	h[7] -= carry[7] << 25
-	carry[8] = h[8] >> 26
-	h[9] += carry[8]
-	h[8] -= carry[8] << 26
-	carry[9] = h[9] >> 25
-	h[9] -= carry[9] << 25
+	c = h[0] >> 26
+	h[1] += c
+	h[0] -= c << 26
+	c = h[1] >> 25
+	h[2] += c
+	h[1] -= c << 25
+	c = h[2] >> 26
+	h[3] += c
+	h[2] -= c << 26
+	c = h[3] >> 25
+	h[4] += c
+	h[3] -= c << 25
+	c = h[4] >> 26
+	h[5] += c
+	h[4] -= c << 26
+	c = h[5] >> 25
+	h[6] += c
+	h[5] -= c << 25
+	c = h[6] >> 26
+	h[7] += c
+	h[6] -= c << 26
+	c = h[7] >> 25
+	h[8] += c
+	h[7] -= c << 25
+	c = h[8] >> 26
+	h[9] += c
+	h[8] -= c << 26
+	c = h[9] >> 25
+	h[9] -= c << 25
 	// h10 = carry9
 
 	// Goal: Output h[0]+...+2^255 h10-2^255 q, which is between 0 and 2^255-20.
@@ -793,28 +793,34 @@ func feCarry(h, f *fieldElement) {
 }
 
 func feInvert(out, z *fieldElement) {
-	var t0, t1, t2, t3 fieldElement
+	var t [4]fieldElement
+	feInvertScratch(out, z, &t)
+}
 
-	feSquare(&t0, z)         // 2^1
-	feSquareN(&t1, &t0, 2)   // 2^3
-	feMul(&t1, z, &t1)       // 2^3 + 2^0
-	feMul(&t0, &t0, &t1)     // 2^3 + 2^1 + 2^0
-	feSquare(&t2, &t0)       // 2^4 + 2^2 + 2^1
-	feMul(&t1, &t1, &t2)     // 2^4 + 2^3 + 2^2 + 2^1 + 2^0
-	feSquareN(&t2, &t1, 5)   // 9,8,7,6,5
-	feMul(&t1, &t2, &t1)     // 9,8,7,6,5,4,3,2,1,0
-	feSquareN(&t2, &t1, 10)  // 19..10
-	feMul(&t2, &t2, &t1)     // 19..0
-	feSquareN(&t3, &t2, 20)  // 39..20
-	feMul(&t2, &t3, &t2)     // 39..0
-	feSquareN(&t2, &t2, 10)  // 49..10
-	feMul(&t1, &t2, &t1)     // 49..0
-	feSquareN(&t2, &t1, 50)  // 99..50
-	feMul(&t2, &t2, &t1)     // 99..0
-	feSquareN(&t3, &t2, 100) // 199..100
-	feMul(&t2, &t3, &t2)     // 199..0
-	feSquareN(&t2, &t2, 50)  // 249..50
-	feMul(&t1, &t2, &t1)     // 249..0
-	feSquareN(&t1, &t1, 5)   // 254..5
-	feMul(out, &t1, &t0)     // 254..5,3,1,0
+// feInvertScratch is feInvert working in t.
+func feInvertScratch(out, z *fieldElement, t *[4]fieldElement) {
+	t0, t1, t2, t3 := &t[0], &t[1], &t[2], &t[3]
+
+	feSquare(t0, z)        // 2^1
+	feSquareN(t1, t0, 2)   // 2^3
+	feMul(t1, z, t1)       // 2^3 + 2^0
+	feMul(t0, t0, t1)      // 2^3 + 2^1 + 2^0
+	feSquare(t2, t0)       // 2^4 + 2^2 + 2^1
+	feMul(t1, t1, t2)      // 2^4 + 2^3 + 2^2 + 2^1 + 2^0
+	feSquareN(t2, t1, 5)   // 9,8,7,6,5
+	feMul(t1, t2, t1)      // 9,8,7,6,5,4,3,2,1,0
+	feSquareN(t2, t1, 10)  // 19..10
+	feMul(t2, t2, t1)      // 19..0
+	feSquareN(t3, t2, 20)  // 39..20
+	feMul(t2, t3, t2)      // 39..0
+	feSquareN(t2, t2, 10)  // 49..10
+	feMul(t1, t2, t1)      // 49..0
+	feSquareN(t2, t1, 50)  // 99..50
+	feMul(t2, t2, t1)      // 99..0
+	feSquareN(t3, t2, 100) // 199..100
+	feMul(t2, t3, t2)      // 199..0
+	feSquareN(t2, t2, 50)  // 249..50
+	feMul(t1, t2, t1)      // 249..0
+	feSquareN(t1, t1, 5)   // 254..5
+	feMul(out, t1, t0)     // 254..5,3,1,0
 }

@@ -57,14 +57,29 @@ func (p *extended) setPoint(v *edwards25519.Point) {
 // bytes returns p's encoding (RFC 8032 section 5.1.2): y, canonical, and
 // the sign of x in the top bit.
 func (p *extended) bytes() [32]byte {
-	var recip, x, y fieldElement
-	feInvert(&recip, &p.Z)
-	feMul(&x, &p.X, &recip)
-	feMul(&y, &p.Y, &recip)
-	var s [32]byte
-	feToBytes(&s, &y)
-	s[31] ^= feIsNegative(&x) << 7
-	return s
+	var t encodeScratch
+	p.encode(&t)
+	return t.s
+}
+
+// encodeScratch is what encode works in: one value for a caller to keep
+// with its other scratch space, zeroed once with it. Each local field
+// element of its own would be zeroed apart, which a wasm build does with
+// memory.fill, and wazero runs memory.fill as several calls to Go's memmove.
+type encodeScratch struct {
+	inv         [4]fieldElement
+	recip, x, y fieldElement
+	s, sx       [32]byte // the encoding, and x's
+}
+
+// encode sets t.s to p's encoding, as bytes returns it.
+func (p *extended) encode(t *encodeScratch) {
+	feInvertScratch(&t.recip, &p.Z, &t.inv)
+	feMul(&t.x, &p.X, &t.recip)
+	feMul(&t.y, &p.Y, &t.recip)
+	feToBytes(&t.s, &t.y)
+	feToBytes(&t.sx, &t.x)
+	t.s[31] ^= (t.sx[0] & 1) << 7
 }
 
 func (p *extended) toCached(r *cached) {
