@@ -80,8 +80,8 @@ $(JS_STAMP): tests/js/package.json tests/js/package-lock.json
 # unless -v), a bounded fuzz run with an oracle (an accepted token carries
 # exactly what was signed), and short differential runs: the signature code
 # (Ed25519 also with fuzzed keys) and the wasm build's HMAC-SHA-256 against
-# the standard library, the one-pass readers of the Request, the header and
-# the claims against the general parser.
+# the standard library, the one-pass readers of the Request, the header, the
+# claims and the Decision against the general parser.
 test-go: $(WASM) $(EMBED_WASM) docs-ui $(JS_STAMP) postgres
 	$(GO) vet ./...
 	$(GO) test -count=1 ./...
@@ -92,6 +92,7 @@ test-go: $(WASM) $(EMBED_WASM) docs-ui $(JS_STAMP) postgres
 	$(GO) test -run '^$$' -fuzz '^FuzzHMAC$$' -fuzztime 5s ./edgeauth/internal/hmac256
 	$(GO) test -run '^$$' -fuzz '^FuzzCanonicalRequest$$' -fuzztime 5s ./edgeauth
 	$(GO) test -run '^$$' -fuzz '^FuzzCanonicalHeader$$' -fuzztime 5s ./edgeauth
+	$(GO) test -run '^$$' -fuzz '^FuzzCanonicalDecision$$' -fuzztime 5s ./edgeauth
 	$(GO) test -run '^$$' -fuzz '^FuzzReadFlat$$' -fuzztime 5s ./edgeauth/internal/jsonx
 
 # The instance pool, the control plane, the store's connections and the
@@ -158,12 +159,14 @@ chromium: postgres
 # Longer fuzzing than make test's; FUZZTIME per target.
 FUZZTIME ?= 30s
 FUZZ_TARGETS := \
-	./edgeauth:FuzzParseToken ./edgeauth:FuzzConfigure ./edgeauth:FuzzUpdate ./edgeauth:FuzzRequestJSON ./edgeauth:FuzzCanonicalRequest ./edgeauth:FuzzCanonicalHeader ./edgeauth:FuzzSignatures ./edgeauth:FuzzEd25519 \
-	./edgeauth:FuzzBase64url ./edgeauth/internal/hmac256:FuzzHMAC \
-	./edgeauth/internal/jsonx:FuzzJSON ./edgeauth/internal/jsonx:FuzzPlainWord ./edgeauth/internal/jsonx:FuzzReadFlat ./edgeauth/internal/jsonx:FuzzAppendString ./wasmhost:FuzzParseDecision \
-	./tests/conformance:FuzzParse ./tests/conformance:FuzzCheck ./tests/conformance:FuzzOracle ./origin/httpapi:FuzzDecodeStrict ./origin/httpapi:FuzzRouteOrder \
-	./origin/internal/cursor:FuzzDecode ./origin/internal/jsonlog:FuzzSameAsSlog ./origin/sqlstore:FuzzRebind ./origin/tokens:FuzzNarrowScope ./origin:FuzzNormalizeEmail \
-	./origin/devicecookie:FuzzDevice ./tests/bench:FuzzParseHey
+	./edgeauth:FuzzParseToken ./edgeauth:FuzzConfigure ./edgeauth:FuzzUpdate ./edgeauth:FuzzRequestJSON \
+	./edgeauth:FuzzCanonicalRequest ./edgeauth:FuzzCanonicalHeader ./edgeauth:FuzzCanonicalDecision \
+	./edgeauth:FuzzSignatures ./edgeauth:FuzzEd25519 ./edgeauth:FuzzBase64url ./edgeauth/internal/hmac256:FuzzHMAC \
+	./edgeauth/internal/jsonx:FuzzJSON ./edgeauth/internal/jsonx:FuzzPlainWord ./edgeauth/internal/jsonx:FuzzReadFlat ./edgeauth/internal/jsonx:FuzzAppendString \
+	./wasmhost:FuzzParseDecision \
+	./tests/conformance:FuzzParse ./tests/conformance:FuzzCheck ./tests/conformance:FuzzOracle ./tests/bench:FuzzParseHey \
+	./origin/httpapi:FuzzDecodeStrict ./origin/httpapi:FuzzRouteOrder ./origin/internal/cursor:FuzzDecode ./origin/internal/jsonlog:FuzzSameAsSlog \
+	./origin/sqlstore:FuzzRebind ./origin/tokens:FuzzNarrowScope ./origin:FuzzNormalizeEmail ./origin/devicecookie:FuzzDevice
 fuzz: $(WASM)
 	@set -e; for t in $(FUZZ_TARGETS); do \
 		pkg=$${t%%:*}; name=$${t##*:}; \

@@ -60,6 +60,15 @@ func AppendDecisionJSON(dst []byte, d *Decision) []byte {
 // with a newer module. "reason" is kept whatever its value (Reason judges
 // it). Errors wrap ErrMalformedDecision.
 func ParseDecisionJSON(b []byte) (Decision, error) {
+	if d, ok := parseCanonicalDecision(b); ok {
+		return d, nil
+	}
+	return parseDecisionGeneral(b)
+}
+
+// parseDecisionGeneral is ParseDecisionJSON for any document, with the
+// strict parser.
+func parseDecisionGeneral(b []byte) (Decision, error) {
 	doc, err := jsonx.Parse(b)
 	if err != nil {
 		return Decision{}, decisionErr("not strict JSON (" + err.Error() + ")")

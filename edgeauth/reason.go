@@ -119,14 +119,20 @@ func reasonText(v jsonx.Value) (string, bool) {
 	if !ok {
 		return "", false
 	}
+	return internReason(b), true
+}
+
+// internReason returns a decoded "reason": a known label as the package's
+// constant, anything else as a copy.
+func internReason(b []byte) string {
 	t := reasonTable()
 	if r, known := t.denied[string(b)]; known {
-		return r, true
+		return r
 	}
 	if r, known := t.allowed[string(b)]; known {
-		return r, true
+		return r
 	}
-	return string(b), true
+	return string(b)
 }
 
 // Reason returns a stable, low-cardinality label for why d was decided, for

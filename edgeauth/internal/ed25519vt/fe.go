@@ -46,6 +46,56 @@ func feSub(dst, a, b *fieldElement) {
 	dst[9] = a[9] - b[9]
 }
 
+// feSumDiff sets s = a + b and d = a − b. Any of them may be the same
+// element: each limb is read before either result's limb is written.
+func feSumDiff(s, d, a, b *fieldElement) {
+	a0, b0 := a[0], b[0]
+	s[0], d[0] = a0+b0, a0-b0
+	a1, b1 := a[1], b[1]
+	s[1], d[1] = a1+b1, a1-b1
+	a2, b2 := a[2], b[2]
+	s[2], d[2] = a2+b2, a2-b2
+	a3, b3 := a[3], b[3]
+	s[3], d[3] = a3+b3, a3-b3
+	a4, b4 := a[4], b[4]
+	s[4], d[4] = a4+b4, a4-b4
+	a5, b5 := a[5], b[5]
+	s[5], d[5] = a5+b5, a5-b5
+	a6, b6 := a[6], b[6]
+	s[6], d[6] = a6+b6, a6-b6
+	a7, b7 := a[7], b[7]
+	s[7], d[7] = a7+b7, a7-b7
+	a8, b8 := a[8], b[8]
+	s[8], d[8] = a8+b8, a8-b8
+	a9, b9 := a[9], b[9]
+	s[9], d[9] = a9+b9, a9-b9
+}
+
+// feDoubleSumDiff sets s = 2a + b and d = 2a − b, with feSumDiff's freedom
+// of aliasing.
+func feDoubleSumDiff(s, d, a, b *fieldElement) {
+	a0, b0 := 2*a[0], b[0]
+	s[0], d[0] = a0+b0, a0-b0
+	a1, b1 := 2*a[1], b[1]
+	s[1], d[1] = a1+b1, a1-b1
+	a2, b2 := 2*a[2], b[2]
+	s[2], d[2] = a2+b2, a2-b2
+	a3, b3 := 2*a[3], b[3]
+	s[3], d[3] = a3+b3, a3-b3
+	a4, b4 := 2*a[4], b[4]
+	s[4], d[4] = a4+b4, a4-b4
+	a5, b5 := 2*a[5], b[5]
+	s[5], d[5] = a5+b5, a5-b5
+	a6, b6 := 2*a[6], b[6]
+	s[6], d[6] = a6+b6, a6-b6
+	a7, b7 := 2*a[7], b[7]
+	s[7], d[7] = a7+b7, a7-b7
+	a8, b8 := 2*a[8], b[8]
+	s[8], d[8] = a8+b8, a8-b8
+	a9, b9 := 2*a[9], b[9]
+	s[9], d[9] = a9+b9, a9-b9
+}
+
 func load3(in []byte) int64 {
 	var r int64
 	r = int64(in[0])
@@ -82,7 +132,7 @@ func feFromBytes(dst *fieldElement, src *[32]byte) {
 // place.
 func feToBytes(s *[32]byte, f *fieldElement) {
 	h := *f
-	var carry [10]int32
+	var c int32 // each carry, used at once
 
 	q := (19*h[9] + (1 << 24)) >> 25
 	q = (h[0] + q) >> 26
@@ -100,35 +150,35 @@ func feToBytes(s *[32]byte, f *fieldElement) {
 	h[0] += 19 * q
 	// Goal: Output h-2^255 q, which is between 0 and 2^255-20.
 
-	carry[0] = h[0] >> 26
-	h[1] += carry[0]
-	h[0] -= carry[0] << 26
-	carry[1] = h[1] >> 25
-	h[2] += carry[1]
-	h[1] -= carry[1] << 25
-	carry[2] = h[2] >> 26
-	h[3] += carry[2]
-	h[2] -= carry[2] << 26
-	carry[3] = h[3] >> 25
-	h[4] += carry[3]
-	h[3] -= carry[3] << 25
-	carry[4] = h[4] >> 26
-	h[5] += carry[4]
-	h[4] -= carry[4] << 26
-	carry[5] = h[5] >> 25
-	h[6] += carry[5]
-	h[5] -= carry[5] << 25
-	carry[6] = h[6] >> 26
-	h[7] += carry[6]
-	h[6] -= carry[6] << 26
-	carry[7] = h[7] >> 25
-	h[8] += carry[7]
-	h[7] -= carry[7] << 25
-	carry[8] = h[8] >> 26
-	h[9] += carry[8]
-	h[8] -= carry[8] << 26
-	carry[9] = h[9] >> 25
-	h[9] -= carry[9] << 25
+	c = h[0] >> 26
+	h[1] += c
+	h[0] -= c << 26
+	c = h[1] >> 25
+	h[2] += c
+	h[1] -= c << 25
+	c = h[2] >> 26
+	h[3] += c
+	h[2] -= c << 26
+	c = h[3] >> 25
+	h[4] += c
+	h[3] -= c << 25
+	c = h[4] >> 26
+	h[5] += c
+	h[4] -= c << 26
+	c = h[5] >> 25
+	h[6] += c
+	h[5] -= c << 25
+	c = h[6] >> 26
+	h[7] += c
+	h[6] -= c << 26
+	c = h[7] >> 25
+	h[8] += c
+	h[7] -= c << 25
+	c = h[8] >> 26
+	h[9] += c
+	h[8] -= c << 26
+	c = h[9] >> 25
+	h[9] -= c << 25
 	// h10 = carry9
 
 	// Goal: Output h[0]+...+2^255 h10-2^255 q, which is between 0 and 2^255-20.
@@ -466,6 +516,14 @@ func feMul(h, f, g *fieldElement) {
 //
 //	|h| bounded by 1.1*2^25,1.1*2^24,1.1*2^25,1.1*2^24,etc.
 func feSquare(h, f *fieldElement) {
+	feSquareN(h, f, 1)
+}
+
+// feSquareN sets h = f^(2^n), n ≥ 1: n squarings with the limbs kept in
+// locals between them rather than stored and loaded again, and one call
+// instead of n, for the long runs of squarings in an inversion. Can overlap
+// h with f.
+func feSquareN(h, f *fieldElement, n int) {
 	f0 := int64(f[0])
 	f1 := int64(f[1])
 	f2 := int64(f[2])
@@ -476,118 +534,121 @@ func feSquare(h, f *fieldElement) {
 	f7 := int64(f[7])
 	f8 := int64(f[8])
 	f9 := int64(f[9])
-	f0_2 := int64(2 * f[0])
-	f1_2 := int64(2 * f[1])
-	f2_2 := int64(2 * f[2])
-	f3_2 := int64(2 * f[3])
-	f4_2 := int64(2 * f[4])
-	f5_2 := int64(2 * f[5])
-	f6_2 := int64(2 * f[6])
-	f7_2 := int64(2 * f[7])
-	f5_38 := 38 * f5 // 1.31*2^30
-	f6_19 := 19 * f6 // 1.31*2^30
-	f7_38 := 38 * f7 // 1.31*2^30
-	f8_19 := 19 * f8 // 1.31*2^30
-	f9_38 := 38 * f9 // 1.31*2^30
+	for range n {
+		f0_2 := 2 * f0
+		f1_2 := 2 * f1
+		f2_2 := 2 * f2
+		f3_2 := 2 * f3
+		f4_2 := 2 * f4
+		f5_2 := 2 * f5
+		f6_2 := 2 * f6
+		f7_2 := 2 * f7
+		f5_38 := 38 * f5 // 1.31*2^30
+		f6_19 := 19 * f6 // 1.31*2^30
+		f7_38 := 38 * f7 // 1.31*2^30
+		f8_19 := 19 * f8 // 1.31*2^30
+		f9_38 := 38 * f9 // 1.31*2^30
 
-	h0 := f0*f0 + f1_2*f9_38 + f2_2*f8_19 + f3_2*f7_38 + f4_2*f6_19 + f5*f5_38
-	h1 := f0_2*f1 + f2*f9_38 + f3_2*f8_19 + f4*f7_38 + f5_2*f6_19
-	h2 := f0_2*f2 + f1_2*f1 + f3_2*f9_38 + f4_2*f8_19 + f5_2*f7_38 + f6*f6_19
-	h3 := f0_2*f3 + f1_2*f2 + f4*f9_38 + f5_2*f8_19 + f6*f7_38
-	h4 := f0_2*f4 + f1_2*f3_2 + f2*f2 + f5_2*f9_38 + f6_2*f8_19 + f7*f7_38
-	h5 := f0_2*f5 + f1_2*f4 + f2_2*f3 + f6*f9_38 + f7_2*f8_19
-	h6 := f0_2*f6 + f1_2*f5_2 + f2_2*f4 + f3_2*f3 + f7_2*f9_38 + f8*f8_19
-	h7 := f0_2*f7 + f1_2*f6 + f2_2*f5 + f3_2*f4 + f8*f9_38
-	h8 := f0_2*f8 + f1_2*f7_2 + f2_2*f6 + f3_2*f5_2 + f4*f4 + f9*f9_38
-	h9 := f0_2*f9 + f1_2*f8 + f2_2*f7 + f3_2*f6 + f4_2*f5
+		h0 := f0*f0 + f1_2*f9_38 + f2_2*f8_19 + f3_2*f7_38 + f4_2*f6_19 + f5*f5_38
+		h1 := f0_2*f1 + f2*f9_38 + f3_2*f8_19 + f4*f7_38 + f5_2*f6_19
+		h2 := f0_2*f2 + f1_2*f1 + f3_2*f9_38 + f4_2*f8_19 + f5_2*f7_38 + f6*f6_19
+		h3 := f0_2*f3 + f1_2*f2 + f4*f9_38 + f5_2*f8_19 + f6*f7_38
+		h4 := f0_2*f4 + f1_2*f3_2 + f2*f2 + f5_2*f9_38 + f6_2*f8_19 + f7*f7_38
+		h5 := f0_2*f5 + f1_2*f4 + f2_2*f3 + f6*f9_38 + f7_2*f8_19
+		h6 := f0_2*f6 + f1_2*f5_2 + f2_2*f4 + f3_2*f3 + f7_2*f9_38 + f8*f8_19
+		h7 := f0_2*f7 + f1_2*f6 + f2_2*f5 + f3_2*f4 + f8*f9_38
+		h8 := f0_2*f8 + f1_2*f7_2 + f2_2*f6 + f3_2*f5_2 + f4*f4 + f9*f9_38
+		h9 := f0_2*f9 + f1_2*f8 + f2_2*f7 + f3_2*f6 + f4_2*f5
 
-	// feCombine, inlined by hand as in feMul.
-	var c0, c1, c2, c3, c4, c5, c6, c7, c8, c9 int64
+		// feCombine, inlined by hand as in feMul.
+		var c0, c1, c2, c3, c4, c5, c6, c7, c8, c9 int64
 
-	/*
-	  |h0| <= (1.1*1.1*2^52*(1+19+19+19+19)+1.1*1.1*2^50*(38+38+38+38+38))
-	    i.e. |h0| <= 1.2*2^59; narrower ranges for h2, h4, h6, h8
-	  |h1| <= (1.1*1.1*2^51*(1+1+19+19+19+19+19+19+19+19))
-	    i.e. |h1| <= 1.5*2^58; narrower ranges for h3, h5, h7, h9
-	*/
+		/*
+		  |h0| <= (1.1*1.1*2^52*(1+19+19+19+19)+1.1*1.1*2^50*(38+38+38+38+38))
+		    i.e. |h0| <= 1.2*2^59; narrower ranges for h2, h4, h6, h8
+		  |h1| <= (1.1*1.1*2^51*(1+1+19+19+19+19+19+19+19+19))
+		    i.e. |h1| <= 1.5*2^58; narrower ranges for h3, h5, h7, h9
+		*/
 
-	c0 = (h0 + (1 << 25)) >> 26
-	h1 += c0
-	h0 -= c0 << 26
-	c4 = (h4 + (1 << 25)) >> 26
-	h5 += c4
-	h4 -= c4 << 26
-	/* |h0| <= 2^25 */
-	/* |h4| <= 2^25 */
-	/* |h1| <= 1.51*2^58 */
-	/* |h5| <= 1.51*2^58 */
+		c0 = (h0 + (1 << 25)) >> 26
+		h1 += c0
+		h0 -= c0 << 26
+		c4 = (h4 + (1 << 25)) >> 26
+		h5 += c4
+		h4 -= c4 << 26
+		/* |h0| <= 2^25 */
+		/* |h4| <= 2^25 */
+		/* |h1| <= 1.51*2^58 */
+		/* |h5| <= 1.51*2^58 */
 
-	c1 = (h1 + (1 << 24)) >> 25
-	h2 += c1
-	h1 -= c1 << 25
-	c5 = (h5 + (1 << 24)) >> 25
-	h6 += c5
-	h5 -= c5 << 25
-	/* |h1| <= 2^24; from now on fits into int32 */
-	/* |h5| <= 2^24; from now on fits into int32 */
-	/* |h2| <= 1.21*2^59 */
-	/* |h6| <= 1.21*2^59 */
+		c1 = (h1 + (1 << 24)) >> 25
+		h2 += c1
+		h1 -= c1 << 25
+		c5 = (h5 + (1 << 24)) >> 25
+		h6 += c5
+		h5 -= c5 << 25
+		/* |h1| <= 2^24; from now on fits into int32 */
+		/* |h5| <= 2^24; from now on fits into int32 */
+		/* |h2| <= 1.21*2^59 */
+		/* |h6| <= 1.21*2^59 */
 
-	c2 = (h2 + (1 << 25)) >> 26
-	h3 += c2
-	h2 -= c2 << 26
-	c6 = (h6 + (1 << 25)) >> 26
-	h7 += c6
-	h6 -= c6 << 26
-	/* |h2| <= 2^25; from now on fits into int32 unchanged */
-	/* |h6| <= 2^25; from now on fits into int32 unchanged */
-	/* |h3| <= 1.51*2^58 */
-	/* |h7| <= 1.51*2^58 */
+		c2 = (h2 + (1 << 25)) >> 26
+		h3 += c2
+		h2 -= c2 << 26
+		c6 = (h6 + (1 << 25)) >> 26
+		h7 += c6
+		h6 -= c6 << 26
+		/* |h2| <= 2^25; from now on fits into int32 unchanged */
+		/* |h6| <= 2^25; from now on fits into int32 unchanged */
+		/* |h3| <= 1.51*2^58 */
+		/* |h7| <= 1.51*2^58 */
 
-	c3 = (h3 + (1 << 24)) >> 25
-	h4 += c3
-	h3 -= c3 << 25
-	c7 = (h7 + (1 << 24)) >> 25
-	h8 += c7
-	h7 -= c7 << 25
-	/* |h3| <= 2^24; from now on fits into int32 unchanged */
-	/* |h7| <= 2^24; from now on fits into int32 unchanged */
-	/* |h4| <= 1.52*2^33 */
-	/* |h8| <= 1.52*2^33 */
+		c3 = (h3 + (1 << 24)) >> 25
+		h4 += c3
+		h3 -= c3 << 25
+		c7 = (h7 + (1 << 24)) >> 25
+		h8 += c7
+		h7 -= c7 << 25
+		/* |h3| <= 2^24; from now on fits into int32 unchanged */
+		/* |h7| <= 2^24; from now on fits into int32 unchanged */
+		/* |h4| <= 1.52*2^33 */
+		/* |h8| <= 1.52*2^33 */
 
-	c4 = (h4 + (1 << 25)) >> 26
-	h5 += c4
-	h4 -= c4 << 26
-	c8 = (h8 + (1 << 25)) >> 26
-	h9 += c8
-	h8 -= c8 << 26
-	/* |h4| <= 2^25; from now on fits into int32 unchanged */
-	/* |h8| <= 2^25; from now on fits into int32 unchanged */
-	/* |h5| <= 1.01*2^24 */
-	/* |h9| <= 1.51*2^58 */
+		c4 = (h4 + (1 << 25)) >> 26
+		h5 += c4
+		h4 -= c4 << 26
+		c8 = (h8 + (1 << 25)) >> 26
+		h9 += c8
+		h8 -= c8 << 26
+		/* |h4| <= 2^25; from now on fits into int32 unchanged */
+		/* |h8| <= 2^25; from now on fits into int32 unchanged */
+		/* |h5| <= 1.01*2^24 */
+		/* |h9| <= 1.51*2^58 */
 
-	c9 = (h9 + (1 << 24)) >> 25
-	h0 += c9 * 19
-	h9 -= c9 << 25
-	/* |h9| <= 2^24; from now on fits into int32 unchanged */
-	/* |h0| <= 1.8*2^37 */
+		c9 = (h9 + (1 << 24)) >> 25
+		h0 += c9 * 19
+		h9 -= c9 << 25
+		/* |h9| <= 2^24; from now on fits into int32 unchanged */
+		/* |h0| <= 1.8*2^37 */
 
-	c0 = (h0 + (1 << 25)) >> 26
-	h1 += c0
-	h0 -= c0 << 26
-	/* |h0| <= 2^25; from now on fits into int32 unchanged */
-	/* |h1| <= 1.01*2^24 */
-
-	h[0] = int32(h0)
-	h[1] = int32(h1)
-	h[2] = int32(h2)
-	h[3] = int32(h3)
-	h[4] = int32(h4)
-	h[5] = int32(h5)
-	h[6] = int32(h6)
-	h[7] = int32(h7)
-	h[8] = int32(h8)
-	h[9] = int32(h9)
+		c0 = (h0 + (1 << 25)) >> 26
+		h1 += c0
+		h0 -= c0 << 26
+		/* |h0| <= 2^25; from now on fits into int32 unchanged */
+		/* |h1| <= 1.01*2^24 */
+		f0, f1, f2, f3, f4 = int64(int32(h0)), int64(int32(h1)), int64(int32(h2)), int64(int32(h3)), int64(int32(h4))
+		f5, f6, f7, f8, f9 = int64(int32(h5)), int64(int32(h6)), int64(int32(h7)), int64(int32(h8)), int64(int32(h9))
+	}
+	h[0] = int32(f0)
+	h[1] = int32(f1)
+	h[2] = int32(f2)
+	h[3] = int32(f3)
+	h[4] = int32(f4)
+	h[5] = int32(f5)
+	h[6] = int32(f6)
+	h[7] = int32(f7)
+	h[8] = int32(f8)
+	h[9] = int32(f9)
 }
 
 // feSquare2 sets h = 2 * f * f, reduced. Can overlap h with f. ref10's
@@ -611,56 +672,34 @@ func feCarry(h, f *fieldElement) {
 }
 
 func feInvert(out, z *fieldElement) {
-	var t0, t1, t2, t3 fieldElement
-	var i int
+	var t [4]fieldElement
+	feInvertScratch(out, z, &t)
+}
 
-	feSquare(&t0, z)        // 2^1
-	feSquare(&t1, &t0)      // 2^2
-	for i = 1; i < 2; i++ { // 2^3
-		feSquare(&t1, &t1)
-	}
-	feMul(&t1, z, &t1)      // 2^3 + 2^0
-	feMul(&t0, &t0, &t1)    // 2^3 + 2^1 + 2^0
-	feSquare(&t2, &t0)      // 2^4 + 2^2 + 2^1
-	feMul(&t1, &t1, &t2)    // 2^4 + 2^3 + 2^2 + 2^1 + 2^0
-	feSquare(&t2, &t1)      // 5,4,3,2,1
-	for i = 1; i < 5; i++ { // 9,8,7,6,5
-		feSquare(&t2, &t2)
-	}
-	feMul(&t1, &t2, &t1)     // 9,8,7,6,5,4,3,2,1,0
-	feSquare(&t2, &t1)       // 10..1
-	for i = 1; i < 10; i++ { // 19..10
-		feSquare(&t2, &t2)
-	}
-	feMul(&t2, &t2, &t1)     // 19..0
-	feSquare(&t3, &t2)       // 20..1
-	for i = 1; i < 20; i++ { // 39..20
-		feSquare(&t3, &t3)
-	}
-	feMul(&t2, &t3, &t2)     // 39..0
-	feSquare(&t2, &t2)       // 40..1
-	for i = 1; i < 10; i++ { // 49..10
-		feSquare(&t2, &t2)
-	}
-	feMul(&t1, &t2, &t1)     // 49..0
-	feSquare(&t2, &t1)       // 50..1
-	for i = 1; i < 50; i++ { // 99..50
-		feSquare(&t2, &t2)
-	}
-	feMul(&t2, &t2, &t1)      // 99..0
-	feSquare(&t3, &t2)        // 100..1
-	for i = 1; i < 100; i++ { // 199..100
-		feSquare(&t3, &t3)
-	}
-	feMul(&t2, &t3, &t2)     // 199..0
-	feSquare(&t2, &t2)       // 200..1
-	for i = 1; i < 50; i++ { // 249..50
-		feSquare(&t2, &t2)
-	}
-	feMul(&t1, &t2, &t1)    // 249..0
-	feSquare(&t1, &t1)      // 250..1
-	for i = 1; i < 5; i++ { // 254..5
-		feSquare(&t1, &t1)
-	}
-	feMul(out, &t1, &t0) // 254..5,3,1,0
+// feInvertScratch is feInvert working in t.
+func feInvertScratch(out, z *fieldElement, t *[4]fieldElement) {
+	t0, t1, t2, t3 := &t[0], &t[1], &t[2], &t[3]
+
+	feSquare(t0, z)        // 2^1
+	feSquareN(t1, t0, 2)   // 2^3
+	feMul(t1, z, t1)       // 2^3 + 2^0
+	feMul(t0, t0, t1)      // 2^3 + 2^1 + 2^0
+	feSquare(t2, t0)       // 2^4 + 2^2 + 2^1
+	feMul(t1, t1, t2)      // 2^4 + 2^3 + 2^2 + 2^1 + 2^0
+	feSquareN(t2, t1, 5)   // 9,8,7,6,5
+	feMul(t1, t2, t1)      // 9,8,7,6,5,4,3,2,1,0
+	feSquareN(t2, t1, 10)  // 19..10
+	feMul(t2, t2, t1)      // 19..0
+	feSquareN(t3, t2, 20)  // 39..20
+	feMul(t2, t3, t2)      // 39..0
+	feSquareN(t2, t2, 10)  // 49..10
+	feMul(t1, t2, t1)      // 49..0
+	feSquareN(t2, t1, 50)  // 99..50
+	feMul(t2, t2, t1)      // 99..0
+	feSquareN(t3, t2, 100) // 199..100
+	feMul(t2, t3, t2)      // 199..0
+	feSquareN(t2, t2, 50)  // 249..50
+	feMul(t1, t2, t1)      // 249..0
+	feSquareN(t1, t1, 5)   // 254..5
+	feMul(out, t1, t0)     // 254..5,3,1,0
 }

@@ -78,6 +78,14 @@ func TestFieldMatchesFilippo(t *testing.T) {
 			{"neg", func() fieldElement { feNeg(&h, &a); return h }, new(field.Element).Negate(fa)},
 			{"carry of a sum", func() fieldElement { feAdd(&h, &a, &b); feCarry(&h, &h); return h }, new(field.Element).Add(fa, fb)},
 			{"invert", func() fieldElement { feInvert(&h, &a); return h }, new(field.Element).Invert(fa)},
+			{"square 5 times", func() fieldElement { feSquareN(&h, &a, 5); return h }, filippoSquares(fa, 5)},
+			{"square once", func() fieldElement { feSquareN(&h, &a, 1); return h }, new(field.Element).Square(fa)},
+			{"sum of sum-and-difference", func() fieldElement { var d fieldElement; feSumDiff(&h, &d, &a, &b); return h }, new(field.Element).Add(fa, fb)},
+			{"difference of sum-and-difference", func() fieldElement { var s fieldElement; feSumDiff(&s, &h, &a, &b); return h }, new(field.Element).Subtract(fa, fb)},
+			{"sum-and-difference in place", func() fieldElement { h = a; d := b; feSumDiff(&h, &d, &h, &d); feMul(&h, &h, &d); return h },
+				new(field.Element).Multiply(new(field.Element).Add(fa, fb), new(field.Element).Subtract(fa, fb))},
+			{"doubled sum", func() fieldElement { var d fieldElement; feDoubleSumDiff(&h, &d, &a, &b); return h }, new(field.Element).Add(new(field.Element).Add(fa, fa), fb)},
+			{"doubled difference", func() fieldElement { var s fieldElement; feDoubleSumDiff(&s, &h, &a, &b); return h }, new(field.Element).Subtract(new(field.Element).Add(fa, fa), fb)},
 			{"mul by 2d", func() fieldElement { feMul(&h, &a, &d2); return h }, new(field.Element).Multiply(fa, filippoD2(t))},
 		}
 		for _, c := range cases {
@@ -90,6 +98,15 @@ func TestFieldMatchesFilippo(t *testing.T) {
 			t.Fatalf("isNegative(%x) = %d, filippo %d", ab, got, want)
 		}
 	}
+}
+
+// filippoSquares returns f^(2^n) by n squarings.
+func filippoSquares(f *field.Element, n int) *field.Element {
+	r := new(field.Element).Set(f)
+	for range n {
+		r.Square(r)
+	}
+	return r
 }
 
 // filippoD2 is 2d computed from d = −121665/121666 with filippo's field.

@@ -57,14 +57,29 @@ func (p *extended) setPoint(v *edwards25519.Point) {
 // bytes returns p's encoding (RFC 8032 section 5.1.2): y, canonical, and
 // the sign of x in the top bit.
 func (p *extended) bytes() [32]byte {
-	var recip, x, y fieldElement
-	feInvert(&recip, &p.Z)
-	feMul(&x, &p.X, &recip)
-	feMul(&y, &p.Y, &recip)
-	var s [32]byte
-	feToBytes(&s, &y)
-	s[31] ^= feIsNegative(&x) << 7
-	return s
+	var t encodeScratch
+	p.encode(&t)
+	return t.s
+}
+
+// encodeScratch is what encode works in: one value for a caller to keep
+// with its other scratch space, zeroed once with it. Each local field
+// element of its own would be zeroed apart, which a wasm build does with
+// memory.fill, and wazero runs memory.fill as several calls to Go's memmove.
+type encodeScratch struct {
+	inv         [4]fieldElement
+	recip, x, y fieldElement
+	s, sx       [32]byte // the encoding, and x's
+}
+
+// encode sets t.s to p's encoding, as bytes returns it.
+func (p *extended) encode(t *encodeScratch) {
+	feInvertScratch(&t.recip, &p.Z, &t.inv)
+	feMul(&t.x, &p.X, &t.recip)
+	feMul(&t.y, &p.Y, &t.recip)
+	feToBytes(&t.s, &t.y)
+	feToBytes(&t.sx, &t.x)
+	t.s[31] ^= (t.sx[0] & 1) << 7
 }
 
 func (p *extended) toCached(r *cached) {
@@ -113,35 +128,28 @@ func geAdd(r *completed, p *extended, q *cached) {
 	feSub(&r.T, &t0, &r.T)
 }
 
-// geMixedAdd sets r = p + q.
-func geMixedAdd(r *completed, p *extended, q *niels) {
-	var t0 fieldElement
-
-	feAdd(&r.X, &p.Y, &p.X)
-	feSub(&r.Y, &p.Y, &p.X)
-	feMul(&r.Z, &r.X, &q.yPlusX)
-	feMul(&r.Y, &r.Y, &q.yMinusX)
-	feMul(&r.T, &q.xy2d, &p.T)
-	feAdd(&t0, &p.Z, &p.Z)
-	feSub(&r.X, &r.Z, &r.Y)
-	feAdd(&r.Y, &r.Z, &r.Y)
-	feAdd(&r.Z, &t0, &r.T)
-	feSub(&r.T, &t0, &r.T)
-}
-
-// geMixedSub sets r = p − q: −(x, y) = (−x, y) swaps y+x with y−x and
-// negates 2d·x·y, so a niels point is negated for free.
-func geMixedSub(r *completed, p *extended, q *niels) {
-	var t0 fieldElement
-
-	feAdd(&r.X, &p.Y, &p.X)
-	feSub(&r.Y, &p.Y, &p.X)
-	feMul(&r.Z, &r.X, &q.yMinusX)
-	feMul(&r.Y, &r.Y, &q.yPlusX)
-	feMul(&r.T, &q.xy2d, &p.T)
-	feAdd(&t0, &p.Z, &p.Z)
-	feSub(&r.X, &r.Z, &r.Y)
-	feAdd(&r.Y, &r.Z, &r.Y)
-	feSub(&r.Z, &t0, &r.T)
-	feAdd(&r.T, &t0, &r.T)
+// addNiels sets p = p + q, or p − q if neg, with c as scratch space: ref10's
+// mixed addition (ge_madd, or ge_msub) and the conversion of its completed
+// result back to extended coordinates, in one step that keeps no temporary
+// of its own. A local field element would be zeroed on every call, which a
+// wasm build does with memory.fill, and wazero runs memory.fill as several
+// calls to Go's memmove.
+//
+// −(x, y) = (−x, y) swaps y+x with y−x and negates 2d·x·y, so a niels point
+// is negated for free: neg swaps which factor meets which sum, and which of
+// 2Z ± C becomes Z and which T.
+func (p *extended) addNiels(q *niels, neg bool, c *completed) {
+	yPlusX, yMinusX := &q.yPlusX, &q.yMinusX
+	z, t := &c.Z, &c.T
+	if neg {
+		yPlusX, yMinusX = yMinusX, yPlusX
+		z, t = t, z
+	}
+	feSumDiff(&c.X, &c.Y, &p.Y, &p.X) // Y+X, Y−X
+	feMul(&c.Z, &c.X, yPlusX)         // A = (Y+X)·(y+x)
+	feMul(&c.Y, &c.Y, yMinusX)        // B = (Y−X)·(y−x)
+	feMul(&c.T, &q.xy2d, &p.T)        // C = 2d·x·y·T
+	feSumDiff(&c.Y, &c.X, &c.Z, &c.Y) // A+B, A−B
+	feDoubleSumDiff(z, t, &p.Z, &c.T) // 2Z+C, 2Z−C
+	c.toExtended(p)
 }

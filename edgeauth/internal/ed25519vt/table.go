@@ -112,33 +112,37 @@ func toNiels(dst []niels, pts []extended, prefix []fieldElement) {
 	}
 }
 
-// addMult sets acc = acc + [s]P, where t is P's table.
-func (t *Table) addMult(acc *extended, s *edwards25519.Scalar) {
-	var digits [maxRows]int16
-	n := signedDigits(&digits, s, t.window)
+// sumState is everything Sum works in, zeroed once (see encodeScratch).
+type sumState struct {
+	acc    extended
+	c      completed
+	digits [maxRows]int16
+	enc    encodeScratch
+}
+
+// addMult sets st.acc = st.acc + [s]P, where t is P's table.
+func (t *Table) addMult(st *sumState, s *edwards25519.Scalar) {
+	n := signedDigits(&st.digits, s, t.window)
 	half := 1 << (t.window - 1)
-	var c completed
-	for i, d := range digits[:n] {
+	for i, d := range st.digits[:n] {
 		switch {
 		case d > 0:
-			geMixedAdd(&c, acc, &t.entries[i*half+int(d)-1])
+			st.acc.addNiels(&t.entries[i*half+int(d)-1], false, &st.c)
 		case d < 0:
-			geMixedSub(&c, acc, &t.entries[i*half-int(d)-1])
-		default:
-			continue
+			st.acc.addNiels(&t.entries[i*half-int(d)-1], true, &st.c)
 		}
-		c.toExtended(acc)
 	}
 }
 
 // Sum returns the encoding of [s]P + [u]Q, where tp and tq are the tables
 // of P and Q.
 func Sum(tp *Table, s *edwards25519.Scalar, tq *Table, u *edwards25519.Scalar) [32]byte {
-	var acc extended
-	acc.setIdentity()
-	tp.addMult(&acc, s)
-	tq.addMult(&acc, u)
-	return acc.bytes()
+	var st sumState
+	st.acc.Y[0], st.acc.Z[0] = 1, 1 // the identity (0:1:1:0); the rest is zero
+	tp.addMult(&st, s)
+	tq.addMult(&st, u)
+	st.acc.encode(&st.enc)
+	return st.enc.s
 }
 
 // signedDigits writes s in signed base 2^w to d, least significant digit
