@@ -13,13 +13,10 @@ import (
 // PrincipalFromContext returns the principal the auth step verified for the
 // request, or nil (security off, or a public route called without a token).
 func PrincipalFromContext(ctx context.Context) *origin.Principal {
-	if p, ok := ctx.Value(principalKey).(*origin.Principal); ok {
-		return p
-	}
-	if info := infoFrom(ctx); info != nil {
-		return info.principal
-	}
-	return nil
+	// One lookup: a request's context (requestCtx) answers it from the
+	// request's state, where the auth step keeps the principal.
+	p, _ := ctx.Value(principalKey).(*origin.Principal)
+	return p
 }
 
 // WithPrincipal returns ctx carrying p. It is exported for tests of code that

@@ -39,6 +39,8 @@ type requestInfo struct {
 	principalValue origin.Principal
 	// vars are the variables of the route the router matched (serveRoute).
 	vars map[string]string
+	// match is the router's answer (serveRoute).
+	match mux.RouteMatch
 	// rec is the answer's writer as the access log and panic recovery see
 	// it: one per request, allocated with the rest of the request's state.
 	rec statusRecorder
@@ -57,8 +59,15 @@ type requestCtx struct {
 }
 
 func (c *requestCtx) Value(key any) any {
-	if key == any(infoKey) {
+	switch key {
+	case any(infoKey):
 		return &c.info
+	case any(principalKey):
+		// The auth step's principal is the nearest: answered here, the
+		// lookup does not walk net/http's contexts underneath.
+		if c.info.principal != nil {
+			return c.info.principal
+		}
 	}
 	return c.Context.Value(key)
 }

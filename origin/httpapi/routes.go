@@ -102,15 +102,17 @@ func (s *server) router() (*mux.Router, error) {
 // context values on two copies of the request; here the variables join
 // the request's state, where pathValue reads them.
 func (s *server) serveRoute(w http.ResponseWriter, r *http.Request) {
-	var m mux.RouteMatch
-	if !s.mux.Match(r, &m) || m.Handler == nil { // not with this router: it has both handlers
-		s.notFound(w, r)
-		return
-	}
 	info := infoFrom(r.Context())
 	if info == nil { // outside requestID's chain: the state pathValue reads
 		info = &requestInfo{}
 		r = r.WithContext(context.WithValue(r.Context(), infoKey, info))
+	}
+	// The match lives with the request's state: the router keeps a
+	// pointer to it, so on the stack it would be one more allocation.
+	m := &info.match
+	if !s.mux.Match(r, m) || m.Handler == nil { // not with this router: it has both handlers
+		s.notFound(w, r)
+		return
 	}
 	info.vars = m.Vars
 	m.Handler.ServeHTTP(w, r)

@@ -185,9 +185,41 @@ func appendValue(b []byte, v slog.Value) ([]byte, bool) {
 		if a := math.Abs(f); a != 0 && (a < 1e-6 || a >= 1e21) || math.IsNaN(f) || math.IsInf(f, 0) {
 			return b, false
 		}
+		if b, ok := appendThousandths(b, f); ok {
+			return b, true
+		}
 		return strconv.AppendFloat(b, f, 'f', -1, 64), true
 	}
 	return b, false
+}
+
+// appendThousandths appends f as strconv.AppendFloat(b, f, 'f', -1, 64)
+// does, when f is the double nearest n/1000 for an integer n below 1e15
+// (a duration in milliseconds from whole microseconds, on every access
+// line), and reports false for any other f. For such an f that decimal,
+// trailing zeros cut, is its shortest spelling: two decimals of at most 15
+// significant digits never round to the same double. Spelling it from n
+// skips the shortest-digits search.
+func appendThousandths(b []byte, f float64) ([]byte, bool) {
+	a := math.Abs(f)
+	if !(a < 1e12) {
+		return b, false
+	}
+	n := int64(math.Round(a * 1000))
+	if float64(n)/1000 != a { // n is exact below 2^53, the division rounded once
+		return b, false
+	}
+	if math.Signbit(f) {
+		b = append(b, '-')
+	}
+	b = strconv.AppendInt(b, n/1000, 10)
+	if frac := n % 1000; frac != 0 {
+		b = append(b, '.', byte('0'+frac/100), byte('0'+frac/10%10), byte('0'+frac%10))
+		for b[len(b)-1] == '0' {
+			b = b[:len(b)-1]
+		}
+	}
+	return b, true
 }
 
 // appendTime appends t as slog's JSON handler does, or reports false for a

@@ -6,6 +6,8 @@ import (
 	"errors"
 	"log/slog"
 	"math"
+	"math/rand/v2"
+	"strconv"
 	"testing"
 	"time"
 )
@@ -111,6 +113,9 @@ func TestWithAttrsAndGroupAreSlogs(t *testing.T) {
 func FuzzSameAsSlog(f *testing.F) {
 	f.Add("request", "GET", "/users/{id}", int64(200), 0.123, "é\x00\u2028\xff", int64(1700000000123456789))
 	f.Add("", "", "", int64(-1), 1e21, "\"\\", int64(0))
+	f.Add("request", "GET", "/", int64(7), 12345.678, "", int64(1)) // whole thousandths
+	f.Add("request", "GET", "/", int64(7), -0.1, "", int64(1))      // negative thousandths
+	f.Add("request", "GET", "/", int64(7), 999999999999.999, "", int64(1))
 	f.Fuzz(func(t *testing.T, msg, k, s string, i int64, fl float64, s2 string, ns int64) {
 		attrs := []slog.Attr{slog.String(k, s), slog.Int64("i", i), slog.Float64("f", fl), slog.String("s2", s2),
 			slog.Uint64("u", uint64(i)), slog.Bool("b", i%2 == 0), slog.Duration("d", time.Duration(i))}
@@ -119,6 +124,46 @@ func FuzzSameAsSlog(f *testing.F) {
 			t.Fatalf("Handle      %s\nHandleAttrs %s\nslog        %s", got, gotAttrs, want)
 		}
 	})
+}
+
+// TestThousandths holds appendThousandths to strconv.AppendFloat ('f',
+// shortest) for the values it takes, and checks it takes the durations an
+// access line has (whole microseconds as milliseconds) and refuses the
+// doubles that are no n/1000.
+func TestThousandths(t *testing.T) {
+	check := func(f float64, mustTake bool) {
+		t.Helper()
+		got, ok := appendThousandths(nil, f)
+		if !ok {
+			if mustTake {
+				t.Fatalf("%v (%b): refused", f, f)
+			}
+			return
+		}
+		if want := strconv.AppendFloat(nil, f, 'f', -1, 64); string(got) != string(want) {
+			t.Fatalf("%b: got %s, want %s", f, got, want)
+		}
+	}
+	for us := int64(0); us < 200_000; us++ { // up to 200 ms
+		check(float64(us)/1000, true)
+		check(-float64(us)/1000, true)
+	}
+	rng := rand.New(rand.NewPCG(1, 2))
+	for range 200_000 {
+		n := rng.Int64N(1e15)
+		check(float64(n)/1000, true)
+		check(math.Float64frombits(rng.Uint64()), false) // mostly refused; right when taken
+		check(rng.Float64()*1e6, false)
+	}
+	for _, f := range []float64{math.Copysign(0, -1), 1.0 / 3, 0.1 + 0.2, 1e12, 1e12 - 0.001, math.Nextafter(0.123, 1), math.NaN(), math.Inf(1)} {
+		check(f, false)
+	}
+	if got, ok := appendThousandths(nil, math.Copysign(0, -1)); !ok || string(got) != "-0" {
+		t.Fatalf("-0: %q %v", got, ok)
+	}
+	if _, ok := appendThousandths(nil, math.Nextafter(0.123, 1)); ok {
+		t.Fatal("the double after 0.123 taken as thousandths")
+	}
 }
 
 func BenchmarkAccessLine(b *testing.B) {
