@@ -44,6 +44,9 @@ type scratch struct {
 	// were made), and a block lives as long as anything cut from it.
 	infos []tokenInfo
 	texts []byte
+	// dec is the Decision of the check in progress when it is not one of
+	// the policy's shared denials (decide).
+	dec Decision
 }
 
 // newInfo returns a zero tokenInfo cut from s's block.
