@@ -44,12 +44,6 @@ type scratch struct {
 	// were made), and a block lives as long as anything cut from it.
 	infos []tokenInfo
 	texts []byte
-	// claims and claimText are checkClaims' working space, kept here
-	// because Go's wasm backend zeroes a local array on every call (a loop
-	// of memmove calls in wazero): claims is cleared by ReadFlat, and
-	// claimText is only ever appended to from its start.
-	claims    [len(claimNames)]jsonx.Value
-	claimText [256]byte
 	// dec is the Decision of the check in progress when it is not one of
 	// the policy's shared denials (decide).
 	dec Decision
@@ -288,11 +282,10 @@ var claimNames = [...]string{"iss", "aud", "sub", "exp", "iat", "nbf", "jti", "s
 
 // checkClaims parses the claims set and applies every claim rule.
 func (p *policy) checkClaims(payload []byte, now int64, s *scratch) (*tokenInfo, denial) {
-	claims := &s.claims
+	var claims [len(claimNames)]jsonx.Value
 	// Claims as issuers write them are read in one pass; any other valid
 	// claims set gives the same Values through the parser.
 	if !jsonx.ReadFlat(payload, claimNames[:], claims[:]) {
-		clear(claims[:]) // ReadFlat may have set some before it gave up
 		cv, err := jsonx.Parse(payload)
 		if err != nil || cv.Kind() != jsonx.Object {
 			return nil, denyMalformed
@@ -315,7 +308,8 @@ func (p *policy) checkClaims(payload []byte, now int64, s *scratch) (*tokenInfo,
 	t := s.newInfo()
 	// sub, jti, sid and scope are unescaped into one buffer and become one
 	// string; the fields are substrings of it.
-	buf, ok := sub.AppendText(s.claimText[:0])
+	var arr [256]byte
+	buf, ok := sub.AppendText(arr[:0])
 	nSub := len(buf)
 	if !ok || nSub == 0 {
 		return nil, denyClaims
