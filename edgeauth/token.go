@@ -305,7 +305,10 @@ func (p *policy) checkClaims(payload []byte, now int64, s *scratch) (*tokenInfo,
 	if !p.audienceMatches(aud) {
 		return nil, denyAudience
 	}
-	t := s.newInfo()
+	t := p.cache.recycled()
+	if t == nil {
+		t = s.newInfo()
+	}
 	// sub, jti, sid and scope are unescaped into one buffer and become one
 	// string; the fields are substrings of it.
 	var arr [256]byte
