@@ -84,7 +84,7 @@ func (a *Authorizer) Update(updateJSON []byte) error {
 func (a *Authorizer) Authorize(req *Request) Decision {
 	p := a.policy.Load()
 	if req == nil {
-		return p.denial(denyBadRequest)
+		return *p.denial(denyBadRequest)
 	}
 	s := a.scratch.Get().(*scratch)
 	defer a.scratch.Put(s)
@@ -96,7 +96,7 @@ func (a *Authorizer) Authorize(req *Request) Decision {
 		}
 		s.cred = append(s.cred[:0], v...)
 	}
-	d := decide(p, req.Method, req.Path, len(auth), s.cred, a.clock(req.Now), s)
+	d := *decide(p, req.Method, req.Path, len(auth), s.cred, a.clock(req.Now), s)
 	// The scopes may be shared with the token cache; the caller gets its own.
 	d.Scopes = slices.Clone(d.Scopes)
 	return d
@@ -112,8 +112,7 @@ func (a *Authorizer) AuthorizeJSON(dst, requestJSON []byte) []byte {
 	defer a.scratch.Put(s)
 	var r leanRequest
 	if err := r.parse(requestJSON, s); err != nil {
-		d := p.denial(denyBadRequest)
-		return AppendDecisionJSON(dst, &d)
+		return AppendDecisionJSON(dst, p.denial(denyBadRequest))
 	}
 	var now int64
 	if r.hasNow {
@@ -121,8 +120,7 @@ func (a *Authorizer) AuthorizeJSON(dst, requestJSON []byte) []byte {
 	} else {
 		now = a.now().Unix()
 	}
-	d := decide(p, s.method, s.path, r.nAuth, s.cred, now, s)
-	return AppendDecisionJSON(dst, &d)
+	return AppendDecisionJSON(dst, decide(p, s.method, s.path, r.nAuth, s.cred, now, s))
 }
 
 func (a *Authorizer) clock(now *int64) int64 {
@@ -132,31 +130,40 @@ func (a *Authorizer) clock(now *int64) int64 {
 	return a.now().Unix()
 }
 
-// denial returns the Decision of d under p, or under no Config at all.
-func (p *policy) denial(d denial) Decision {
+// denial returns the Decision of d under p, or under no Config at all. It
+// is shared and must not be written.
+func (p *policy) denial(d denial) *Decision {
 	if p == nil {
 		if d != denyNoToken {
 			d = denyNotConfigured
 		}
-		return unconfigured[d]
+		return &unconfigured[d]
 	}
-	return p.deny[d]
+	return &p.deny[d]
 }
 
+// publicDecision is the Decision of a public route. It is shared and never
+// written.
+var publicDecision = Decision{Allow: true, Status: 200, Reason: ReasonPublic}
+
 // decide applies the outcomes of ABI.md in order. nAuth is the number of
-// Authorization values and auth the first one.
-func decide[S ~string | ~[]byte](p *policy, method, path S, nAuth int, auth []byte, now int64, s *scratch) Decision {
+// Authorization values and auth the first one. The Decision it returns is
+// shared (a policy's denials) or s's own, and is read, never written, by
+// the caller: a Decision is 160 bytes, and in wasm every copy of one is a
+// call to memmove and every zeroed one a loop of such calls, so it is
+// built once where it stays and handed on by pointer.
+func decide[S ~string | ~[]byte](p *policy, method, path S, nAuth int, auth []byte, now int64, s *scratch) *Decision {
 	if p == nil {
 		// Before any Config: every request is denied with 401.
 		if nAuth == 0 {
-			return unconfigured[denyNoToken]
+			return &unconfigured[denyNoToken]
 		}
-		return unconfigured[denyNotConfigured]
+		return &unconfigured[denyNotConfigured]
 	}
 	// 1. Public routes, then the route rule (or the default).
 	for i := range p.public {
 		if _, ok := match(&p.public[i], method, path, -1); ok {
-			return Decision{Allow: true, Status: 200, Reason: ReasonPublic}
+			return &publicDecision
 		}
 	}
 	var rt *route
@@ -168,43 +175,48 @@ func decide[S ~string | ~[]byte](p *policy, method, path S, nAuth int, auth []by
 		}
 	}
 	if rt == nil && p.denyDefault {
-		return p.deny[denyNotFound]
+		return &p.deny[denyNotFound]
 	}
 	// 2. No credential at all.
 	if nAuth == 0 {
-		return p.deny[denyNoToken]
+		return &p.deny[denyNoToken]
 	}
 	// 3. The Authorization header's shape.
 	if nAuth > 1 {
-		return p.deny[denyManyAuth]
+		return &p.deny[denyManyAuth]
 	}
 	scheme, cred, hasSpace := cutSpace(auth)
 	if !isBearer(scheme) {
-		return p.deny[denyScheme]
+		return &p.deny[denyScheme]
 	}
 	if !hasSpace || len(cred) == 0 {
-		return p.deny[denyNoCredential]
+		return &p.deny[denyNoCredential]
 	}
 	// 4. The token.
 	t, d := p.verifyToken(cred, now, s)
 	if d != denyNone {
-		return p.deny[d]
+		return &p.deny[d]
 	}
 	if rt != nil {
 		// 5. Owner before scopes, so that a stranger learns nothing.
 		if rt.owner >= 0 && !isSubjectOf(t.sub, ownerValue) {
-			return p.deny[denyNotFound]
+			return &p.deny[denyNotFound]
 		}
 		// 6. Every scope of the route must be in the token.
 		for _, want := range rt.scopes {
 			if !slices.Contains(t.scopes, want) {
-				d := p.deny[denyScope]
-				d.WWWAuthenticate = rt.challenge403
-				return d
+				s.dec = p.deny[denyScope]
+				s.dec.WWWAuthenticate = rt.challenge403
+				return &s.dec
 			}
 		}
 	}
-	return Decision{Allow: true, Status: 200, Subject: t.sub, Scopes: t.scopes, JTI: t.jti, ExpiresAt: t.exp, SID: t.sid, Reason: ReasonValidToken}
+	// Every member is written, so none needs zeroing first.
+	dec := &s.dec
+	dec.Allow, dec.Status, dec.Reason = true, 200, ReasonValidToken
+	dec.Subject, dec.Scopes, dec.JTI, dec.ExpiresAt, dec.SID = t.sub, t.scopes, t.jti, t.exp, t.sid
+	dec.Error, dec.ErrorDescription, dec.WWWAuthenticate = "", "", ""
+	return dec
 }
 
 // credentialBound is how much of an Authorization value decide can need:

@@ -9,3 +9,7 @@ const (
 	infoBlock = 1
 	textBlock = 0
 )
+
+// recycleInfos is off natively: a check running concurrently may still
+// read the tokenInfo of an entry the cache has just evicted.
+const recycleInfos = false

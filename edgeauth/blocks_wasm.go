@@ -11,3 +11,11 @@ const (
 	infoBlock = 16
 	textBlock = 2 << 10
 )
+
+// recycleInfos: the token cache hands the tokenInfo of an entry it evicts
+// to the next miss (tokenCache.recycled) instead of leaving it to the
+// collector. In wasm no two checks run at once and no check keeps a
+// tokenInfo after it returns (a Decision holds the claim strings, which
+// live in the text blocks, and its scopes only until it is encoded, or
+// cloned by Authorize), so an evicted entry's tokenInfo is no longer read.
+const recycleInfos = true

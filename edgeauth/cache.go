@@ -66,7 +66,14 @@ type tokenCache struct {
 	bytes      int
 	maxEntries int
 	maxBytes   int
+	// free holds evicted entries' tokenInfos for reuse where recycleInfos
+	// allows it (wasm), at most maxFree.
+	free []*tokenInfo
 }
+
+// maxFree bounds tokenCache.free: a miss evicts about one entry and takes
+// one back, so a few suffice.
+const maxFree = 8
 
 type cacheEntry struct {
 	info     *tokenInfo
@@ -245,7 +252,10 @@ func (c *tokenCache) popOldest() {
 	}
 	c.index[s] = 0
 	c.bytes -= cacheEntryOverhead + int(e.len) + infoSize(e.info)
-	*e = cacheEntry{} // let the tokenInfo go
+	if recycleInfos && len(c.free) < maxFree {
+		c.free = append(c.free, e.info)
+	}
+	*e = cacheEntry{} // let the tokenInfo go, unless it is kept for reuse
 	c.head = (c.head + 1) % len(c.ents)
 	c.n--
 }
@@ -260,6 +270,26 @@ func infoSize(t *tokenInfo) int {
 		n += len(s)
 	}
 	return n
+}
+
+// recycled returns a zeroed tokenInfo of an evicted entry, or nil (always
+// nil where recycleInfos is off). A miss in wasm allocated one otherwise,
+// a block of them with pointers for the collector to scan at a time.
+func (c *tokenCache) recycled() *tokenInfo {
+	if !recycleInfos {
+		return nil
+	}
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	n := len(c.free)
+	if n == 0 {
+		return nil
+	}
+	t := c.free[n-1]
+	c.free[n-1] = nil
+	c.free = c.free[:n-1]
+	*t = tokenInfo{}
+	return t
 }
 
 // len reports the number of entries (for tests).

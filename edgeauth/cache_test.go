@@ -103,3 +103,38 @@ func TestCacheConcurrent(t *testing.T) {
 		t.Fatalf("%d entries, bound 8", n)
 	}
 }
+
+// TestCacheRecycled: where recycleInfos is on (wasm), recycled hands back
+// only evicted entries' tokenInfos, zeroed, never one the cache still
+// answers with, and at most maxFree of them; elsewhere it hands back none.
+func TestCacheRecycled(t *testing.T) {
+	c := newTokenCache(4, 1<<20)
+	live := map[*tokenInfo]string{}
+	for i := range 20 {
+		tok := "tok-" + strconv.Itoa(i)
+		info := &tokenInfo{sub: "users/" + strconv.Itoa(i), jti: tok, exp: int64(i) + 1}
+		c.put([]byte(tok), info)
+		live[info] = tok
+	}
+	n := 0
+	for info := c.recycled(); info != nil; info = c.recycled() {
+		n++
+		tok, ok := live[info]
+		if !ok {
+			t.Fatalf("recycled a tokenInfo the cache was never given: %p", info)
+		}
+		if got, hit := c.get([]byte(tok)); hit && got == info {
+			t.Fatalf("recycled the tokenInfo of %q, still cached", tok)
+		}
+		if info.sub != "" || info.jti != "" || info.exp != 0 || info.scopes != nil {
+			t.Fatalf("recycled tokenInfo not zeroed: %+v", *info)
+		}
+		delete(live, info)
+	}
+	switch {
+	case recycleInfos && n != maxFree:
+		t.Fatalf("recycled %d tokenInfos after 16 evictions, want %d", n, maxFree)
+	case !recycleInfos && n != 0:
+		t.Fatalf("recycled %d tokenInfos with recycling off", n)
+	}
+}

@@ -14,7 +14,12 @@ func AppendDecisionJSON(dst []byte, d *Decision) []byte {
 	dst = append(dst, `{"allow":`...)
 	dst = jsonx.AppendBool(dst, d.Allow)
 	dst = append(dst, `,"status":`...)
-	dst = jsonx.AppendInt(dst, int64(d.Status))
+	if st := d.Status; st >= 100 && st <= 999 {
+		// Every status is three digits: no call into strconv for it.
+		dst = append(dst, byte('0'+st/100), byte('0'+st/10%10), byte('0'+st%10))
+	} else {
+		dst = jsonx.AppendInt(dst, int64(st))
+	}
 	if d.Subject != "" {
 		dst = append(dst, `,"subject":`...)
 		dst = jsonx.AppendString(dst, d.Subject)

@@ -44,6 +44,9 @@ type scratch struct {
 	// were made), and a block lives as long as anything cut from it.
 	infos []tokenInfo
 	texts []byte
+	// dec is the Decision of the check in progress when it is not one of
+	// the policy's shared denials (decide).
+	dec Decision
 }
 
 // newInfo returns a zero tokenInfo cut from s's block.
@@ -302,7 +305,10 @@ func (p *policy) checkClaims(payload []byte, now int64, s *scratch) (*tokenInfo,
 	if !p.audienceMatches(aud) {
 		return nil, denyAudience
 	}
-	t := s.newInfo()
+	t := p.cache.recycled()
+	if t == nil {
+		t = s.newInfo()
+	}
 	// sub, jti, sid and scope are unescaped into one buffer and become one
 	// string; the fields are substrings of it.
 	var arr [256]byte
