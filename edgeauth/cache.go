@@ -66,8 +66,10 @@ type tokenCache struct {
 	bytes      int
 	maxEntries int
 	maxBytes   int
-	// free holds evicted entries' tokenInfos for reuse where recycleInfos
-	// allows it (wasm), at most maxFree.
+	// free holds evicted entries' tokenInfos for reuse where recycle
+	// allows it (recycleInfos: wasm; tests turn it on anywhere), at most
+	// maxFree.
+	recycle bool
 	free []*tokenInfo
 }
 
@@ -82,7 +84,7 @@ type cacheEntry struct {
 }
 
 func newTokenCache(maxEntries, maxBytes int) *tokenCache {
-	c := &tokenCache{maxEntries: max(maxEntries, 0), maxBytes: maxBytes, seed: rand.Uint64()}
+	c := &tokenCache{maxEntries: max(maxEntries, 0), maxBytes: maxBytes, seed: rand.Uint64(), recycle: recycleInfos}
 	if c.maxEntries > 0 {
 		c.ents = make([]cacheEntry, c.maxEntries)
 		size := 2
@@ -252,7 +254,7 @@ func (c *tokenCache) popOldest() {
 	}
 	c.index[s] = 0
 	c.bytes -= cacheEntryOverhead + int(e.len) + infoSize(e.info)
-	if recycleInfos && len(c.free) < maxFree {
+	if c.recycle && len(c.free) < maxFree {
 		c.free = append(c.free, e.info)
 	}
 	*e = cacheEntry{} // let the tokenInfo go, unless it is kept for reuse
@@ -276,7 +278,7 @@ func infoSize(t *tokenInfo) int {
 // nil where recycleInfos is off). A miss in wasm allocated one otherwise,
 // a block of them with pointers for the collector to scan at a time.
 func (c *tokenCache) recycled() *tokenInfo {
-	if !recycleInfos {
+	if !c.recycle {
 		return nil
 	}
 	c.mu.Lock()

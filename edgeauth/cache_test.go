@@ -1,7 +1,9 @@
 package edgeauth
 
 import (
+	"fmt"
 	"math/rand/v2"
+	"runtime"
 	"slices"
 	"strconv"
 	"strings"
@@ -104,37 +106,51 @@ func TestCacheConcurrent(t *testing.T) {
 	}
 }
 
-// TestCacheRecycled: where recycleInfos is on (wasm), recycled hands back
+// TestCacheRecycled: with recycling on (as in wasm), recycled hands back
 // only evicted entries' tokenInfos, zeroed, never one the cache still
-// answers with, and at most maxFree of them; elsewhere it hands back none.
+// answers with, and at most maxFree of them; with it off (natively, where a
+// concurrent check may still read an evicted entry), none.
 func TestCacheRecycled(t *testing.T) {
-	c := newTokenCache(4, 1<<20)
-	live := map[*tokenInfo]string{}
-	for i := range 20 {
-		tok := "tok-" + strconv.Itoa(i)
-		info := &tokenInfo{sub: "users/" + strconv.Itoa(i), jti: tok, exp: int64(i) + 1}
-		c.put([]byte(tok), info)
-		live[info] = tok
+	for _, recycle := range []bool{true, false} {
+		t.Run(fmt.Sprintf("recycle=%v", recycle), func(t *testing.T) {
+			c := newTokenCache(4, 1<<20)
+			c.recycle = recycle
+			live := map[*tokenInfo]string{}
+			for i := range 20 {
+				tok := "tok-" + strconv.Itoa(i)
+				info := &tokenInfo{sub: "users/" + strconv.Itoa(i), jti: tok, exp: int64(i) + 1}
+				c.put([]byte(tok), info)
+				live[info] = tok
+			}
+			n := 0
+			for info := c.recycled(); info != nil; info = c.recycled() {
+				n++
+				tok, ok := live[info]
+				if !ok {
+					t.Fatalf("recycled a tokenInfo the cache was never given: %p", info)
+				}
+				if got, hit := c.get([]byte(tok)); hit && got == info {
+					t.Fatalf("recycled the tokenInfo of %q, still cached", tok)
+				}
+				if info.sub != "" || info.jti != "" || info.exp != 0 || info.scopes != nil {
+					t.Fatalf("recycled tokenInfo not zeroed: %+v", *info)
+				}
+				delete(live, info)
+			}
+			if want := map[bool]int{true: maxFree, false: 0}[recycle]; n != want {
+				t.Fatalf("recycled %d tokenInfos after 16 evictions, want %d", n, want)
+			}
+		})
 	}
-	n := 0
-	for info := c.recycled(); info != nil; info = c.recycled() {
-		n++
-		tok, ok := live[info]
-		if !ok {
-			t.Fatalf("recycled a tokenInfo the cache was never given: %p", info)
-		}
-		if got, hit := c.get([]byte(tok)); hit && got == info {
-			t.Fatalf("recycled the tokenInfo of %q, still cached", tok)
-		}
-		if info.sub != "" || info.jti != "" || info.exp != 0 || info.scopes != nil {
-			t.Fatalf("recycled tokenInfo not zeroed: %+v", *info)
-		}
-		delete(live, info)
+}
+
+// TestRecyclingOnlyInWasm: recycling is safe only where no two checks run
+// at once.
+func TestRecyclingOnlyInWasm(t *testing.T) {
+	if recycleInfos != (runtime.GOARCH == "wasm") {
+		t.Fatalf("recycleInfos = %v on %s", recycleInfos, runtime.GOARCH)
 	}
-	switch {
-	case recycleInfos && n != maxFree:
-		t.Fatalf("recycled %d tokenInfos after 16 evictions, want %d", n, maxFree)
-	case !recycleInfos && n != 0:
-		t.Fatalf("recycled %d tokenInfos with recycling off", n)
+	if c := newTokenCache(4, 1<<20); c.recycle != recycleInfos {
+		t.Fatalf("a new cache recycles: %v, want %v", c.recycle, recycleInfos)
 	}
 }
