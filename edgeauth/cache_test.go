@@ -108,37 +108,53 @@ func TestCacheConcurrent(t *testing.T) {
 
 // TestCacheRecycled: with recycling on (as in wasm), recycled hands back
 // only evicted entries' tokenInfos, zeroed, never one the cache still
-// answers with, and at most maxFree of them; with it off (natively, where a
-// concurrent check may still read an evicted entry), none.
+// answers with, and keeps at most maxFree of them; with it off (natively,
+// where a concurrent check may still read an evicted entry), none.
 func TestCacheRecycled(t *testing.T) {
 	for _, recycle := range []bool{true, false} {
 		t.Run(fmt.Sprintf("recycle=%v", recycle), func(t *testing.T) {
 			c := newTokenCache(4, 1<<20)
 			c.recycle = recycle
-			live := map[*tokenInfo]string{}
-			for i := range 20 {
-				tok := "tok-" + strconv.Itoa(i)
-				info := &tokenInfo{sub: "users/" + strconv.Itoa(i), jti: tok, exp: int64(i) + 1}
-				c.put([]byte(tok), info)
-				live[info] = tok
-			}
+			var toks []string
 			n := 0
-			for info := c.recycled(); info != nil; info = c.recycled() {
-				n++
-				tok, ok := live[info]
-				if !ok {
-					t.Fatalf("recycled a tokenInfo the cache was never given: %p", info)
+			for i := range 40 {
+				tok := "tok-" + strconv.Itoa(i)
+				c.put([]byte(tok), &tokenInfo{sub: "users/" + strconv.Itoa(i), jti: tok, exp: int64(i) + 1})
+				toks = append(toks, tok)
+				// Every fifth put, take back all that was kept, as misses do.
+				if i%5 != 4 {
+					continue
 				}
-				if got, hit := c.get([]byte(tok)); hit && got == info {
-					t.Fatalf("recycled the tokenInfo of %q, still cached", tok)
+				kept := 0
+				for info := c.recycled(); info != nil; info = c.recycled() {
+					n, kept = n+1, kept+1
+					for _, tok := range toks {
+						if got, hit := c.get([]byte(tok)); hit && got == info {
+							t.Fatalf("after put %d: recycled the tokenInfo of %q, still cached", i, tok)
+						}
+					}
+					if info.sub != "" || info.jti != "" || info.exp != 0 || info.scopes != nil {
+						t.Fatalf("recycled tokenInfo not zeroed: %+v", *info)
+					}
 				}
-				if info.sub != "" || info.jti != "" || info.exp != 0 || info.scopes != nil {
-					t.Fatalf("recycled tokenInfo not zeroed: %+v", *info)
+				if kept > maxFree {
+					t.Fatalf("kept %d tokenInfos, bound %d", kept, maxFree)
 				}
-				delete(live, info)
 			}
-			if want := map[bool]int{true: maxFree, false: 0}[recycle]; n != want {
-				t.Fatalf("recycled %d tokenInfos after 16 evictions, want %d", n, want)
+			// 36 evictions, taken back 5 at a time (the first time 1).
+			if want := map[bool]int{true: 36, false: 0}[recycle]; n != want {
+				t.Fatalf("recycled %d tokenInfos, want %d", n, want)
+			}
+			// Evictions nobody takes back keep at most maxFree.
+			for i := range 20 {
+				c.put([]byte("more-"+strconv.Itoa(i)), &tokenInfo{sub: "users/1"})
+			}
+			kept := 0
+			for c.recycled() != nil {
+				kept++
+			}
+			if want := map[bool]int{true: maxFree, false: 0}[recycle]; kept != want {
+				t.Fatalf("kept %d tokenInfos of 20 evictions, want %d", kept, want)
 			}
 		})
 	}
