@@ -66,11 +66,11 @@ type tokenCache struct {
 	bytes      int
 	maxEntries int
 	maxBytes   int
-	// free holds evicted entries' tokenInfos for reuse where recycle
-	// allows it (recycleInfos: wasm; tests turn it on anywhere), at most
-	// maxFree.
+	// recycle says whether free is used: recycleInfos (wasm only), or a
+	// test's choice. free holds evicted entries' tokenInfos for reuse, at
+	// most maxFree.
 	recycle bool
-	free []*tokenInfo
+	free    []*tokenInfo
 }
 
 // maxFree bounds tokenCache.free: a miss evicts about one entry and takes
