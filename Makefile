@@ -76,6 +76,14 @@ test: test-go test-race test-js matrix
 $(JS_STAMP): tests/js/package.json tests/js/package-lock.json
 	npm ci --prefix tests/js --no-audit --no-fund
 
+# make test's fuzzing: PKG:TARGET:EXECUTIONS, each a few seconds here. A
+# count, not a duration (tests/fuzz.sh says why).
+FUZZ_BRIEF := \
+	./tests/conformance:FuzzOracle:60000x \
+	./edgeauth:FuzzSignatures:60000x ./edgeauth:FuzzEd25519:12000x ./edgeauth/internal/hmac256:FuzzHMAC:200000x \
+	./edgeauth:FuzzCanonicalRequest:100000x ./edgeauth:FuzzCanonicalHeader:60000x ./edgeauth:FuzzCanonicalDecision:100000x \
+	./edgeauth/internal/jsonx:FuzzReadFlat:300000x
+
 # After every Go test: the conformance summary lines (hidden by go test
 # unless -v), a bounded fuzz run with an oracle (an accepted token carries
 # exactly what was signed), and short differential runs: the signature code
@@ -86,14 +94,7 @@ test-go: $(WASM) $(EMBED_WASM) docs-ui $(JS_STAMP) postgres
 	$(GO) vet ./...
 	$(GO) test -count=1 ./...
 	@set -o pipefail; $(GO) test -count=1 -v -run '^TestConformance' ./tests/conformance | grep -E '^(conformance:|--- FAIL|FAIL|ok)'
-	$(GO) test -run '^$$' -fuzz '^FuzzOracle$$' -fuzztime 15s ./tests/conformance
-	$(GO) test -run '^$$' -fuzz '^FuzzSignatures$$' -fuzztime 5s ./edgeauth
-	$(GO) test -run '^$$' -fuzz '^FuzzEd25519$$' -fuzztime 5s ./edgeauth
-	$(GO) test -run '^$$' -fuzz '^FuzzHMAC$$' -fuzztime 5s ./edgeauth/internal/hmac256
-	$(GO) test -run '^$$' -fuzz '^FuzzCanonicalRequest$$' -fuzztime 5s ./edgeauth
-	$(GO) test -run '^$$' -fuzz '^FuzzCanonicalHeader$$' -fuzztime 5s ./edgeauth
-	$(GO) test -run '^$$' -fuzz '^FuzzCanonicalDecision$$' -fuzztime 5s ./edgeauth
-	$(GO) test -run '^$$' -fuzz '^FuzzReadFlat$$' -fuzztime 5s ./edgeauth/internal/jsonx
+	GO=$(GO) tests/fuzz.sh 5000x $(FUZZ_BRIEF)
 
 # The instance pool, the control plane, the store's connections and the
 # rate limiter's shared buckets are where data races would hide.
@@ -156,7 +157,7 @@ chromium: postgres
 		exit 1; \
 	fi
 
-# Longer fuzzing than make test's; FUZZTIME per target.
+# Longer fuzzing than make test's; FUZZTIME per target, a duration or a count.
 FUZZTIME ?= 30s
 FUZZ_TARGETS := \
 	./edgeauth:FuzzParseToken ./edgeauth:FuzzConfigure ./edgeauth:FuzzUpdate ./edgeauth:FuzzRequestJSON \
@@ -168,11 +169,7 @@ FUZZ_TARGETS := \
 	./origin/httpapi:FuzzDecodeStrict ./origin/httpapi:FuzzRouteOrder ./origin/internal/cursor:FuzzDecode ./origin/internal/jsonlog:FuzzSameAsSlog \
 	./origin/sqlstore:FuzzRebind ./origin/tokens:FuzzNarrowScope ./origin:FuzzNormalizeEmail ./origin/devicecookie:FuzzDevice
 fuzz: $(WASM)
-	@set -e; for t in $(FUZZ_TARGETS); do \
-		pkg=$${t%%:*}; name=$${t##*:}; \
-		echo "== $$name ($$pkg, $(FUZZTIME))"; \
-		$(GO) test -run '^$$' -fuzz "^$$name\$$" -fuzztime $(FUZZTIME) $$pkg; \
-	done
+	GO=$(GO) tests/fuzz.sh $(FUZZTIME) $(FUZZ_TARGETS)
 
 # One table, written to build/bench/BENCHMARKS.md: the performance targets
 # first (the origin under hey beside a lean floor server and the seed's
