@@ -80,15 +80,15 @@ $(JS_STAMP): tests/js/package.json tests/js/package-lock.json
 # count, not a duration (tests/fuzz.sh says why).
 FUZZ_BRIEF := \
 	./tests/conformance:FuzzOracle:60000x \
-	./edgeauth:FuzzSignatures:60000x ./edgeauth:FuzzEd25519:12000x ./edgeauth/internal/hmac256:FuzzHMAC:200000x \
+	./edgeauth:FuzzSignatures:60000x ./edgeauth:FuzzEd25519:12000x ./edgeauth/internal/ed25519vt:FuzzInvert:200000x ./edgeauth/internal/hmac256:FuzzHMAC:200000x \
 	./edgeauth:FuzzCanonicalRequest:100000x ./edgeauth:FuzzCanonicalHeader:60000x ./edgeauth:FuzzCanonicalDecision:100000x \
 	./edgeauth/internal/jsonx:FuzzReadFlat:300000x
 
 # After every Go test: the conformance summary lines (hidden by go test
 # unless -v), a bounded fuzz run with an oracle (an accepted token carries
 # exactly what was signed), and short differential runs: the signature code
-# (Ed25519 also with fuzzed keys) and the wasm build's HMAC-SHA-256 against
-# the standard library, the one-pass readers of the Request, the header, the
+# (Ed25519 also with fuzzed keys), the wasm build's field inversion and
+# HMAC-SHA-256 against the standard library or filippo.io/edwards25519, the one-pass readers of the Request, the header, the
 # claims and the Decision against the general parser.
 test-go: $(WASM) $(EMBED_WASM) docs-ui $(JS_STAMP) postgres
 	$(GO) vet ./...
@@ -162,7 +162,7 @@ FUZZTIME ?= 30s
 FUZZ_TARGETS := \
 	./edgeauth:FuzzParseToken ./edgeauth:FuzzConfigure ./edgeauth:FuzzUpdate ./edgeauth:FuzzRequestJSON \
 	./edgeauth:FuzzCanonicalRequest ./edgeauth:FuzzCanonicalHeader ./edgeauth:FuzzCanonicalDecision \
-	./edgeauth:FuzzSignatures ./edgeauth:FuzzEd25519 ./edgeauth:FuzzBase64url ./edgeauth/internal/hmac256:FuzzHMAC \
+	./edgeauth:FuzzSignatures ./edgeauth:FuzzEd25519 ./edgeauth/internal/ed25519vt:FuzzInvert ./edgeauth:FuzzBase64url ./edgeauth/internal/hmac256:FuzzHMAC \
 	./edgeauth/internal/jsonx:FuzzJSON ./edgeauth/internal/jsonx:FuzzPlainWord ./edgeauth/internal/jsonx:FuzzReadFlat ./edgeauth/internal/jsonx:FuzzAppendString \
 	./wasmhost:FuzzParseDecision \
 	./tests/conformance:FuzzParse ./tests/conformance:FuzzCheck ./tests/conformance:FuzzOracle ./tests/bench:FuzzParseHey \

@@ -670,36 +670,3 @@ func feCarry(h, f *fieldElement) {
 	feCombine(h, int64(f[0]), int64(f[1]), int64(f[2]), int64(f[3]), int64(f[4]),
 		int64(f[5]), int64(f[6]), int64(f[7]), int64(f[8]), int64(f[9]))
 }
-
-func feInvert(out, z *fieldElement) {
-	var t [4]fieldElement
-	feInvertScratch(out, z, &t)
-}
-
-// feInvertScratch is feInvert working in t.
-func feInvertScratch(out, z *fieldElement, t *[4]fieldElement) {
-	t0, t1, t2, t3 := &t[0], &t[1], &t[2], &t[3]
-
-	feSquare(t0, z)        // 2^1
-	feSquareN(t1, t0, 2)   // 2^3
-	feMul(t1, z, t1)       // 2^3 + 2^0
-	feMul(t0, t0, t1)      // 2^3 + 2^1 + 2^0
-	feSquare(t2, t0)       // 2^4 + 2^2 + 2^1
-	feMul(t1, t1, t2)      // 2^4 + 2^3 + 2^2 + 2^1 + 2^0
-	feSquareN(t2, t1, 5)   // 9,8,7,6,5
-	feMul(t1, t2, t1)      // 9,8,7,6,5,4,3,2,1,0
-	feSquareN(t2, t1, 10)  // 19..10
-	feMul(t2, t2, t1)      // 19..0
-	feSquareN(t3, t2, 20)  // 39..20
-	feMul(t2, t3, t2)      // 39..0
-	feSquareN(t2, t2, 10)  // 49..10
-	feMul(t1, t2, t1)      // 49..0
-	feSquareN(t2, t1, 50)  // 99..50
-	feMul(t2, t2, t1)      // 99..0
-	feSquareN(t3, t2, 100) // 199..100
-	feMul(t2, t3, t2)      // 199..0
-	feSquareN(t2, t2, 50)  // 249..50
-	feMul(t1, t2, t1)      // 249..0
-	feSquareN(t1, t1, 5)   // 254..5
-	feMul(out, t1, t0)     // 254..5,3,1,0
-}

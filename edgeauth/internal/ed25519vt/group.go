@@ -67,14 +67,13 @@ func (p *extended) bytes() [32]byte {
 // element of its own would be zeroed apart, which a wasm build does with
 // memory.fill, and wazero runs memory.fill as several calls to Go's memmove.
 type encodeScratch struct {
-	inv         [4]fieldElement
 	recip, x, y fieldElement
 	s, sx       [32]byte // the encoding, and x's
 }
 
 // encode sets t.s to p's encoding, as bytes returns it.
 func (p *extended) encode(t *encodeScratch) {
-	feInvertScratch(&t.recip, &p.Z, &t.inv)
+	feInvert(&t.recip, &p.Z)
 	feMul(&t.x, &p.X, &t.recip)
 	feMul(&t.y, &p.Y, &t.recip)
 	feToBytes(&t.s, &t.y)
