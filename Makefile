@@ -88,8 +88,9 @@ FUZZ_BRIEF := \
 # unless -v), a bounded fuzz run with an oracle (an accepted token carries
 # exactly what was signed), and short differential runs: the signature code
 # (Ed25519 also with fuzzed keys), the wasm build's field inversion and
-# HMAC-SHA-256 against the standard library or filippo.io/edwards25519, the one-pass readers of the Request, the header, the
-# claims and the Decision against the general parser.
+# HMAC-SHA-256 against the standard library or filippo.io/edwards25519, the
+# one-pass readers of the Request, the header, the claims and the Decision
+# against the general parser.
 test-go: $(WASM) $(EMBED_WASM) docs-ui $(JS_STAMP) postgres
 	$(GO) vet ./...
 	$(GO) test -count=1 ./...
