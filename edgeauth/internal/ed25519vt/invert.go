@@ -144,9 +144,9 @@ func (x *signed30) carry() {
 	}
 }
 
-// maxBatches bounds the loop in feInvert: 724 divsteps bring g to
-// zero for any input below 2^256 (Bernstein and Yang's bound), and the
-// batches take exactly the divsteps the plain algorithm would.
+// maxBatches bounds the loop in feInvert: 724 divsteps bring g to zero
+// from f = p and any 0 ≤ g < p (Bernstein and Yang's bound for 256 bits),
+// and the batches take exactly the divsteps the plain algorithm would.
 const maxBatches = 25
 
 // feInvert sets out = 1/z (0 for z = 0), in time that depends on z.
@@ -161,16 +161,18 @@ func feInvert(out, z *fieldElement) {
 	var d, e signed30
 	e[0] = 1
 	eta := int32(-1)
-	for range maxBatches {
+	for batch := 0; g != (signed30{}); batch++ {
+		if batch == maxBatches {
+			// Cannot happen (see maxBatches); a wrong inverse would make
+			// valid signatures fail without a word, so stop loudly.
+			panic("ed25519vt: divsteps did not bring g to zero")
+		}
 		var m divMatrix
 		eta, m = divsteps30(eta, uint32(f[0]), uint32(g[0]))
 		m.updateDE(&d, &e)
 		m.updateFG(&f, &g)
-		if g == (signed30{}) {
-			break
-		}
 	}
-	// g is zero and f is ±gcd(p, z) = ±1, so d is ±1/z.
+	// g is zero and f is ±gcd(p, z) = ±1, so d is ±1/z (0 for z = 0).
 	d.normalize(f[8])
 	b = [32]byte{}
 	for i, limb := range d {

@@ -103,6 +103,11 @@ func FuzzInvert(f *testing.F) {
 // the matrix bound the updates rely on, d and e must stay in (−2p, p), and
 // g must reach zero within maxBatches.
 func TestDivstepsAreTextbook(t *testing.T) {
+	// Bernstein and Yang's bound for inputs of 256 bits (f = p, 0 ≤ g < p).
+	const provenDivsteps = 724
+	if maxBatches*30 < provenDivsteps {
+		t.Fatalf("maxBatches = %d covers %d divsteps, fewer than %d", maxBatches, maxBatches*30, provenDivsteps)
+	}
 	p := new(big.Int).Sub(new(big.Int).Lsh(big.NewInt(1), 255), big.NewInt(19))
 	twoP := new(big.Int).Lsh(p, 1)
 	rng := mrand.New(mrand.NewPCG(13, 14))
@@ -183,13 +188,79 @@ func (x *signed30) big() *big.Int {
 	return v
 }
 
+// toSigned30 writes v in limbs 0..7 in [0, 2^30) and a signed top limb.
 func toSigned30(v *big.Int) signed30 {
 	var s signed30
+	x := new(big.Int).Set(v)
 	m := big.NewInt(mask30)
-	for i := range s {
-		s[i] = int32(new(big.Int).And(new(big.Int).Rsh(v, uint(30*i)), m).Int64())
+	for i := range len(s) - 1 {
+		s[i] = int32(new(big.Int).And(x, m).Int64())
+		x.Rsh(x, 30) // rounds toward −∞, as the limbs need
 	}
+	s[8] = int32(x.Int64())
 	return s
+}
+
+// TestUpdateDEExtremes drives updateDE where real inversions seldom go: d
+// and e at the ends of (−2p, p) and matrices at the bound |u|+|v| =
+// |q|+|r| = 2^30. The result must stay in (−2p, p) and be (u·d + v·e)/2^30
+// mod p; dropping any part of the sign correction fails here.
+func TestUpdateDEExtremes(t *testing.T) {
+	p := new(big.Int).Sub(new(big.Int).Lsh(big.NewInt(1), 255), big.NewInt(19))
+	negTwoP := new(big.Int).Neg(new(big.Int).Lsh(p, 1))
+	vals := []*big.Int{
+		new(big.Int).Add(negTwoP, big.NewInt(1)),
+		new(big.Int).Add(negTwoP, big.NewInt(12345)),
+		new(big.Int).Neg(p), big.NewInt(-1), big.NewInt(0), big.NewInt(1),
+		new(big.Int).Sub(p, big.NewInt(1)),
+	}
+	// Rows (a, ±(2^30 − |a|)): each at the bound.
+	const bound = 1 << 30
+	rest := func(a int32) int32 {
+		if a < 0 {
+			return bound + a
+		}
+		return bound - a
+	}
+	var mats []divMatrix
+	for _, a := range []int32{bound, -bound, bound / 2, -bound / 2, bound - 1, -(bound - 1), 1, -1, 0} {
+		for _, c := range []int32{bound, -bound, bound / 2, -bound / 2, 1, 0, -1} {
+			for _, sb := range []int32{1, -1} {
+				for _, sd := range []int32{1, -1} {
+					mats = append(mats, divMatrix{a, sb * rest(a), c, sd * rest(c)})
+				}
+			}
+		}
+	}
+	inv30 := new(big.Int).ModInverse(new(big.Int).Lsh(big.NewInt(1), 30), p)
+	lin := func(a, b int32, x, y *big.Int) *big.Int {
+		s := new(big.Int).Mul(big.NewInt(int64(a)), x)
+		return s.Add(s, new(big.Int).Mul(big.NewInt(int64(b)), y))
+	}
+	for _, m := range mats {
+		for _, dv := range vals {
+			for _, ev := range vals {
+				d, e := toSigned30(dv), toSigned30(ev)
+				m.updateDE(&d, &e)
+				for _, c := range []struct {
+					name string
+					got  *big.Int
+					want *big.Int
+				}{
+					{"d", d.big(), lin(m.u, m.v, dv, ev)},
+					{"e", e.big(), lin(m.q, m.r, dv, ev)},
+				} {
+					if c.got.Cmp(p) >= 0 || c.got.Cmp(negTwoP) <= 0 {
+						t.Fatalf("%+v, d = %v, e = %v: new %s = %v, outside (−2p, p)", m, dv, ev, c.name, c.got)
+					}
+					diff := new(big.Int).Sub(c.got, c.want.Mul(c.want, inv30))
+					if diff.Mod(diff, p).Sign() != 0 {
+						t.Fatalf("%+v, d = %v, e = %v: new %s = %v, not (row·(d, e))/2^30 mod p", m, dv, ev, c.name, c.got)
+					}
+				}
+			}
+		}
+	}
 }
 
 func leBig(b []byte) *big.Int {
